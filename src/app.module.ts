@@ -1,0 +1,48 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { AccountsModule } from './accounts/accounts.module';
+import { AuthenticationModule } from './authentication/authentication.module';
+import { AuditModule } from './core/audit/audit.module';
+import { AuthModule } from './core/auth/auth.module';
+import { AppConfig } from './core/config/app-config';
+import { ConfigModule } from './core/config/config.module';
+import { DatabaseModule } from './core/database/database.module';
+import { HealthModule } from './core/health/health.module';
+import { QueueModule } from './core/queue/queue.module';
+import { EventsModule } from './events/events.module';
+import { SendingModule } from './sending/sending.module';
+import { SocketLabsModule } from './socketlabs/socketlabs.module';
+import { SubaccountsModule } from './subaccounts/subaccounts.module';
+import { TrackingModule } from './tracking/tracking.module';
+import { WebhooksWorkerModule } from './webhooks/webhooks-worker.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
+
+@Module({})
+export class AppModule {
+  /**
+   * The same modules for every process; `ROLE` decides whether the processors are loaded
+   * (`all`, `worker`) and main.ts decides whether an HTTP server is started (`all`, `api`).
+   */
+  static forRoot(config: AppConfig): DynamicModule {
+    const runsWorkers = config.role === 'all' || config.role === 'worker';
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        DatabaseModule,
+        QueueModule,
+        AuthModule,
+        AuditModule,
+        HealthModule,
+        WebhooksModule,
+        EventsModule,
+        SocketLabsModule,
+        AccountsModule,
+        SubaccountsModule,
+        AuthenticationModule,
+        TrackingModule,
+        SendingModule,
+        ...(runsWorkers ? [WebhooksWorkerModule] : []),
+      ],
+    };
+  }
+}

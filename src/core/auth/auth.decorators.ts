@@ -1,0 +1,34 @@
+import { applyDecorators, createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
+import { ApiBearerAuth, ApiForbiddenResponse, ApiSecurity, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiKeyScope } from './api-key.entity';
+
+export const IS_PUBLIC = 'auth:public';
+export const REQUIRED_SCOPES = 'auth:scopes';
+
+/** The caller of a request, set by the ApiKeyGuard. */
+export interface Principal {
+  /** null for the bootstrap admin key from ADMIN_API_KEY. */
+  id: string | null;
+  name: string;
+  scopes: ApiKeyScope[];
+}
+
+/** Opts a route out of API-key authentication (health, the receiver). */
+export const Public = () => SetMetadata(IS_PUBLIC, true);
+
+/**
+ * The scope a route needs; `admin` holds every scope. Also documents the requirement and the
+ * 401/403 answers in OpenAPI.
+ */
+export const RequireScopes = (...scopes: ApiKeyScope[]) =>
+  applyDecorators(
+    SetMetadata(REQUIRED_SCOPES, scopes),
+    ApiBearerAuth('bearer'),
+    ApiSecurity('api-key'),
+    ApiUnauthorizedResponse({ description: 'No API key, or an unknown or revoked one.' }),
+    ApiForbiddenResponse({ description: `The API key lacks the scope: ${scopes.join(', ')} (or admin).` }),
+  );
+
+export const CurrentPrincipal = createParamDecorator(
+  (_: unknown, ctx: ExecutionContext): Principal | undefined => ctx.switchToHttp().getRequest().principal,
+);

@@ -1,0 +1,47 @@
+import { EnvironmentVariables, Role, validateEnvironment } from './environment';
+
+/**
+ * The validated configuration, split into typed namespaces. Injected by its class:
+ * `constructor(private readonly config: AppConfig)`.
+ */
+export class AppConfig {
+  readonly env: EnvironmentVariables['NODE_ENV'];
+  readonly role: Role;
+  readonly logLevel: EnvironmentVariables['LOG_LEVEL'];
+  readonly http: { port: number; host: string; publicUrl?: string };
+  readonly database: { url: string; poolSize: number };
+  readonly redis: { url: string; prefix: string };
+  readonly auth: { adminApiKey?: string };
+  readonly socketlabs: { apiKey?: string; apiUrl: string; injectUrl: string; timeoutMs: number; maxRetries: number };
+  readonly webhook: { secretKey?: string; validationKey?: string; serverId?: number; bodyLimit: number };
+  readonly worker: { concurrency: number; sweeperDelaySeconds: number };
+
+  constructor(v: EnvironmentVariables) {
+    this.env = v.NODE_ENV;
+    this.role = v.ROLE;
+    this.logLevel = v.LOG_LEVEL;
+    this.http = { port: v.PORT, host: v.HOST, publicUrl: v.PUBLIC_URL };
+    this.database = { url: v.DATABASE_URL, poolSize: v.DATABASE_POOL_SIZE };
+    this.redis = { url: v.REDIS_URL, prefix: v.QUEUE_PREFIX };
+    this.auth = { adminApiKey: v.ADMIN_API_KEY };
+    this.socketlabs = {
+      apiKey: v.SOCKETLABS_API_KEY,
+      apiUrl: v.SOCKETLABS_API_URL.replace(/\/+$/, ''),
+      injectUrl: v.SOCKETLABS_INJECT_URL.replace(/\/+$/, ''),
+      timeoutMs: v.SOCKETLABS_TIMEOUT_MS,
+      maxRetries: v.SOCKETLABS_MAX_RETRIES,
+    };
+    this.webhook = {
+      secretKey: v.WEBHOOK_SECRET_KEY,
+      validationKey: v.WEBHOOK_VALIDATION_KEY,
+      serverId: v.WEBHOOK_SERVER_ID,
+      bodyLimit: v.WEBHOOK_BODY_LIMIT,
+    };
+    this.worker = { concurrency: v.WORKER_CONCURRENCY, sweeperDelaySeconds: v.SWEEPER_DELAY_SECONDS };
+  }
+
+  /** Reads `.env` (if present) under the real environment, validates, and throws one error listing every problem. */
+  static fromEnvironment(overrides: Record<string, string | undefined> = {}): AppConfig {
+    return new AppConfig(validateEnvironment({ ...process.env, ...overrides }));
+  }
+}

@@ -1,0 +1,135 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+
+export type Role = 'all' | 'api' | 'worker';
+
+const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
+const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
+
+/** Values in `.env.example` that must never reach a production deployment. */
+const PLACEHOLDER = /^(change-?me|changeme|placeholder|example|secret)/i;
+
+/**
+ * Every environment variable the service reads. Validated once at boot; the error lists every bad value.
+ * Defaults point at PostgreSQL and Redis on localhost, which is what a developer machine and
+ * docker-compose.yml provide.
+ */
+export class EnvironmentVariables {
+  @IsIn(['development', 'production', 'test'])
+  NODE_ENV: 'development' | 'production' | 'test' = 'development';
+
+  @IsIn(['all', 'api', 'worker'])
+  ROLE: Role = 'all';
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT = 3000;
+
+  @IsString()
+  HOST = '0.0.0.0';
+
+  @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
+  DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/socketlabs_gateway';
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(2)
+  @Max(200)
+  DATABASE_POOL_SIZE = 20;
+
+  @Matches(/^rediss?:\/\//, { message: 'REDIS_URL must be a redis:// URL' })
+  REDIS_URL = 'redis://127.0.0.1:6379';
+
+  /** Prefix of every BullMQ key. Braces make it a Redis Cluster hash tag. Changing it strands queued jobs. */
+  @Matches(/^\{[A-Za-z0-9_-]+\}$/, { message: 'QUEUE_PREFIX must look like {name} (a Redis Cluster hash tag)' })
+  QUEUE_PREFIX = '{slgw}';
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(16, { message: 'ADMIN_API_KEY must be at least 16 characters' })
+  ADMIN_API_KEY?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  SOCKETLABS_API_KEY?: string;
+
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'] })
+  SOCKETLABS_API_URL = 'https://api.socketlabs.com';
+
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'] })
+  SOCKETLABS_INJECT_URL = 'https://inject.socketlabs.com';
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  SOCKETLABS_TIMEOUT_MS = 15000;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(10)
+  SOCKETLABS_MAX_RETRIES = 3;
+
+  /** The receiver endpoint configured from the environment, served at POST /webhooks/socketlabs. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  WEBHOOK_SECRET_KEY?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  WEBHOOK_VALIDATION_KEY?: string;
+
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt()
+  WEBHOOK_SERVER_ID?: number;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1024)
+  WEBHOOK_BODY_LIMIT = 1024 * 1024;
+
+  /** The public base URL of this service, used to recognise event webhooks that point at it. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'] })
+  PUBLIC_URL?: string;
+
+  @IsIn(['fatal', 'error', 'warn', 'log', 'debug', 'verbose'])
+  LOG_LEVEL: 'fatal' | 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
+
+  /** Events processed concurrently by one worker process (jobs of up to a few hundred events each). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  WORKER_CONCURRENCY = 4;
+
+  /** Stored events not processed after this many seconds are enqueued again by the sweeper. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  SWEEPER_DELAY_SECONDS = 30;
+}
+
+export function validateEnvironment(env: Record<string, string | undefined>): EnvironmentVariables {
+  const values = plainToInstance(EnvironmentVariables, env, { exposeDefaultValues: true });
+  const errors = validateSync(values, { skipMissingProperties: false, whitelist: false });
+  const problems = errors.flatMap((e) => Object.values(e.constraints ?? {}).map((m) => `  - ${e.property}: ${m}`));
+  if (values.NODE_ENV === 'production') {
+    for (const name of ['ADMIN_API_KEY', 'SOCKETLABS_API_KEY', 'WEBHOOK_SECRET_KEY'] as const) {
+      const value = values[name];
+      if (value && PLACEHOLDER.test(value)) problems.push(`  - ${name}: still the placeholder from .env.example`);
+    }
+  }
+  if (problems.length > 0) {
+    throw new Error(`Invalid configuration (environment variables):\n${problems.join('\n')}`);
+  }
+  return values;
+}

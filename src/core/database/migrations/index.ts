@@ -1,0 +1,5 @@
+// Every migration, in order. Listed by hand so that the build and ts-jest need no glob over compiled files.
+// A migration is never edited once it has landed: add a new one (npm run migration:generate).
+import { Initial1795438284781 } from './1795438284781-Initial';
+
+export const migrations: Function[] = [Initial1795438284781];

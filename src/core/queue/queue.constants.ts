@@ -1,0 +1,26 @@
+/**
+ * The queue catalogue. Queue and job names are a stored contract: renaming one strands the jobs already
+ * queued under the old name, so add a new name and drain the old one instead.
+ */
+export enum QueueName {
+  Events = 'email-events',
+}
+
+export enum JobName {
+  /** Normalize a batch of stored events (one job per group-committed batch). */
+  ProcessEvents = 'process-events',
+  /** Re-enqueue stored events that were never processed (Redis was down, a job was lost). */
+  SweepPending = 'sweep-pending',
+}
+
+export interface JobDataMap {
+  [JobName.ProcessEvents]: { eventIds: string[] };
+  [JobName.SweepPending]: Record<string, never>;
+}
+
+export type JobData<N extends JobName> = JobDataMap[N];
+
+/** BullMQ job ids may not contain ':'. A batch's id is derived from its rows so a re-add is a no-op. */
+export function processEventsJobId(eventIds: string[]): string {
+  return `events-${eventIds[0]}-${eventIds[eventIds.length - 1]}-${eventIds.length}`;
+}
