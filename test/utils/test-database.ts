@@ -3,7 +3,13 @@ import { randomBytes } from 'node:crypto';
 
 /** The server the tests use. Every database they create or drop has `test` in its name. */
 export const TEST_SERVER_URL = process.env.TEST_DATABASE_SERVER_URL ?? 'postgres://postgres@127.0.0.1:5432';
-export const TEMPLATE_DATABASE = 'slgw_test_template';
+const PREFIX = 'slgw_test_';
+const STALE_AFTER_SECONDS = 3 * 3600;
+
+/** A name that says it is a test database and when it was made, so that leftovers of killed runs can be swept. */
+export function testDatabaseName(kind: 'tpl' | 'db'): string {
+  return `${PREFIX}${Math.floor(Date.now() / 1000)}_${kind}_${randomBytes(4).toString('hex')}`;
+}
 
 export function databaseUrl(name: string): string {
   assertTestDatabase(name);
@@ -12,7 +18,7 @@ export function databaseUrl(name: string): string {
 
 /** Refuses to touch a database that is not a test database. */
 export function assertTestDatabase(name: string): void {
-  if (!/test/.test(name)) throw new Error(`refusing to use database "${name}": its name does not say it is a test database`);
+  if (!name.includes('test')) throw new Error(`refusing to use database "${name}": its name does not say it is a test database`);
 }
 
 export async function adminQuery<T>(fn: (client: Client) => Promise<T>): Promise<T> {
@@ -25,17 +31,32 @@ export async function adminQuery<T>(fn: (client: Client) => Promise<T>): Promise
   }
 }
 
+export async function dropDatabase(name: string): Promise<void> {
+  assertTestDatabase(name);
+  await adminQuery((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+}
+
+/** Drops test databases left by runs that were killed hours ago (never those of a run still going). */
+export async function dropStaleTestDatabases(): Promise<void> {
+  const now = Math.floor(Date.now() / 1000);
+  await adminQuery(async (c) => {
+    const rows = (await c.query(`SELECT datname FROM pg_database WHERE datname LIKE 'slgw\\_test\\_%'`)).rows as { datname: string }[];
+    for (const { datname } of rows) {
+      const made = Number(/^slgw_test_(\d+)_/.exec(datname)?.[1]);
+      if (!made || now - made > STALE_AFTER_SECONDS) await c.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+    }
+  });
+}
+
 /**
  * A fresh database for one test file, cloned from the template that global-setup migrated once
  * (CREATE DATABASE .. TEMPLATE is far faster than migrating again).
  */
 export async function createTestDatabase(): Promise<{ name: string; url: string; drop: () => Promise<void> }> {
-  const name = `slgw_test_${randomBytes(5).toString('hex')}`;
+  const template = process.env.SLGW_TEST_TEMPLATE;
+  if (!template) throw new Error('SLGW_TEST_TEMPLATE is not set: run the tests through jest (test/utils/global-setup.ts)');
+  const name = testDatabaseName('db');
   assertTestDatabase(name);
-  await adminQuery((c) => c.query(`CREATE DATABASE "${name}" TEMPLATE "${TEMPLATE_DATABASE}"`));
-  return {
-    name,
-    url: databaseUrl(name),
-    drop: () => adminQuery((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => undefined),
-  };
+  await adminQuery((c) => c.query(`CREATE DATABASE "${name}" TEMPLATE "${template}"`));
+  return { name, url: databaseUrl(name), drop: () => dropDatabase(name) };
 }
