@@ -8,6 +8,7 @@ import { AppModule } from './app.module';
 import { AppConfig } from './core/config/app-config';
 import { AllExceptionsFilter } from './core/http/all-exceptions.filter';
 import { buildOpenApiDocument } from './core/http/openapi';
+import { mountQueueDashboard } from './core/queue/queue-dashboard';
 
 const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,100}$/;
@@ -43,6 +44,7 @@ export async function createHttpApp(config: AppConfig): Promise<NestFastifyAppli
   app.useGlobalFilters(new AllExceptionsFilter());
   app.enableShutdownHooks();
 
+  await mountQueueDashboard(app);
   const document = buildOpenApiDocument(app);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', swaggerOptions: { persistAuthorization: true } });
 

@@ -1,4 +1,4 @@
-import { createTestApp, TestApp } from '../utils/test-app';
+import { createTestApp, TEST_ADMIN_KEY, TestApp } from '../utils/test-app';
 
 describe('API keys and auth (e2e)', () => {
   let t: TestApp;
@@ -61,5 +61,33 @@ describe('API keys and auth (e2e)', () => {
     const res = await t.request({ method: 'GET', url: '/health', apiKey: null });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ status: 'ok', database: 'up', redis: 'up' });
+  });
+});
+
+describe('queue dashboard (e2e)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('asks for credentials, refuses a non-admin key and serves the board to an admin key given as a Basic password', async () => {
+    const none = await t.request({ method: 'GET', url: '/queues', apiKey: null });
+    expect(none.statusCode).toBe(401);
+    expect(String(none.headers['www-authenticate'])).toMatch(/^Basic /);
+
+    const reader = (await t.request({ method: 'POST', url: '/api/v1/api-keys', body: { name: 'r', scopes: ['events:read'] } })).json().key;
+    const refused = await t.request({ method: 'GET', url: '/queues', apiKey: reader });
+    expect(refused.statusCode).toBe(401);
+
+    const basic = Buffer.from(`ops:${TEST_ADMIN_KEY}`).toString('base64');
+    const page = await t.request({ method: 'GET', url: '/queues', apiKey: null, headers: { authorization: `Basic ${basic}` } });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('socketlabs-gateway');
+    const api = await t.request({ method: 'GET', url: '/queues/api/queues', apiKey: null, headers: { authorization: `Basic ${basic}` } });
+    expect(api.statusCode).toBe(200);
+    expect(JSON.stringify(api.json())).toContain('email-events');
   });
 });

@@ -1,5 +1,6 @@
 import { applyDecorators, createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
-import { ApiBearerAuth, ApiForbiddenResponse, ApiSecurity, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiSecurity } from '@nestjs/swagger';
+import { ApiErrors } from '../http/error-response.dto';
 import { ApiKeyScope } from './api-key.entity';
 
 export const IS_PUBLIC = 'auth:public';
@@ -25,8 +26,7 @@ export const RequireScopes = (...scopes: ApiKeyScope[]) =>
     SetMetadata(REQUIRED_SCOPES, scopes),
     ApiBearerAuth('bearer'),
     ApiSecurity('api-key'),
-    ApiUnauthorizedResponse({ description: 'No API key, or an unknown or revoked one.' }),
-    ApiForbiddenResponse({ description: `The API key lacks the scope: ${scopes.join(', ')} (or admin).` }),
+    ApiErrors(401, 403),
   );
 
 export const CurrentPrincipal = createParamDecorator(

@@ -20,8 +20,9 @@ export async function ensureDatabase(url: string): Promise<void> {
         await client.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`);
         new Logger('Database').log(`Created database ${name}`);
       } catch (err) {
-        // Another process created it between our check and our CREATE.
-        if ((err as { code?: string }).code !== '42P04') throw err;
+        // Another process created it between our check and our CREATE (42P04, or 23505 when both raced in the catalog).
+        const again = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+        if (again.rowCount === 0) throw err;
       }
     }
   } finally {

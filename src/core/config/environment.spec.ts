@@ -1,0 +1,41 @@
+import { AppConfig } from './app-config';
+import { validateEnvironment } from './environment';
+
+describe('environment validation', () => {
+  it('gives working defaults for a local run', () => {
+    const config = new AppConfig(validateEnvironment({}));
+    expect(config.role).toBe('all');
+    expect(config.http.port).toBe(3000);
+    expect(config.database.url).toBe('postgres://postgres@127.0.0.1:5432/socketlabs_gateway');
+    expect(config.redis).toEqual({ url: 'redis://127.0.0.1:6379', prefix: '{slgw}' });
+    expect(config.socketlabs.apiUrl).toBe('https://api.socketlabs.com');
+    expect(config.webhook.bodyLimit).toBe(1024 * 1024);
+  });
+
+  it('converts numbers and trims trailing slashes from URLs', () => {
+    const config = new AppConfig(
+      validateEnvironment({ PORT: '8080', WEBHOOK_SERVER_ID: '12345', SOCKETLABS_API_URL: 'http://127.0.0.1:9999/' }),
+    );
+    expect(config.http.port).toBe(8080);
+    expect(config.webhook.serverId).toBe(12345);
+    expect(config.socketlabs.apiUrl).toBe('http://127.0.0.1:9999');
+  });
+
+  it('lists every bad value in one error', () => {
+    expect(() => validateEnvironment({ PORT: 'eighty', ROLE: 'both', DATABASE_URL: 'mysql://x', ADMIN_API_KEY: 'short' })).toThrow(
+      /PORT[\s\S]*ROLE[\s\S]*DATABASE_URL|ROLE[\s\S]*PORT/,
+    );
+    try {
+      validateEnvironment({ PORT: 'eighty', ROLE: 'both', DATABASE_URL: 'mysql://x', ADMIN_API_KEY: 'short' });
+    } catch (err) {
+      const message = (err as Error).message;
+      for (const name of ['PORT', 'ROLE', 'DATABASE_URL', 'ADMIN_API_KEY']) expect(message).toContain(`- ${name}:`);
+    }
+  });
+
+  it('refuses the placeholder secrets of .env.example in production only', () => {
+    const env = { ADMIN_API_KEY: 'change-me-admin-key-0000', WEBHOOK_SECRET_KEY: 'change-me-webhook-secret' };
+    expect(() => validateEnvironment({ ...env, NODE_ENV: 'development' })).not.toThrow();
+    expect(() => validateEnvironment({ ...env, NODE_ENV: 'production' })).toThrow(/ADMIN_API_KEY: still the placeholder[\s\S]*WEBHOOK_SECRET_KEY/);
+  });
+});

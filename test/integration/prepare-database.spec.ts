@@ -1,0 +1,29 @@
+import { Client } from 'pg';
+import { ensureDatabase, runMigrations } from '../../src/core/database/prepare-database';
+import { databaseUrl, dropDatabase, testDatabaseName } from '../utils/test-database';
+
+describe('database preparation at boot', () => {
+  const name = testDatabaseName('db');
+  const url = databaseUrl(name);
+  afterAll(() => dropDatabase(name));
+
+  it('creates a missing database, and several processes migrating at once apply each migration exactly once', async () => {
+    await Promise.all([ensureDatabase(url), ensureDatabase(url)]);
+    const results = await Promise.all([runMigrations(url), runMigrations(url), runMigrations(url)]);
+    // The advisory lock serialises them: one applied everything, the others found nothing to do.
+    expect(results.map((r) => r.length).sort()).toEqual([0, 0, 1]);
+
+    const client = new Client({ connectionString: url });
+    await client.connect();
+    try {
+      const applied = await client.query('SELECT name FROM migrations');
+      expect(applied.rowCount).toBe(1);
+      const tables = await client.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`);
+      expect(tables.rows.map((r) => r.table_name)).toEqual(
+        expect.arrayContaining(['api_keys', 'audit_log', 'email_events', 'messages', 'suppressions', 'webhook_endpoints']),
+      );
+    } finally {
+      await client.end();
+    }
+  });
+});
