@@ -1,0 +1,156 @@
+/**
+ * npm run bench [-- --duration 10 --connections 64]
+ *
+ * Posts realistic, distinct SocketLabs events at the receiver with concurrent keep-alive connections for a fixed
+ * time and prints accepted events/s and p50/p99 latency; the same for a bare node:http endpoint in the same run
+ * (the ratio is the cost of the pipeline: auth, dedupe key, group-committed INSERT, enqueue); then how long the
+ * workers take to drain what was accepted, and whether every acknowledged event was committed.
+ * The service runs as `npm start` runs it (ROLE=all: receiver and workers share the machine).
+ */
+import autocannon from 'autocannon';
+import { fork } from 'node:child_process';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { freePort, ServiceProcess } from '../test/utils/service-process';
+
+const args = process.argv.slice(2);
+const arg = (name: string, fallback: number) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+};
+const DURATION = arg('duration', 10);
+const CONNECTIONS = arg('connections', 64);
+const SERVER = process.env.BENCH_DATABASE_SERVER_URL ?? 'postgres://postgres@127.0.0.1:5432';
+const DB_NAME = 'socketlabs_gateway_bench';
+const SECRET = 'bench-secret-key';
+
+let counter = 0;
+const TYPES = ['Queued', 'Delivered', 'Tracking', 'Deferred', 'Failed'];
+function event(): string {
+  const n = counter++;
+  const type = TYPES[n % TYPES.length];
+  const base: Record<string, unknown> = {
+    Type: type,
+    DateTime: new Date(Date.UTC(2026, 10, 23) + n).toISOString().replace('Z', '0000Z'),
+    ServerId: 12345,
+    SubaccountId: 12345,
+    IpPoolId: 7,
+    Address: `recipient${n % 5000}@example.com`,
+    MailingId: 'bench-mailing',
+    MessageId: `bench-${Math.floor(n / TYPES.length)}`,
+    SecretKey: SECRET,
+    Data: { Meta: [{ Key: 'x-campaign', Value: 'november' }, { Key: 'x-user', Value: String(n) }], Tags: ['bench', 'newsletter'] },
+  };
+  if (type === 'Queued') Object.assign(base, { FromAddress: 'news@example.org', Subject: 'Your November digest', MessageSize: 24817 });
+  if (type === 'Delivered') Object.assign(base, { Response: '250 2.0.0 OK 1700000000 gsmtp', LocalIp: '142.0.176.12', RemoteMta: 'gmail-smtp-in.l.google.com' });
+  if (type === 'Tracking') Object.assign(base, { TrackingType: 1, ClientIp: '203.0.113.9', UserAgent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64)', Url: '' });
+  if (type === 'Deferred') Object.assign(base, { FromAddress: 'news@example.org', DeferralCode: 3001, Reason: '452 4.2.2 Mailbox full' });
+  if (type === 'Failed') Object.assign(base, { FromAddress: 'news@example.org', FailureType: 'Permanent', FailureCode: 2001, Reason: '550 5.1.1 No such user', RemoteMta: 'mx.example.com' });
+  return JSON.stringify(base);
+}
+
+interface Figures {
+  requests: number;
+  ok: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+async function load(url: string, body: () => string): Promise<Figures> {
+  const result = await autocannon({
+    url,
+    method: 'POST',
+    connections: CONNECTIONS,
+    duration: DURATION,
+    headers: { 'content-type': 'application/json' },
+    requests: [{ setupRequest: (req) => ({ ...req, body: body() }) }],
+  });
+  const ok = result['2xx'];
+  return { requests: result.requests.total, ok, rps: ok / DURATION, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx };
+}
+
+async function admin(sql: string): Promise<void> {
+  const c = new Client({ connectionString: `${SERVER}/postgres` });
+  await c.connect();
+  try {
+    await c.query(sql);
+  } finally {
+    await c.end();
+  }
+}
+
+async function main(): Promise<void> {
+  console.log(`benchmark: ${CONNECTIONS} connections, ${DURATION} s per run, load generator on the same machine\n`);
+
+  // 1. Baseline.
+  const barePort = await freePort();
+  const bare = fork(join(__dirname, 'bench-bare-server.js'), [String(barePort)], { stdio: 'ignore' });
+  await new Promise((r) => bare.once('message', r));
+  const baseline = await load(`http://127.0.0.1:${barePort}/`, event);
+  bare.kill();
+
+  // 2. The receiver, on a fresh database.
+  await admin(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
+  const databaseUrl = `${SERVER}/${DB_NAME}`;
+  const service = new ServiceProcess(
+    {
+      NODE_ENV: 'production',
+      ROLE: 'all',
+      PORT: String(await freePort()),
+      DATABASE_URL: databaseUrl,
+      REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+      QUEUE_PREFIX: `{slgw-bench-${Date.now()}}`,
+      WEBHOOK_SECRET_KEY: SECRET,
+      ADMIN_API_KEY: 'bench-admin-key-0123456789',
+      LOG_LEVEL: 'warn',
+    },
+    true,
+  );
+  await service.start();
+  const db = new Client({ connectionString: databaseUrl });
+  await db.connect();
+  const count = async () =>
+    (await db.query(`SELECT count(*)::int AS total, count(*) FILTER (WHERE state <> 'pending')::int AS done FROM email_events`)).rows[0] as { total: number; done: number };
+
+  counter = 0;
+  const started = Date.now();
+  const receiver = await load(`${service.baseUrl}/webhooks/socketlabs`, event);
+  const loadEnded = Date.now();
+  const atLoadEnd = await count();
+
+  // 3. Drain: until every stored event is processed.
+  let now = atLoadEnd;
+  while (now.done < now.total) {
+    await new Promise((r) => setTimeout(r, 100));
+    now = await count();
+  }
+  const drained = Date.now();
+  await service.kill('SIGTERM');
+  await db.end();
+  await admin(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
+
+  const arrival = receiver.ok / ((loadEnded - started) / 1000);
+  const drainRate = now.total / ((drained - started) / 1000);
+  const ratio = receiver.rps / baseline.rps;
+  const row = (name: string, f: Figures) =>
+    `| ${name.padEnd(34)} | ${f.rps.toFixed(0).padStart(8)} | ${f.p50.toFixed(1).padStart(6)} | ${f.p99.toFixed(1).padStart(6)} | ${String(f.errors).padStart(6)} |`;
+  console.log('| endpoint                           | accepted/s | p50 ms | p99 ms | non-200 |');
+  console.log('|------------------------------------|-----------:|-------:|-------:|--------:|');
+  console.log(row('bare node:http (parse, 200)', baseline));
+  console.log(row('receiver (auth, dedupe, commit)', receiver));
+  console.log('');
+  console.log(`receiver / bare:            ${(ratio * 100).toFixed(1)} %  (target >= 25 %)`);
+  console.log(`receiver p99:               ${receiver.p99.toFixed(1)} ms (target < 25 ms)`);
+  console.log(`acknowledged events:        ${receiver.ok}; rows committed: ${now.total} (${now.total === receiver.ok ? 'every acknowledged event is stored' : 'MISMATCH'})`);
+  console.log(`processed when load ended:  ${atLoadEnd.done} of ${atLoadEnd.total}`);
+  console.log(`drain after load:           ${((drained - loadEnded) / 1000).toFixed(1)} s`);
+  console.log(`worker throughput:          ${drainRate.toFixed(0)} events/s over the whole run vs ${arrival.toFixed(0)} events/s arriving`);
+  if (now.total !== receiver.ok) process.exitCode = 1;
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
