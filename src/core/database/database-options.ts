@@ -6,6 +6,7 @@ import { MessageEntity } from '../../events/entities/message.entity';
 import { SuppressionEntity } from '../../events/entities/suppression.entity';
 import { WebhookEndpointEntity } from '../../webhooks/entities/webhook-endpoint.entity';
 import { migrations } from './migrations';
+import { ParameterFreeTypeOrmLogger } from './typeorm-logger';
 
 export const entities = [
   ApiKeyEntity,
@@ -32,7 +33,9 @@ export function databaseOptions(url: string, poolSize = 20): DataSourceOptions {
     // gen_random_uuid() is built into PostgreSQL 13+: no extension, so no superuser needed.
     uuidExtension: 'pgcrypto',
     installExtensions: false,
-    logging: ['error'],
+    logging: ['error', 'warn'],
+    logger: new ParameterFreeTypeOrmLogger(),
+    maxQueryExecutionTime: 2000,
     extra: {
       max: poolSize,
       // Fail fast when PostgreSQL is unreachable, so that the receiver answers 503 instead of hanging.

@@ -35,7 +35,7 @@ export async function ensureDatabase(url: string): Promise<void> {
  * once (an API and a worker, or N replicas) never run the same migration twice.
  */
 export async function runMigrations(url: string): Promise<string[]> {
-  const dataSource = new DataSource({ ...databaseOptions(url, 2), logging: ['error'] });
+  const dataSource = new DataSource(databaseOptions(url, 2));
   await dataSource.initialize();
   const runner = dataSource.createQueryRunner();
   try {

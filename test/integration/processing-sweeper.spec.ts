@@ -1,0 +1,111 @@
+import { Queue, Worker } from 'bullmq';
+import { Client } from 'pg';
+import { redisOptionsFromUrl } from '../../src/core/queue/redis-connection';
+import { JobName, processEventsJobId } from '../../src/core/queue/queue.constants';
+import { PendingSweeperService, SWEEP_BACKLOG_JOBS, SWEEP_LOCK } from '../../src/webhooks/processing/pending-sweeper.service';
+import { queuedEvent } from '../fixtures/socketlabs-events';
+import { createTestApp, TestApp } from '../utils/test-app';
+import { eventsQueue, insertEvent, insertEvents, unique } from './processing-helpers';
+
+/**
+ * The sweeper on its own: an API-only app (no worker consumes the queue), so the jobs it adds stay where
+ * the test can see them.
+ */
+describe('pending sweeper (PostgreSQL + Redis, nothing consuming the queue)', () => {
+  let t: TestApp;
+  let queue: Queue;
+  let sweeper: PendingSweeperService;
+
+  beforeAll(async () => {
+    t = await createTestApp({ ROLE: 'api' });
+    queue = eventsQueue(t.app);
+    sweeper = new PendingSweeperService(queue, t.dataSource, t.config);
+  });
+  afterEach(async () => {
+    await queue.obliterate({ force: true });
+    await t.dataSource.query(`DELETE FROM email_events`);
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('re-enqueues rows pending longer than the delay, with the processEventsJobId of the chunk, and only those', async () => {
+    const old = await insertEvents(t.dataSource, [queuedEvent({ MessageId: unique('a') }), queuedEvent({ MessageId: unique('b') })], { receivedInSeconds: -60 });
+    await insertEvent(t.dataSource, queuedEvent({ MessageId: unique('young') }), { receivedInSeconds: 3600 });
+    const [{ id: processed }] = await t.dataSource.query(
+      `INSERT INTO email_events (received_at, dedupe_key, format, raw, type, state) VALUES (now() - interval '1 hour', $1, 'json', '{}', 'Queued', 'processed') RETURNING id`,
+      [unique('done')],
+    );
+    expect(processed).toBeDefined();
+
+    const outcome = await sweeper.sweep();
+    expect(outcome).toMatchObject({ ran: true, found: 2, jobsAdded: 1, jobsAlreadyQueued: 0, minAgeSeconds: t.config.worker.sweeperDelaySeconds });
+    const jobs = await queue.getWaiting();
+    expect(jobs).toHaveLength(1);
+    expect(jobs[0].name).toBe(JobName.ProcessEvents);
+    expect(jobs[0].id).toBe(processEventsJobId(old));
+    expect(jobs[0].data).toEqual({ eventIds: old });
+  });
+
+  it('does not add a chunk again while its job is waiting', async () => {
+    await insertEvents(t.dataSource, [queuedEvent({ MessageId: unique('a') })], { receivedInSeconds: -60 });
+    expect(await sweeper.sweep()).toMatchObject({ jobsAdded: 1 });
+    expect(await sweeper.sweep()).toMatchObject({ found: 1, jobsAdded: 0, jobsAlreadyQueued: 1 });
+    expect(await queue.getWaitingCount()).toBe(1);
+  });
+
+  it('adds a chunk again when a finished job with the same id is still kept (BullMQ would ignore the add)', async () => {
+    const ids = await insertEvents(t.dataSource, [queuedEvent({ MessageId: unique('a') })], { receivedInSeconds: -60 });
+    expect(await sweeper.sweep()).toMatchObject({ jobsAdded: 1 });
+    // Complete the job without processing the row, as a job whose rows another worker held would.
+    const worker = new Worker(queue.name, null, { connection: redisOptionsFromUrl(t.config.redis.url), prefix: t.config.redis.prefix, autorun: false });
+    try {
+      const job = await worker.getNextJob('test-token');
+      expect(job!.id).toBe(processEventsJobId(ids));
+      await job!.moveToCompleted('done', 'test-token', false);
+    } finally {
+      await worker.close();
+    }
+    expect(await queue.getCompletedCount()).toBe(1);
+
+    expect(await sweeper.sweep()).toMatchObject({ found: 1, jobsAdded: 1 });
+    expect(await queue.getCompletedCount()).toBe(0);
+    expect((await queue.getWaiting()).map((j) => j.id)).toEqual([processEventsJobId(ids)]);
+  });
+
+  it('with a backlog of waiting jobs, takes only rows stuck for much longer', async () => {
+    await queue.addBulk(
+      Array.from({ length: SWEEP_BACKLOG_JOBS }, (_, i) => ({ name: JobName.ProcessEvents, data: { eventIds: [String(1_000_000 + i)] } })),
+    );
+    await insertEvent(t.dataSource, queuedEvent({ MessageId: unique('recent') }), { receivedInSeconds: -60 });
+    const stuck = await insertEvent(t.dataSource, queuedEvent({ MessageId: unique('stuck') }), { receivedInSeconds: -(sweeper.staleAfterSeconds + 60) });
+
+    const outcome = await sweeper.sweep();
+    expect(outcome).toMatchObject({ backlog: SWEEP_BACKLOG_JOBS, minAgeSeconds: sweeper.staleAfterSeconds, found: 1, jobsAdded: 1 });
+    const added = await queue.getJob(processEventsJobId([stuck]));
+    expect(added?.data).toEqual({ eventIds: [stuck] });
+  });
+
+  it('skips while another sweep holds the lock', async () => {
+    await insertEvents(t.dataSource, [queuedEvent({ MessageId: unique('a') })], { receivedInSeconds: -60 });
+    const other = new Client({ connectionString: t.config.database.url });
+    await other.connect();
+    try {
+      await other.query('BEGIN');
+      await other.query('SELECT pg_advisory_xact_lock($1::int4, $2::int4)', SWEEP_LOCK);
+      expect(await sweeper.sweep()).toMatchObject({ ran: false, jobsAdded: 0 });
+      await other.query('COMMIT');
+      expect(await sweeper.sweep()).toMatchObject({ ran: true, jobsAdded: 1 });
+    } finally {
+      await other.end();
+    }
+  });
+
+  it('registers its job scheduler (idempotently)', async () => {
+    expect(await sweeper.ensureScheduler()).toBe(true);
+    expect(await sweeper.ensureScheduler()).toBe(true);
+    const schedulers = await queue.getJobSchedulers();
+    expect(schedulers).toHaveLength(1);
+    expect(schedulers[0]).toMatchObject({ key: 'sweep-pending', name: JobName.SweepPending, every: sweeper.intervalMs });
+  });
+});
