@@ -12,7 +12,7 @@ export class AppConfig {
   readonly database: { url: string; poolSize: number };
   readonly redis: { url: string; prefix: string };
   readonly auth: { adminApiKey?: string };
-  readonly socketlabs: { apiKey?: string; apiUrl: string; injectUrl: string; timeoutMs: number; maxRetries: number };
+  readonly socketlabs: { apiKey?: string; apiUrl: string; injectUrl: string; serverId?: number; timeoutMs: number; maxRetries: number };
   readonly webhook: { secretKey?: string; validationKey?: string; serverId?: number; bodyLimit: number };
   readonly worker: { concurrency: number; sweeperDelaySeconds: number };
 
@@ -28,6 +28,7 @@ export class AppConfig {
       apiKey: v.SOCKETLABS_API_KEY,
       apiUrl: v.SOCKETLABS_API_URL.replace(/\/+$/, ''),
       injectUrl: v.SOCKETLABS_INJECT_URL.replace(/\/+$/, ''),
+      serverId: v.SOCKETLABS_SERVER_ID,
       timeoutMs: v.SOCKETLABS_TIMEOUT_MS,
       maxRetries: v.SOCKETLABS_MAX_RETRIES,
     };

@@ -63,6 +63,14 @@ export class EnvironmentVariables {
   @IsUrl({ require_tld: false, protocols: ['http', 'https'] })
   SOCKETLABS_INJECT_URL = 'https://inject.socketlabs.com';
 
+  /** Default `serverId` of Injection API sends (POST /api/v1/messages); a request may give its own. */
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(2147483647)
+  SOCKETLABS_SERVER_ID?: number;
+
   @Transform(toInt)
   @IsInt()
   @Min(100)
