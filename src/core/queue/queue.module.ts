@@ -5,9 +5,10 @@ import { QueueName } from './queue.constants';
 import { redisOptionsFromUrl } from './redis-connection';
 
 /**
- * BullMQ on Redis. Workers keep retrying a lost connection forever (maxRetriesPerRequest: null), while the
- * producers fail fast (no offline queue): the receiver must never wait on Redis, because a stored event
- * that could not be enqueued is picked up by the sweeper anyway.
+ * BullMQ on Redis. One connection setting for producers and workers (a Processor inherits its queue's):
+ * commands wait for a lost connection to come back (maxRetriesPerRequest: null) rather than fail. Nothing on
+ * the webhook path awaits Redis: the receiver enqueues after answering and bounds what it leaves waiting,
+ * and the sweeper enqueues whatever was stored but never processed.
  */
 @Global()
 @Module({
@@ -25,18 +26,7 @@ import { redisOptionsFromUrl } from './redis-connection';
         },
       }),
     }),
-    BullModule.registerQueueAsync({
-      name: QueueName.Events,
-      inject: [AppConfig],
-      useFactory: (config: AppConfig) => ({
-        connection: {
-          ...redisOptionsFromUrl(config.redis.url),
-          enableOfflineQueue: false,
-          maxRetriesPerRequest: 1,
-          connectTimeout: 2000,
-        },
-      }),
-    }),
+    BullModule.registerQueue({ name: QueueName.Events }),
   ],
   exports: [BullModule],
 })
