@@ -25,6 +25,7 @@ export interface MetaEntry {
 @Index('email_events_message_idx', ['messageId', 'address'])
 @Index('email_events_occurred_at_idx', ['occurredAt'])
 @Index('email_events_address_idx', ['address'])
+@Index('email_events_mailing_id_idx', ['mailingId'])
 export class EmailEventEntity {
   @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS' })
   id: string;

@@ -11,6 +11,7 @@ export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 @Index('messages_message_id_address_key', ['messageId', 'address'], { unique: true })
 @Index('messages_address_idx', ['address'])
 @Index('messages_mailing_id_idx', ['mailingId'])
+@Index('messages_last_event_at_idx', ['lastEventAt'])
 export class MessageEntity {
   @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS' })
   id: string;

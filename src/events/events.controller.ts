@@ -1,0 +1,117 @@
+import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query, Req } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { AuditService } from '../core/audit/audit.service';
+import { CurrentPrincipal, Principal, RequireScopes } from '../core/auth/auth.decorators';
+import { AppException } from '../core/http/app.exception';
+import { ParseBigIntIdPipe } from './bigint-id.pipe';
+import { EventDetailResponseDto, EventListResponseDto } from './dto/event.dto';
+import { EventStatsResponseDto } from './dto/event-stats.dto';
+import { EventStatsQueryDto, ListEventsQueryDto } from './dto/list-events-query.dto';
+import { ReplayEventsDto, ReplayResponseDto } from './dto/replay-events.dto';
+import { ApiInvalidRequest, ApiNotFound } from './events.openapi';
+import { EventsService } from './events.service';
+
+@ApiTags('Events')
+@Controller('events')
+export class EventsController {
+  constructor(
+    private readonly events: EventsService,
+    private readonly audit: AuditService,
+  ) {}
+
+  /**
+   * Stored events, newest first by default. Filters on typed fields (address, messageId, failureType...) only
+   * match processed events; `type` and `state` match pending ones too. `from`/`to` apply to `occurredAt`,
+   * and to `receivedAt` for events not processed yet.
+   */
+  @Get()
+  @RequireScopes('events:read')
+  @ApiOkResponse({ type: EventListResponseDto })
+  @ApiInvalidRequest()
+  listEvents(@Query() query: ListEventsQueryDto): Promise<EventListResponseDto> {
+    return this.events.list(query);
+  }
+
+  /**
+   * Event counts per type, tracking type and processing state over a time window (all time without one).
+   * `byState.pending` is the backlog; `byState.failed` are dead rows to look at and replay.
+   */
+  @Get('stats')
+  @RequireScopes('events:read')
+  @ApiOkResponse({ type: EventStatsResponseDto })
+  @ApiInvalidRequest()
+  getEventStats(@Query() query: EventStatsQueryDto): Promise<EventStatsResponseDto> {
+    return this.events.stats(query);
+  }
+
+  /** One event, with the raw payload SocketLabs posted (never its SecretKey). */
+  @Get(':id')
+  @RequireScopes('events:read')
+  @ApiOkResponse({ type: EventDetailResponseDto })
+  @ApiInvalidRequest()
+  @ApiNotFound('Event')
+  getEvent(@Param('id', new ParseBigIntIdPipe()) id: string): Promise<EventDetailResponseDto> {
+    return this.events.get(id);
+  }
+
+  /**
+   * Processes one event again from its raw payload, whatever its state: it is set back to `pending` with no
+   * attempts and queued. If Redis is down the answer is still 202 (`queued: false`): the sweeper queues
+   * pending events once it is back. Processing is idempotent, so replaying a processed event is safe.
+   */
+  @Post(':id/replay')
+  @HttpCode(HttpStatus.ACCEPTED)
+  @RequireScopes('admin')
+  @ApiAcceptedResponse({ type: ReplayResponseDto })
+  @ApiInvalidRequest()
+  @ApiNotFound('Event')
+  async replayEvent(
+    @Param('id', new ParseBigIntIdPipe()) id: string,
+    @CurrentPrincipal() principal: Principal,
+    @Req() req: FastifyRequest,
+  ): Promise<ReplayResponseDto> {
+    const result = await this.events.replayOne(id);
+    await this.audit.record(principal, {
+      action: 'events.replay',
+      method: 'POST',
+      path: `/api/v1/events/${id}/replay`,
+      target: id,
+      status: HttpStatus.ACCEPTED,
+      details: { ...result },
+      requestId: String(req.id),
+    });
+    return result;
+  }
+
+  /**
+   * Processes events again: `{ "state": "failed" }` replays the dead rows (at most 1000 per call, oldest
+   * first), `{ "ids": [...] }` the given events (at most 1000; unknown ids are skipped). Same guarantees as
+   * replaying one event: rows are pending before the answer, queued if Redis is up, swept otherwise.
+   */
+  @Post('replay')
+  @HttpCode(HttpStatus.ACCEPTED)
+  @RequireScopes('admin')
+  @ApiAcceptedResponse({ type: ReplayResponseDto })
+  @ApiInvalidRequest()
+  async replayEvents(
+    @Body() dto: ReplayEventsDto,
+    @CurrentPrincipal() principal: Principal,
+    @Req() req: FastifyRequest,
+  ): Promise<ReplayResponseDto> {
+    if (dto.ids && dto.state) {
+      throw new AppException(HttpStatus.BAD_REQUEST, 'VALIDATION_FAILED', 'give either state or ids, not both');
+    }
+    const { ids, ...result } = await this.events.replay(dto.ids ? { ids: dto.ids } : { state: 'failed' });
+    await this.audit.record(principal, {
+      action: 'events.replay',
+      method: 'POST',
+      path: '/api/v1/events/replay',
+      target: dto.ids ? null : 'state=failed',
+      status: HttpStatus.ACCEPTED,
+      details: { ...result, requested: dto.ids ? dto.ids.length : undefined, firstId: ids[0], lastId: ids[ids.length - 1] },
+      requestId: String(req.id),
+    });
+    return result;
+  }
+}
