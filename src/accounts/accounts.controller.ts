@@ -1,3 +1,4 @@
+import { RegisteredEventWebhookResponseDto } from '../socketlabs/dto/registered-event-webhook.dto';
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { RequireScopes } from '../core/auth/auth.decorators';
@@ -73,14 +74,19 @@ export class AccountsController {
     return this.accounts.listEventWebhooks(query);
   }
 
-  /** Creates an account-level event webhook: SocketLabs then validates the URL by posting to it. */
+  /**
+   * Creates an account-level event webhook: SocketLabs then validates the URL by posting to it. When `url` points at
+   * this service (`${PUBLIC_URL}/webhooks/socketlabs[/<endpointId>]`) the receiver endpoint is registered with the
+   * webhook's secret first (a new one when no id is given), so that validation succeeds without a manual step.
+   */
   @Post('event-webhooks')
   @RequireScopes('socketlabs:write')
   @AuditProxiedWrite('accounts.event-webhooks.create', { target: ({ result }) => (result as SocketLabsEventWebhook | undefined)?.id })
-  createAccountEventWebhook(@Body() dto: CreateEventWebhookDto): Promise<EventWebhookResponseDto> {
+  createAccountEventWebhook(@Body() dto: CreateEventWebhookDto): Promise<RegisteredEventWebhookResponseDto> {
     return this.accounts.createEventWebhook(dto);
   }
 
+  /** One account-level event webhook, as SocketLabs holds it. */
   @Get('event-webhooks/:webhookId')
   @RequireScopes('socketlabs:read')
   getAccountEventWebhook(@Param() { webhookId }: EventWebhookIdParamDto): Promise<EventWebhookResponseDto> {
@@ -95,6 +101,7 @@ export class AccountsController {
     return this.accounts.updateEventWebhook(webhookId, dto);
   }
 
+  /** Deletes an account-level event webhook at SocketLabs. Its receiver endpoint here, if any, stays (disable it separately). */
   @Delete('event-webhooks/:webhookId')
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiNoContentResponse({ description: 'Deleted at SocketLabs.' })

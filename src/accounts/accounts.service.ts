@@ -8,6 +8,7 @@ import {
 import { SocketLabsPageQueryDto, toSocketLabsQuery } from '../socketlabs/dto/socketlabs-page-query.dto';
 import { SocketLabsClient } from '../socketlabs/socketlabs.client';
 import { SocketLabsPaths } from '../socketlabs/socketlabs.paths';
+import { EventWebhookCreateBody, EventWebhookRegistrationService, RegisteredEventWebhook } from '../webhooks/event-webhook-registration.service';
 import type {
   EventWebhookEventType,
   SocketLabsCreateIpPoolBody,
@@ -22,7 +23,10 @@ import { CreateIpPoolDto } from './dto/ip-pool.dto';
 /** Account-level SocketLabs operations: IP allocations, IP pools, account event webhooks. */
 @Injectable()
 export class AccountsService {
-  constructor(private readonly socketlabs: SocketLabsClient) {}
+  constructor(
+    private readonly socketlabs: SocketLabsClient,
+    private readonly registration: EventWebhookRegistrationService,
+  ) {}
 
   listIpAllocations(query: SocketLabsPageQueryDto): Promise<SocketLabsList<SocketLabsIpAllocation>> {
     return this.socketlabs.list({ ...SocketLabsPaths.listIpAllocations(), query: toSocketLabsQuery(query) });
@@ -45,8 +49,12 @@ export class AccountsService {
     return this.socketlabs.list({ ...SocketLabsPaths.listAccountEventWebhooks(), query: toSocketLabsQuery(query) });
   }
 
-  createEventWebhook(dto: UpdateEventWebhookDto): Promise<SocketLabsEventWebhook> {
-    return this.socketlabs.call({ ...SocketLabsPaths.createAccountEventWebhook(), body: toSocketLabsEventWebhookBody(dto) });
+  /** Registers this service's receiver endpoint first when the URL points here (see EventWebhookRegistrationService). */
+  createEventWebhook(dto: UpdateEventWebhookDto): Promise<RegisteredEventWebhook<SocketLabsEventWebhook>> {
+    return this.registration.createEventWebhook(toSocketLabsEventWebhookBody(dto) as EventWebhookCreateBody, {
+      generateSecretKey: async () => (await this.generateEventWebhookSecretKey()).secretKey,
+      create: (body) => this.socketlabs.call<SocketLabsEventWebhook>({ ...SocketLabsPaths.createAccountEventWebhook(), body }),
+    });
   }
 
   getEventWebhook(webhookId: string): Promise<SocketLabsEventWebhook> {

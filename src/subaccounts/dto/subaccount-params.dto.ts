@@ -1,0 +1,59 @@
+import { ApiProperty, IntersectionType } from '@nestjs/swagger';
+import { Transform, TransformFnParams } from 'class-transformer';
+import { IsFQDN, MaxLength, ValidateBy } from 'class-validator';
+import { EventWebhookIdParamDto } from '../../socketlabs/dto/event-webhook.dto';
+
+/**
+ * Path parameters of every route below `/subaccounts/:subaccountId` (this module and the authentication and
+ * tracking modules), validated so that a bad one is a 400 before anything is sent to SocketLabs.
+ */
+
+/** Digits only, so that `1e3`, ` 7` or `0x10` are refused instead of read as numbers. */
+const toPositiveId = ({ value }: TransformFnParams) => (typeof value === 'string' && /^[1-9][0-9]{0,9}$/.test(value) ? Number(value) : value);
+
+/** `true`/`false` as JSON booleans or as the strings SocketLabs' own samples send; anything else is left for @IsBoolean to refuse. */
+export const toBoolean = ({ value }: TransformFnParams) => {
+  if (typeof value !== 'string') return value;
+  const v = value.trim().toLowerCase();
+  return v === 'true' ? true : v === 'false' ? false : value;
+};
+
+/** A host name such as `example.com` or `mail.example.com` (at least two labels, no trailing dot). */
+export const IsHostname = (property = 'domain') =>
+  IsFQDN(
+    { require_tld: true, allow_underscores: false, allow_trailing_dot: false, allow_numeric_tld: false },
+    { message: `${property} must be a host name such as example.com` },
+  );
+
+const MAX_ID = 2147483647;
+
+/** One rule and one message (separate IsInt/Min/Max would each repeat the complaint about `abc`). */
+const IsSubaccountId = () =>
+  ValidateBy({
+    name: 'isSubaccountId',
+    validator: {
+      validate: (value: unknown) => typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= MAX_ID,
+      defaultMessage: () => 'subaccountId must be a positive integer',
+    },
+  });
+
+export class SubaccountIdParamDto {
+  @Transform(toPositiveId)
+  @IsSubaccountId()
+  @ApiProperty({ type: 'integer', minimum: 1, maximum: MAX_ID, example: 12345, description: "SocketLabs' id of the subaccount." })
+  subaccountId: number;
+}
+
+export class DomainParamDto {
+  /**
+   * The domain, as it was set up.
+   * @example "example.com"
+   */
+  @MaxLength(253)
+  @IsHostname()
+  domain: string;
+}
+
+export class SubaccountDomainParamsDto extends IntersectionType(SubaccountIdParamDto, DomainParamDto) {}
+
+export class SubaccountEventWebhookParamsDto extends IntersectionType(SubaccountIdParamDto, EventWebhookIdParamDto) {}
