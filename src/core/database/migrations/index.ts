@@ -1,5 +1,5 @@
 // Every migration, in order. Listed by hand so that the build and ts-jest need no glob over compiled files.
 // A migration is never edited once it has landed: add a new one (npm run migration:generate).
-import { Initial1795438284781 } from './1795438284781-Initial';
+import { Initial1795442493460 } from './1795442493460-Initial';
 
-export const migrations: Function[] = [Initial1795438284781];
+export const migrations: Function[] = [Initial1795442493460];
