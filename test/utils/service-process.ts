@@ -46,6 +46,12 @@ export class ServiceProcess {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       if (child.exitCode !== null) throw new Error(`service exited with ${child.exitCode}:\n${this.output}`);
+      // A worker-only process has no HTTP server: it is ready when it says so.
+      if (this.env.ROLE === 'worker') {
+        if (this.output.includes('Worker started')) return;
+        await new Promise((r) => setTimeout(r, 100));
+        continue;
+      }
       try {
         const res = await fetch(`${this.baseUrl}/health`);
         if (res.status === 200) return;
