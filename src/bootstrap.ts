@@ -29,7 +29,9 @@ export async function createHttpApp(config: AppConfig): Promise<NestFastifyAppli
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     trustProxy: true,
-    bodyLimit: 1024 * 1024,
+    // The API's limit (the receiver sets its own, WEBHOOK_BODY_LIMIT): POST /api/v1/messages carries base64
+    // attachments, and SocketLabs documents no smaller maximum for an injected message.
+    bodyLimit: 30 * 1024 * 1024,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     logger: logLevels(config.logLevel),
