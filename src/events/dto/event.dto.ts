@@ -50,7 +50,7 @@ export class EventResponseDto {
   serverId: number | null;
   subaccountId: number | null;
   ipPoolId: number | null;
-  /** Recipient address as SocketLabs sent it. @example "jane@example.com" */
+  /** Recipient address, trimmed and lower-cased (the raw payload keeps it as sent). @example "jane@example.com" */
   address: string | null;
   fromAddress: string | null;
   subject: string | null;
