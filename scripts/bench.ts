@@ -125,6 +125,8 @@ async function main(): Promise<void> {
       WEBHOOK_SECRET_KEY: SECRET,
       ADMIN_API_KEY: 'bench-admin-key-0123456789',
       LOG_LEVEL: 'warn',
+      // Worker settings to compare can be passed through: WORKER_CONCURRENCY=2 npm run bench
+      ...(process.env.WORKER_CONCURRENCY ? { WORKER_CONCURRENCY: process.env.WORKER_CONCURRENCY } : {}),
   };
   const service = new ServiceProcess(serviceEnv, true);
   await service.start();
