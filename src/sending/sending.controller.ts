@@ -1,10 +1,11 @@
-import { Body, Controller, HttpCode, HttpStatus, Post, Res, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, HttpCode, HttpStatus, Post, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { RequireScopes } from '../core/auth/auth.decorators';
 import { InjectionResultDto } from './dto/injection-result.dto';
 import { SendMessageDto } from './dto/send-message.dto';
-import { SendAuditInterceptor } from './send-audit.interceptor';
+import { AuditProxiedWrite } from '../socketlabs/proxied-write-audit.interceptor';
+import { SEND_AUDIT_ACTION, sendAuditDetails, sendAuditTarget } from './send-audit';
 import { ApiSendMessage } from './sending.openapi';
 import { SendingService } from './sending.service';
 
@@ -16,7 +17,8 @@ export class SendingController {
   @Post()
   @HttpCode(HttpStatus.OK)
   @RequireScopes('socketlabs:write')
-  @UseInterceptors(SendAuditInterceptor)
+  // Recorded without the message's content (see send-audit.ts); a send refused by validation is recorded too.
+  @AuditProxiedWrite(SEND_AUDIT_ACTION, { target: sendAuditTarget, details: sendAuditDetails })
   @ApiSendMessage()
   async sendMessage(@Body() dto: SendMessageDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<InjectionResultDto> {
     const { status, response } = await this.sending.send(dto);

@@ -13,6 +13,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { catchError, from, mergeMap, Observable, throwError } from 'rxjs';
 import type { Principal } from '../core/auth/auth.decorators';
 import { AuditService } from '../core/audit/audit.service';
+import { AppConfig } from '../core/config/app-config';
 
 const AUDITED_WRITE = 'socketlabs:audited-write';
 
@@ -22,6 +23,9 @@ export interface AuditedWriteContext {
   body: unknown;
   /** What the handler returned (absent on failure). */
   result?: unknown;
+  /** What the handler threw (absent on success). */
+  error?: unknown;
+  config: AppConfig;
 }
 
 export interface AuditedWriteOptions {
@@ -30,6 +34,11 @@ export interface AuditedWriteOptions {
    * nothing for a route without any. Give a function to take it from the answer, e.g. a new id.
    */
   target?: (ctx: AuditedWriteContext) => string | number | null | undefined;
+  /**
+   * What to keep of the request. Default: the body and query (secrets redacted by AuditService). Give a function
+   * where even a redacted body says too much (a message's content, its recipients).
+   */
+  details?: (ctx: AuditedWriteContext) => Record<string, unknown> | null;
 }
 
 /**
@@ -52,6 +61,7 @@ export class ProxiedWriteAuditInterceptor implements NestInterceptor {
   constructor(
     private readonly reflector: Reflector,
     private readonly audit: AuditService,
+    private readonly config: AppConfig,
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
@@ -61,25 +71,25 @@ export class ProxiedWriteAuditInterceptor implements NestInterceptor {
     const request = http.getRequest<FastifyRequest & { principal?: Principal }>();
     const reply = http.getResponse<FastifyReply>();
 
-    const record = (status: number, result: unknown, error?: string) => {
+    const record = (status: number, result: unknown, error?: unknown) => {
       const ctx: AuditedWriteContext = {
         params: (request.params ?? {}) as Record<string, string>,
         query: (request.query ?? {}) as Record<string, unknown>,
         body: request.body,
         result,
+        error,
+        config: this.config,
       };
       const target = meta.target ? meta.target(ctx) : Object.values(ctx.params).join('/') || null;
-      const details: Record<string, unknown> = {};
-      if (ctx.body !== undefined && ctx.body !== null) details.body = ctx.body;
-      if (Object.keys(ctx.query).length) details.query = ctx.query;
+      const details = meta.details ? meta.details(ctx) : defaultDetails(ctx);
       return this.audit.record(request.principal, {
         action: meta.action,
         method: request.method,
         path: request.url.split('?')[0],
         target: target === null || target === undefined ? null : String(target),
         status,
-        details: Object.keys(details).length ? details : null,
-        error: error ?? null,
+        details: details && Object.keys(details).length ? details : null,
+        error: error === undefined ? null : errorText(error),
         requestId: String(request.id),
       });
     };
@@ -89,10 +99,17 @@ export class ProxiedWriteAuditInterceptor implements NestInterceptor {
       mergeMap((result) => from(record(reply.statusCode, result).then(() => result))),
       catchError((err: unknown) => {
         const status = err instanceof HttpException ? err.getStatus() : 500;
-        return from(record(status, undefined, errorText(err))).pipe(mergeMap(() => throwError(() => err)));
+        return from(record(status, undefined, err)).pipe(mergeMap(() => throwError(() => err)));
       }),
     );
   }
+}
+
+function defaultDetails(ctx: AuditedWriteContext): Record<string, unknown> {
+  const details: Record<string, unknown> = {};
+  if (ctx.body !== undefined && ctx.body !== null) details.body = ctx.body;
+  if (Object.keys(ctx.query).length) details.query = ctx.query;
+  return details;
 }
 
 /** The message our caller saw (validation errors are a list), for the audit record. */
