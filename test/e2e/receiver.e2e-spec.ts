@@ -361,7 +361,7 @@ describe('Webhook receiver (e2e)', () => {
         receivedAt: new Date(),
         dedupeKey: `writer-test-${i}`.padEnd(64, '0'),
         format: 'json',
-        raw: JSON.stringify({ Type: 'Delivered', MessageId: `writer-${i}` }),
+        event: { Type: 'Delivered', MessageId: `writer-${i}` },
         type: 'Delivered',
       });
       const spy = jest.spyOn(t.dataSource, 'query');

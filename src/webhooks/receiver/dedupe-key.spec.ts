@@ -43,6 +43,21 @@ describe('dedupeKey', () => {
     expect(dedupeKey({ Address: 'A@example.com' })).not.toBe(dedupeKey({ Address: 'a@example.com' }));
   });
 
+  it('never changes for a given event (a retry received after an upgrade must still be a duplicate)', () => {
+    const event = {
+      Type: 'Failed',
+      DateTime: '2023-06-12T10:04:56.3694683Z',
+      ServerId: 12345,
+      SubaccountId: null,
+      Address: 'Bob@Example.com',
+      SecretKey: 's',
+      Data: { Meta: [{ Key: 'x"y', Value: '\u00fc\n' }], Tags: ['b', 'a'] },
+      type: 'dup',
+      Extra: { '0': 'a', z: [1, null, true] },
+    };
+    expect(dedupeKey(event)).toBe('a6ddfa136d26b0fde5c75a5bb95d2189c8bef509a1bcc9593622a5ca9ac41a20');
+  });
+
   it('keeps fields whose names differ only in case', () => {
     expect(dedupeKey({ Type: 'a', type: 'b' })).toBe(dedupeKey({ type: 'b', Type: 'a' }));
     expect(dedupeKey({ Type: 'a', type: 'b' })).not.toBe(dedupeKey({ Type: 'a' }));
@@ -55,5 +70,12 @@ describe('withoutSecret', () => {
     const clean = withoutSecret(event);
     expect(JSON.stringify(clean)).not.toMatch(/secretkey/i);
     expect(clean).toEqual(deliveredEvent());
+  });
+
+  it('keeps a field named __proto__ as data', () => {
+    const [event] = parseWebhookBody('{"Type":"Queued","__proto__":{"x":1},"SecretKey":"k"}', 'json');
+    const clean = withoutSecret(event);
+    expect(Object.getPrototypeOf(clean)).toBe(Object.prototype);
+    expect(JSON.stringify(clean)).toBe('{"Type":"Queued","__proto__":{"x":1}}');
   });
 });

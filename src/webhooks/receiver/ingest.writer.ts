@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import type { BodyFormat } from '../../events/entities/email-event.entity';
 import { JobData, JobName, processEventsJobId, QueueName } from '../../core/queue/queue.constants';
 import { ReceiverStats } from './receiver.stats';
+import type { WebhookEvent } from './webhook-body.parser';
 
 /** One accepted event, ready to be written to email_events. */
 export interface IngestRow {
@@ -12,8 +13,8 @@ export interface IngestRow {
   receivedAt: Date;
   dedupeKey: string;
   format: BodyFormat;
-  /** The event as JSON text, SecretKey removed. */
-  raw: string;
+  /** The event as posted, SecretKey removed: stored as its JSON text in `raw`. */
+  event: WebhookEvent;
   type: string | null;
 }
 
@@ -38,8 +39,14 @@ export const JOB_MAX_EVENTS = 500;
 export const ENQUEUE_COALESCE_MS = 50;
 const WARN_EVERY_MS = 10_000;
 
+/**
+ * $1: the rows as one JSON array, each event embedded as JSON. One JSON.stringify per batch instead of one per event
+ * and the driver's escaping of six text arrays (a tenth of the receiver's CPU, measured); a `json` value keeps its
+ * text as written, so `raw` is exactly the event's JSON text.
+ */
 const INSERT_SQL = `INSERT INTO email_events (endpoint_id, received_at, dedupe_key, format, raw, type)
-SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[])
+SELECT r.endpoint_id, r.received_at, r.dedupe_key, r.format, r.raw::text, r.type
+FROM json_to_recordset($1::json) AS r(endpoint_id uuid, received_at timestamptz, dedupe_key text, format text, raw json, type text)
 ON CONFLICT (dedupe_key) DO NOTHING
 RETURNING id, dedupe_key`;
 
@@ -132,15 +139,10 @@ export class IngestWriter implements OnModuleDestroy {
   }
 
   private async insert(rows: IngestRow[]): Promise<Map<string, string>> {
-    const params = [
-      rows.map((r) => r.endpointId),
-      rows.map((r) => r.receivedAt),
-      rows.map((r) => r.dedupeKey),
-      rows.map((r) => r.format),
-      rows.map((r) => r.raw),
-      rows.map((r) => r.type),
-    ];
-    const result = await withTimeout(this.dataSource.query(INSERT_SQL, params) as Promise<{ id: string; dedupe_key: string }[]>, INGEST_TIMEOUT_MS);
+    const json = JSON.stringify(
+      rows.map((r) => ({ endpoint_id: r.endpointId, received_at: r.receivedAt, dedupe_key: r.dedupeKey, format: r.format, raw: r.event, type: r.type })),
+    );
+    const result = await withTimeout(this.dataSource.query(INSERT_SQL, [json]) as Promise<{ id: string; dedupe_key: string }[]>, INGEST_TIMEOUT_MS);
     return new Map(result.map((r) => [r.dedupe_key, String(r.id)]));
   }
 

@@ -1,11 +1,11 @@
 import { deliveredEvent, formBody, legacyFormDelivered, toFormFields } from '../../../test/fixtures/socketlabs-events';
-import { bodyFormatOf, eventTypeOf, fieldValues, isValidationEvent, parseWebhookBody, WebhookBodyError } from './webhook-body.parser';
+import { bodyFormatOf, eventTypeOf, fieldValues, isValidationEvent, parseWebhookBody, WebhookRefusal } from './webhook-body.parser';
 
 function reason(fn: () => unknown): string | undefined {
   try {
     fn();
   } catch (err) {
-    if (err instanceof WebhookBodyError) return `${err.status} ${err.reason}`;
+    if (err instanceof WebhookRefusal) return `${err.status} ${err.reason}`;
     throw err;
   }
   return undefined;

@@ -20,9 +20,10 @@ export type RejectReason =
   | 'event_store_unavailable'
   | 'internal_error';
 
-export class WebhookBodyError extends Error {
+/** A webhook request the receiver refuses: answered with `status` and the upper-cased `reason` as the error code. */
+export class WebhookRefusal extends Error {
   constructor(
-    readonly status: 400 | 415,
+    readonly status: number,
     readonly reason: RejectReason,
     message: string,
   ) {
@@ -49,7 +50,7 @@ export function bodyFormatOf(contentType: string | undefined): BodyFormat | null
  */
 export function parseWebhookBody(body: Buffer | string | undefined, format: BodyFormat): WebhookEvent[] {
   const text = body === undefined ? '' : typeof body === 'string' ? body : body.toString('utf8');
-  if (text.trim().length === 0) throw new WebhookBodyError(400, 'empty_body', 'The body is empty');
+  if (text.trim().length === 0) throw new WebhookRefusal(400, 'empty_body', 'The body is empty');
   return format === 'json' ? parseJson(text) : [parseForm(text)];
 }
 
@@ -58,25 +59,33 @@ function parseJson(text: string): WebhookEvent[] {
   try {
     value = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch (err) {
-    throw new WebhookBodyError(400, 'unparseable_body', `The body is not valid JSON: ${(err as Error).message}`);
+    throw new WebhookRefusal(400, 'unparseable_body', `The body is not valid JSON: ${(err as Error).message}`);
   }
   if (Array.isArray(value)) {
-    if (value.length === 0) throw new WebhookBodyError(400, 'empty_body', 'The body is an empty array: no event');
+    if (value.length === 0) throw new WebhookRefusal(400, 'empty_body', 'The body is an empty array: no event');
     return value.map((item, i) => {
-      if (!isPlainObject(item)) throw new WebhookBodyError(400, 'unparseable_body', `Item ${i} of the array is not a JSON object`);
+      if (!isPlainObject(item)) throw new WebhookRefusal(400, 'unparseable_body', `Item ${i} of the array is not a JSON object`);
       return unwrapDataEnvelope(item);
     });
   }
-  if (!isPlainObject(value)) throw new WebhookBodyError(400, 'unparseable_body', 'The body must be a JSON object or an array of objects');
+  if (!isPlainObject(value)) throw new WebhookRefusal(400, 'unparseable_body', 'The body must be a JSON object or an array of objects');
   return [unwrapDataEnvelope(value)];
+}
+
+/**
+ * `target[key] = value` for a key taken from a payload: a key named __proto__ becomes an own data property too,
+ * instead of replacing the object's prototype (and vanishing from it).
+ */
+export function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
 }
 
 function parseForm(text: string): WebhookEvent {
   const out: WebhookEvent = {};
   for (const [key, value] of new URLSearchParams(text)) {
     if (!Object.prototype.hasOwnProperty.call(out, key)) {
-      // defineProperty, so that a field named __proto__ is kept as data instead of changing the prototype.
-      Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+      setOwn(out, key, value);
     } else {
       const prev = out[key];
       out[key] = Array.isArray(prev) ? [...prev, value] : [prev, value];
