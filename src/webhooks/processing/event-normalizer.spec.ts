@@ -343,6 +343,9 @@ describe('normalizeEvent: junk values', () => {
   it('removes NUL characters, which PostgreSQL text and jsonb cannot store', () => {
     const e = normalizeEvent({ Type: 'Delivered', Response: '250 ok\u0000', Weird: 'a\u0000b', Data: { Tags: ['t\u0000'] } });
     expect(e).toMatchObject({ response: '250 ok', tags: ['t'], extra: { Weird: 'ab' } });
+    // In nested keys too, and a field named __proto__ beside one stays data.
+    const nested = normalizeEvent(JSON.parse('{"Type":"Delivered","Odd":{"k\\u0000ey":"v","__proto__":{"x":"\\u0000y"}}}'));
+    expect(JSON.stringify(nested.extra)).toBe('{"Odd":{"key":"v","__proto__":{"x":"y"}}}');
   });
 
   it('Data that is not an object is kept in extra', () => {
