@@ -6,6 +6,7 @@ import { CurrentPrincipal, Principal, RequireScopes } from '../core/auth/auth.de
 import { AppException } from '../core/http/app.exception';
 import { ParseBigIntIdPipe } from './bigint-id.pipe';
 import { EventDetailResponseDto, EventListResponseDto } from './dto/event.dto';
+import { EventFeedQueryDto, EventFeedResponseDto } from './dto/event-feed.dto';
 import { EventStatsResponseDto } from './dto/event-stats.dto';
 import { EventStatsQueryDto, ListEventsQueryDto } from './dto/list-events-query.dto';
 import { ReplayEventsDto, ReplayResponseDto } from './dto/replay-events.dto';
@@ -43,6 +44,21 @@ export class EventsController {
   @ApiInvalidRequest()
   getEventStats(@Query() query: EventStatsQueryDto): Promise<EventStatsResponseDto> {
     return this.events.stats(query);
+  }
+
+  /**
+   * The change feed: every processed event, once, in one order, for a service that must not miss any. Follow
+   * `nextCursor` page after page (an empty page means nothing new yet; ask again later with the same cursor).
+   * Events appear once processed, and only when no older processing transaction can still commit, so the
+   * order never changes behind a cursor. A replayed event comes again once processed again: deduplicate by
+   * `id`. A transaction that stays open in the database holds the feed back until it ends.
+   */
+  @Get('feed')
+  @RequireScopes('events:read')
+  @ApiOkResponse({ type: EventFeedResponseDto })
+  @ApiInvalidRequest()
+  getEventFeed(@Query() query: EventFeedQueryDto): Promise<EventFeedResponseDto> {
+    return this.events.feed(query);
   }
 
   /** One event, with the raw payload SocketLabs posted (never its SecretKey). */

@@ -8,6 +8,7 @@ import { pageWindow } from '../core/http/page-query.dto';
 import { JobName, QueueName } from '../core/queue/queue.constants';
 import { EmailEventEntity, EVENT_TYPES } from './entities/email-event.entity';
 import { EventDetailResponseDto, EventListResponseDto, EventResponseDto } from './dto/event.dto';
+import { EventFeedQueryDto, EventFeedResponseDto, FEED_CURSOR } from './dto/event-feed.dto';
 import { EventStatsResponseDto } from './dto/event-stats.dto';
 import { EventStatsQueryDto, ListEventsQueryDto } from './dto/list-events-query.dto';
 import { MAX_REPLAY, ReplayResponseDto } from './dto/replay-events.dto';
@@ -110,6 +111,29 @@ export class EventsService {
     return EventDetailResponseDto.from(row);
   }
 
+  /**
+   * The change feed: processed events ordered by (processing transaction id, event id). Only events whose
+   * transaction id is below the oldest transaction still running are handed out: every transaction below
+   * that horizon has finished, so no event can later appear before a position already handed out. A
+   * consumer that follows `nextCursor` therefore sees every processed event, in one order, without gaps; a
+   * replayed event comes again when it is processed again (consumers deduplicate by id).
+   */
+  async feed(q: EventFeedQueryDto): Promise<EventFeedResponseDto> {
+    const [txid, id] = q.after ? (FEED_CURSOR.exec(q.after)!.slice(1) as [string, string]) : ['0', '0'];
+    const rows = await this.events
+      .createQueryBuilder('e')
+      .select(this.listColumns)
+      .where('e.processed_txid IS NOT NULL')
+      .andWhere('e.processed_txid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint')
+      .andWhere('(e.processed_txid, e.id) > (:txid::bigint, :id::bigint)', { txid, id })
+      .orderBy('e.processed_txid', 'ASC')
+      .addOrderBy('e.id', 'ASC')
+      .limit(q.limit)
+      .getMany();
+    const last = rows[rows.length - 1];
+    return { data: rows.map(EventResponseDto.from), nextCursor: last ? `${last.processedTxid}.${last.id}` : (q.after ?? null) };
+  }
+
   /** One GROUP BY over the window: by canonical type, tracking type and state at once. */
   async stats(q: EventStatsQueryDto): Promise<EventStatsResponseDto> {
     const range = parseRange(q.from, q.to);
@@ -160,7 +184,8 @@ export class EventsService {
         ? { sql: 'id = ANY($1::bigint[])', params: [target.ids] }
         : { sql: `id IN (SELECT id FROM email_events WHERE state = 'failed' ORDER BY id LIMIT ${MAX_REPLAY} FOR UPDATE SKIP LOCKED)`, params: [] };
     const [rows] = (await this.events.query(
-      `UPDATE email_events SET state = 'pending', attempts = 0, last_error = NULL WHERE ${where.sql} RETURNING id`,
+      // processed_txid cleared: the event leaves the change feed until it is processed again, then comes back.
+      `UPDATE email_events SET state = 'pending', attempts = 0, last_error = NULL, processed_txid = NULL WHERE ${where.sql} RETURNING id`,
       where.params,
     )) as [Array<{ id: string }>, number];
     const ids = rows.map((r) => String(r.id)).sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));

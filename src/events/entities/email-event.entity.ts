@@ -26,6 +26,7 @@ export interface MetaEntry {
 @Index('email_events_occurred_at_idx', ['occurredAt'])
 @Index('email_events_address_idx', ['address'])
 @Index('email_events_mailing_id_idx', ['mailingId'])
+@Index('email_events_feed_idx', ['processedTxid', 'id'], { where: 'processed_txid IS NOT NULL' })
 export class EmailEventEntity {
   @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS' })
   id: string;
@@ -64,6 +65,14 @@ export class EmailEventEntity {
 
   @Column({ name: 'processed_at', type: 'timestamptz', nullable: true })
   processedAt: Date | null;
+
+  /**
+   * The id of the transaction that processed the event (pg_current_xact_id), null until then and after a replay:
+   * the change feed's order. Transactions commit out of order, but none below the oldest one still running
+   * can commit any more, so the feed only ever hands out events below that horizon.
+   */
+  @Column({ name: 'processed_txid', type: 'bigint', nullable: true })
+  processedTxid: string | null;
 
   // ---- typed columns, filled by the worker ----
 

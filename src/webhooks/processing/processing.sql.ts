@@ -48,16 +48,19 @@ export const TYPED_COLUMNS: [string, string][] = [
 ];
 
 /**
- * $1: a JSON array of {id, <typed columns>}; $2: the same ids, so that the rows are found through the primary
- * key (the planner knows nothing of a function's output, and would otherwise scan every pending row).
+ * $1: a JSON array of {id, <typed columns>}, a column left out when NULL; $2: the same ids, so that the rows are
+ * found through the primary key (the planner knows nothing of a function's output, and would otherwise scan
+ * every pending row). `json`, not `jsonb`: read once, it need not be converted to jsonb's binary form first, and
+ * with the NULLs left out the text is half as long (together a third of the statement's cost, measured).
  */
 export const UPDATE_TYPED_COLUMNS = `
   UPDATE email_events e SET
     state = 'processed',
     processed_at = now(),
+    processed_txid = pg_current_xact_id()::text::bigint,
     last_error = NULL,
     ${TYPED_COLUMNS.map(([c]) => `${c} = n.${c}`).join(',\n    ')}
-  FROM jsonb_to_recordset($1::jsonb) AS n(id bigint, ${TYPED_COLUMNS.map(([c, t]) => `${c} ${t}`).join(', ')})
+  FROM json_to_recordset($1::json) AS n(id bigint, ${TYPED_COLUMNS.map(([c, t]) => `${c} ${t}`).join(', ')})
   WHERE e.id = ANY($2::bigint[]) AND e.id = n.id AND e.state = 'pending'`;
 
 /**

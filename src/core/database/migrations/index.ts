@@ -1,5 +1,6 @@
 // Every migration, in order. Listed by hand so that the build and ts-jest need no glob over compiled files.
 // A migration is never edited once it has landed: add a new one (npm run migration:generate).
 import { Initial1795442493460 } from './1795442493460-Initial';
+import { ChangeFeed1795447370766 } from './1795447370766-ChangeFeed';
 
-export const migrations: Function[] = [Initial1795442493460];
+export const migrations: Function[] = [Initial1795442493460, ChangeFeed1795447370766];
