@@ -1,14 +1,23 @@
 import 'dotenv/config';
 import 'reflect-metadata';
+import { isMainThread, parentPort, Worker } from 'node:worker_threads';
 import { bootLogger, createHttpApp, createWorkerContext } from './bootstrap';
 import { AppConfig } from './core/config/app-config';
 import { prepareDatabase } from './core/database/prepare-database';
 
+/** How long a stopping ROLE=all process waits for its worker thread to finish the jobs it holds. */
+const WORKER_THREAD_STOP_MS = 15_000;
+
 /**
  * One entry point for every role: `ROLE=all` (default: HTTP API, receiver and workers in one process),
  * `ROLE=api` (HTTP only) or `ROLE=worker` (processors only, no HTTP server).
+ *
+ * In `ROLE=all` the workers run on a worker thread of the same process, in their own Nest context: the
+ * receiver's event loop then never waits behind a batch being normalized, and the process uses two cores.
  */
 async function main(): Promise<void> {
+  if (!isMainThread) return runWorkerThread();
+
   let config: AppConfig;
   try {
     config = AppConfig.fromEnvironment();
@@ -23,9 +32,41 @@ async function main(): Promise<void> {
     bootLogger.log('Worker started (ROLE=worker)');
     return;
   }
-  const app = await createHttpApp(config);
+  if (config.role === 'all') startWorkerThread();
+  const app = await createHttpApp(config.role === 'all' ? AppConfig.fromEnvironment({ ROLE: 'api' }) : config);
   await app.listen(config.http.port, config.http.host);
   bootLogger.log(`Listening on http://${config.http.host}:${config.http.port} (ROLE=${config.role}); Swagger UI at /docs`);
+}
+
+/** ROLE=all: the workers on a thread of this process. It is stopped with the process, and takes it down if it dies. */
+function startWorkerThread(): void {
+  // The same file, on another thread (ts-node's -r is inherited with execArgv when run from the sources).
+  const thread = new Worker(__filename);
+  let stopping = false;
+  thread.on('error', (err) => bootLogger.error(`worker thread failed: ${err.stack ?? err.message}`));
+  thread.on('exit', (code) => {
+    if (stopping) return;
+    bootLogger.error(`worker thread exited (code ${code}); stopping the process`);
+    process.exit(1);
+  });
+  // Registered before Nest's shutdown hooks: the thread finishes its jobs while the HTTP side closes, and this
+  // listener keeps the signal Nest raises again after closing from ending the process before the thread is done.
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(signal, () => {
+      if (stopping) return;
+      stopping = true;
+      thread.postMessage('stop');
+      setTimeout(() => process.exit(0), WORKER_THREAD_STOP_MS).unref();
+    });
+  }
+}
+
+async function runWorkerThread(): Promise<void> {
+  const app = await createWorkerContext(AppConfig.fromEnvironment({ ROLE: 'worker' }));
+  bootLogger.log('Worker started (worker thread of ROLE=all)');
+  parentPort!.once('message', () => {
+    void app.close().finally(() => process.exit(0));
+  });
 }
 
 main().catch((err) => {

@@ -110,4 +110,40 @@ describe('crash safety (SIGKILL under load)', () => {
     const messages = await db.query(`SELECT count(*)::int AS n FROM messages WHERE status = 'delivered'`);
     expect(messages.rows[0].n).toBe(sent);
   });
+
+  it('stops on SIGTERM under load with exit code 0, its worker thread included, and loses nothing', async () => {
+    const first = 100_000;
+    const acknowledged: number[] = [];
+    let next = first;
+    let stopping = false;
+    const sender = async () => {
+      while (!stopping) {
+        const n = next++;
+        const res = await fetch(`${service.baseUrl}/webhooks/socketlabs`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(deliveredEvent(n)),
+        }).catch(() => null);
+        if (res?.status === 200) acknowledged.push(n);
+      }
+    };
+    const senders = Array.from({ length: 16 }, sender);
+    await waitFor(async () => acknowledged.length >= 200, 30000, '200 acknowledged events');
+    const started = Date.now();
+    const exit = await service.kill('SIGTERM');
+    stopping = true;
+    await Promise.all(senders);
+    expect(exit).toEqual({ code: 0, signal: null });
+    expect(Date.now() - started).toBeLessThan(15000);
+
+    await service.start();
+    await waitFor(
+      async () => {
+        const r = await db.query(`SELECT count(*)::int AS n FROM email_events WHERE state = 'processed' AND message_id = ANY($1)`, [acknowledged.map((n) => `crash-${n}`)]);
+        return r.rows[0].n === acknowledged.length;
+      },
+      60000,
+      'every acknowledged event processed',
+    );
+  });
 });

@@ -1,8 +1,11 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 
 const ROOT = join(__dirname, '..', '..');
+/** `npm start`'s node arguments (its V8 flags included), so that the benchmark runs the service exactly so. */
+const START_ARGS = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start.split(' ').slice(1);
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -37,7 +40,7 @@ export class ServiceProcess {
   }
 
   async start(timeoutMs = 60000): Promise<void> {
-    const args = this.compiled ? [join(ROOT, 'dist', 'main.js')] : ['-r', 'ts-node/register/transpile-only', join(ROOT, 'src', 'main.ts')];
+    const args = this.compiled ? START_ARGS : ['-r', 'ts-node/register/transpile-only', join(ROOT, 'src', 'main.ts')];
     this.output = '';
     const child = spawn(process.execPath, args, { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...this.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
@@ -63,12 +66,15 @@ export class ServiceProcess {
     throw new Error(`service did not become healthy in ${timeoutMs} ms:\n${this.output}`);
   }
 
-  /** SIGKILL: no shutdown hook runs, nothing is flushed. What was acknowledged must already be durable. */
-  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+  /**
+   * SIGKILL (default): no shutdown hook runs, nothing is flushed. What was acknowledged must already be durable.
+   * Resolves with how the process ended.
+   */
+  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
     const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    await new Promise<void>((resolve) => {
-      child.once('exit', () => resolve());
+    if (!child || child.exitCode !== null || child.signalCode !== null) return { code: child?.exitCode ?? null, signal: child?.signalCode ?? null };
+    return new Promise((resolve) => {
+      child.once('exit', (code, sig) => resolve({ code, signal: sig }));
       child.kill(signal);
     });
   }
