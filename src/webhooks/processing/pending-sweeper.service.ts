@@ -52,6 +52,7 @@ export class PendingSweeperService implements OnApplicationBootstrap, OnModuleDe
   private refreshTimer?: NodeJS.Timeout;
   private retryTimer?: NodeJS.Timeout;
   private schedulerReady: boolean | undefined;
+  private scheduling?: Promise<boolean>;
   private destroyed = false;
 
   constructor(
@@ -75,14 +76,25 @@ export class PendingSweeperService implements OnApplicationBootstrap, OnModuleDe
     this.refreshTimer.unref();
   }
 
-  onModuleDestroy(): void {
+  /**
+   * Waits for a scheduling still in flight: the queue closes after this, and BullMQ would otherwise open its
+   * scheduler on a connection already closed (an error, and a process that lingers before exiting).
+   */
+  async onModuleDestroy(): Promise<void> {
     this.destroyed = true;
     if (this.refreshTimer) clearInterval(this.refreshTimer);
     if (this.retryTimer) clearTimeout(this.retryTimer);
+    await this.scheduling;
   }
 
   /** Idempotent. While it fails (Redis down at boot), it is retried every few seconds. */
-  async ensureScheduler(): Promise<boolean> {
+  ensureScheduler(): Promise<boolean> {
+    if (this.destroyed) return Promise.resolve(false);
+    this.scheduling = this.schedule();
+    return this.scheduling;
+  }
+
+  private async schedule(): Promise<boolean> {
     try {
       await this.queue.upsertJobScheduler(
         SWEEP_SCHEDULER_ID,
