@@ -1,5 +1,6 @@
--- wrk script of `npm run bench`: every request is a distinct, realistic SocketLabs event (so none is a duplicate),
--- and the summary is printed as one JSON line for the benchmark script to read.
+-- wrk script of `npm run bench`: every request is a distinct, realistic SocketLabs event (so none is a duplicate):
+-- five consecutive events are the life of one message to one recipient (Queued, Delivered, an open, a deferral,
+-- a late bounce). The summary is printed as one JSON line for the benchmark script to read.
 local counter = 1
 local threads = {}
 local types = { "Queued", "Delivered", "Tracking", "Deferred", "Failed" }
@@ -14,6 +15,7 @@ function init(args)
   n = 0
   non2xx = 0
   secret = args[1] or "bench-secret-key"
+  run = args[2] or "run"
   wrk.method = "POST"
   wrk.headers["Content-Type"] = "application/json"
 end
@@ -35,9 +37,9 @@ function request()
   end
   local body = string.format(
     '{"Type":"%s","DateTime":"2026-11-23T10:%02d:%02d.%07dZ","ServerId":12345,"SubaccountId":12345,"IpPoolId":7,' ..
-    '"Address":"recipient%d@example.com","MailingId":"bench-mailing","MessageId":"bench-%d-%d","SecretKey":"%s",%s,' ..
+    '"Address":"recipient%d@example.com","MailingId":"bench-mailing","MessageId":"bench-%s-%d-%d","SecretKey":"%s",%s,' ..
     '"Data":{"Meta":[{"Key":"x-campaign","Value":"november"},{"Key":"x-user","Value":"%d"}],"Tags":["bench","newsletter"]}}',
-    t, math.floor(n / 60) % 60, n % 60, n % 10000000, n % 5000, id, math.floor(n / 5), secret, extra, n)
+    t, math.floor(n / 60) % 60, n % 60, n % 10000000, math.floor(n / 5) % 5000, run, id, math.floor(n / 5), secret, extra, n)
   return wrk.format(nil, nil, nil, body)
 end
 

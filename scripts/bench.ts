@@ -1,11 +1,12 @@
 /**
- * npm run bench [-- --duration 10 --connections 64 --role all|api --no-worker]
+ * npm run bench [-- --duration 10 --warmup 3 --connections 64 --role all|api --no-worker]
  *
  * Posts realistic, distinct SocketLabs events at the receiver with concurrent keep-alive connections for a fixed
  * time and prints accepted events/s and p50/p99 latency; the same for a bare node:http endpoint in the same run
  * (the ratio is the cost of the pipeline: auth, dedupe key, group-committed INSERT, enqueue); then how long the
  * workers take to drain what was accepted, and whether every acknowledged event was committed.
- * The service runs as `npm start` runs it (ROLE=all: receiver and workers share the machine).
+ * The service runs as `npm start` runs it (ROLE=all: receiver and workers share the machine). Each endpoint gets
+ * a few seconds of load first that are not measured (JIT warm-up, connection pools, the worker thread starting).
  */
 import autocannon from 'autocannon';
 import { fork, spawnSync } from 'node:child_process';
@@ -19,6 +20,8 @@ const arg = (name: string, fallback: number) => {
   return i >= 0 ? Number(args[i + 1]) : fallback;
 };
 const DURATION = arg('duration', 10);
+/** Seconds of load before each measured run, not counted: JIT warm-up, pools and the worker thread started. */
+const WARMUP = arg('warmup', 3);
 const CONNECTIONS = arg('connections', 64);
 const ROLE_INDEX = args.indexOf('--role');
 /** `all` (default, as `npm start`): receiver and workers in one process; `api`: the receiver alone, a worker process beside it. */
@@ -40,7 +43,7 @@ function event(): string {
     ServerId: 12345,
     SubaccountId: 12345,
     IpPoolId: 7,
-    Address: `recipient${n % 5000}@example.com`,
+    Address: `recipient${Math.floor(n / TYPES.length) % 5000}@example.com`,
     MailingId: 'bench-mailing',
     MessageId: `bench-${Math.floor(n / TYPES.length)}`,
     SecretKey: SECRET,
@@ -66,12 +69,13 @@ interface Figures {
 /** wrk (C, one thread) when installed leaves the service more of the machine than autocannon (JavaScript). */
 const WRK = spawnSync('wrk', ['--version']).error === undefined;
 
-async function load(url: string, body: () => string): Promise<Figures> {
-  return WRK ? loadWithWrk(url) : loadWithAutocannon(url, body);
+/** `run` tells the runs' events apart (the warm-up's events must not make the measured run's duplicates). */
+async function load(url: string, body: () => string, run: string, seconds = DURATION): Promise<Figures> {
+  return WRK ? loadWithWrk(url, run, seconds) : loadWithAutocannon(url, body, seconds);
 }
 
-function loadWithWrk(url: string): Figures {
-  const run = spawnSync('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${DURATION}s`, '-s', join(__dirname, 'bench-events.lua'), url, '--', SECRET], { encoding: 'utf8' });
+function loadWithWrk(url: string, tag: string, seconds: number): Figures {
+  const run = spawnSync('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '-s', join(__dirname, 'bench-events.lua'), url, '--', SECRET, tag], { encoding: 'utf8' });
   const line = run.stdout.split('\n').find((l) => l.startsWith('WRK_RESULT '));
   if (!line) throw new Error(`wrk failed: ${run.stderr || run.stdout}`);
   const r = JSON.parse(line.slice('WRK_RESULT '.length)) as { requests: number; seconds: number; non2xx: number; errors: number; p50: number; p99: number };
@@ -79,17 +83,17 @@ function loadWithWrk(url: string): Figures {
   return { requests: r.requests, ok, rps: ok / r.seconds, p50: r.p50, p99: r.p99, errors: r.non2xx + r.errors };
 }
 
-async function loadWithAutocannon(url: string, body: () => string): Promise<Figures> {
+async function loadWithAutocannon(url: string, body: () => string, seconds: number): Promise<Figures> {
   const result = await autocannon({
     url,
     method: 'POST',
     connections: CONNECTIONS,
-    duration: DURATION,
+    duration: seconds,
     headers: { 'content-type': 'application/json' },
     requests: [{ setupRequest: (req) => ({ ...req, body: body() }) }],
   });
   const ok = result['2xx'];
-  return { requests: result.requests.total, ok, rps: ok / DURATION, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx };
+  return { requests: result.requests.total, ok, rps: ok / seconds, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx };
 }
 
 async function admin(sql: string): Promise<void> {
@@ -103,13 +107,14 @@ async function admin(sql: string): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  console.log(`benchmark: ${WRK ? 'wrk (1 thread)' : 'autocannon (install wrk for a lighter load generator)'}, ${CONNECTIONS} connections, ${DURATION} s per run, ROLE=${ROLE}${ROLE === 'api' ? (NO_WORKER ? ', no worker' : ' + a ROLE=worker process') : ''}, load generator on the same machine\n`);
+  console.log(`benchmark: ${WRK ? 'wrk (1 thread)' : 'autocannon (install wrk for a lighter load generator)'}, ${CONNECTIONS} connections, ${DURATION} s per run after ${WARMUP} s of warm-up, ROLE=${ROLE}${ROLE === 'api' ? (NO_WORKER ? ', no worker' : ' + a ROLE=worker process') : ''}, load generator on the same machine\n`);
 
   // 1. Baseline.
   const barePort = await freePort();
   const bare = fork(join(__dirname, 'bench-bare-server.js'), [String(barePort)], { stdio: 'ignore' });
   await new Promise((r) => bare.once('message', r));
-  const baseline = await load(`http://127.0.0.1:${barePort}/`, event);
+  if (WARMUP > 0) await load(`http://127.0.0.1:${barePort}/`, event, 'bare-warmup', WARMUP);
+  const baseline = await load(`http://127.0.0.1:${barePort}/`, event, 'bare');
   bare.kill();
 
   // 2. The receiver, on a fresh database.
@@ -137,18 +142,33 @@ async function main(): Promise<void> {
   const count = async () =>
     (await db.query(`SELECT count(*)::int AS total, count(*) FILTER (WHERE state <> 'pending')::int AS done FROM email_events`)).rows[0] as { total: number; done: number };
 
-  counter = 0;
+  const drain = async () => {
+    let now = await count();
+    while (!NO_WORKER && now.done < now.total) {
+      await new Promise((r) => setTimeout(r, 100));
+      now = await count();
+    }
+    return now;
+  };
+  if (WARMUP > 0) {
+    await load(`${service.baseUrl}/webhooks/socketlabs`, event, 'warmup', WARMUP);
+    await drain();
+  }
+  // What the warm-up stored is not part of the measured run's figures.
+  const before = await count();
+  const measured = async () => {
+    const c = await count();
+    return { total: c.total - before.total, done: c.done - before.done };
+  };
+
   const started = Date.now();
-  const receiver = await load(`${service.baseUrl}/webhooks/socketlabs`, event);
+  const receiver = await load(`${service.baseUrl}/webhooks/socketlabs`, event, 'measured');
   const loadEnded = Date.now();
-  const atLoadEnd = await count();
+  const atLoadEnd = await measured();
 
   // 3. Drain: until every stored event is processed.
-  let now = atLoadEnd;
-  while (!NO_WORKER && now.done < now.total) {
-    await new Promise((r) => setTimeout(r, 100));
-    now = await count();
-  }
+  await drain();
+  const now = await measured();
   const drained = Date.now();
   await service.kill('SIGTERM');
   await worker?.kill('SIGTERM');
