@@ -2,6 +2,7 @@ import { BullModule } from '@nestjs/bullmq';
 import { Global, Module } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { QueueName } from './queue.constants';
+import { QueueShutdown } from './queue-shutdown';
 import { redisOptionsFromUrl } from './redis-connection';
 
 /**
@@ -28,6 +29,7 @@ import { redisOptionsFromUrl } from './redis-connection';
     }),
     BullModule.registerQueue({ name: QueueName.Events }),
   ],
+  providers: [QueueShutdown],
   exports: [BullModule],
 })
 export class QueueModule {}

@@ -1,8 +1,9 @@
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
-import { Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { BeforeApplicationShutdown, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Job, UnrecoverableError } from 'bullmq';
 import { AppConfig } from '../../core/config/app-config';
 import { JobData, JobName, QueueName } from '../../core/queue/queue.constants';
+import { untilStarted } from '../../core/queue/queue-shutdown';
 import { BatchOutcome, EventProcessingService } from './event-processing.service';
 import { PendingSweeperService, SweepOutcome } from './pending-sweeper.service';
 
@@ -15,7 +16,7 @@ const EVENT_ID = /^[1-9]\d{0,18}$/;
  * sweeper chunk) and the periodic `sweep-pending`.
  */
 @Processor(QueueName.Events)
-export class EventsProcessor extends WorkerHost implements OnApplicationBootstrap {
+export class EventsProcessor extends WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('EventsProcessor');
   private lastConnectionWarning = 0;
 
@@ -30,6 +31,11 @@ export class EventsProcessor extends WorkerHost implements OnApplicationBootstra
   onApplicationBootstrap(): void {
     // @Processor options are static; the concurrency is configuration, applied before the first jobs pile up.
     this.worker.concurrency = this.config.worker.concurrency;
+  }
+
+  /** The worker closes in onApplicationShutdown: see untilStarted. */
+  beforeApplicationShutdown(): Promise<void> {
+    return untilStarted(this.worker);
   }
 
   /** Redis going away makes the worker emit errors in a loop while it reconnects: one line every 30 s is enough. */
