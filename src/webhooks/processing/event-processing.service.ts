@@ -95,7 +95,7 @@ export class EventProcessingService {
     }
 
     if (good.length) {
-      await m.query(UPDATE_TYPED_COLUMNS, [JSON.stringify(columns), good.map((g) => g.id)]);
+      await m.query(UPDATE_TYPED_COLUMNS, [JSON.stringify(columns)]);
       outcome.processed = good.length;
 
       const keys = messageKeys(good.map((g) => g.event));
