@@ -5,9 +5,6 @@ import { bootLogger, createHttpApp, createWorkerContext } from './bootstrap';
 import { AppConfig } from './core/config/app-config';
 import { prepareDatabase } from './core/database/prepare-database';
 
-/** How long a stopping ROLE=all process waits for its worker thread to finish the jobs it holds. */
-const WORKER_THREAD_STOP_MS = 15_000;
-
 /**
  * One entry point for every role: `ROLE=all` (default: HTTP API, receiver and workers in one process),
  * `ROLE=api` (HTTP only) or `ROLE=worker` (processors only, no HTTP server).
@@ -30,16 +27,18 @@ async function main(): Promise<void> {
   if (config.role === 'worker') {
     await createWorkerContext(config);
     bootLogger.log('Worker started (ROLE=worker)');
+    // Nest's own listener closes the context; this one only bounds how long that may take.
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => exitIfNotStoppedWithin(config.worker.stopTimeoutSeconds));
     return;
   }
-  if (config.role === 'all') startWorkerThread();
+  if (config.role === 'all') startWorkerThread(config.worker.stopTimeoutSeconds);
   const app = await createHttpApp(config.role === 'all' ? AppConfig.fromEnvironment({ ROLE: 'api' }) : config);
   await app.listen(config.http.port, config.http.host);
   bootLogger.log(`Listening on http://${config.http.host}:${config.http.port} (ROLE=${config.role}); Swagger UI at /docs`);
 }
 
 /** ROLE=all: the workers on a thread of this process. It is stopped with the process, and takes it down if it dies. */
-function startWorkerThread(): void {
+function startWorkerThread(stopTimeoutSeconds: number): void {
   // The same file, on another thread (ts-node's -r is inherited with execArgv when run from the sources).
   const thread = new Worker(__filename);
   let stopping = false;
@@ -56,9 +55,20 @@ function startWorkerThread(): void {
       if (stopping) return;
       stopping = true;
       thread.postMessage('stop');
-      setTimeout(() => process.exit(0), WORKER_THREAD_STOP_MS).unref();
+      exitIfNotStoppedWithin(stopTimeoutSeconds);
     });
   }
+}
+
+/**
+ * A stop that does not finish in time ends the process anyway, with exit code 1: jobs it still held stay
+ * pending in PostgreSQL and are processed again (processing is idempotent).
+ */
+function exitIfNotStoppedWithin(seconds: number): void {
+  setTimeout(() => {
+    bootLogger.warn(`the workers did not stop within ${seconds} s (STOP_TIMEOUT_SECONDS; is Redis reachable?): exiting, unfinished jobs stay pending`);
+    process.exit(1);
+  }, seconds * 1000).unref();
 }
 
 async function runWorkerThread(): Promise<void> {

@@ -14,7 +14,7 @@ export class AppConfig {
   readonly auth: { adminApiKey?: string };
   readonly socketlabs: { apiKey?: string; apiUrl: string; injectUrl: string; serverId?: number; timeoutMs: number; maxRetries: number };
   readonly webhook: { secretKey?: string; validationKey?: string; serverId?: number; bodyLimit: number };
-  readonly worker: { concurrency: number; sweeperDelaySeconds: number };
+  readonly worker: { concurrency: number; sweeperDelaySeconds: number; stopTimeoutSeconds: number };
 
   constructor(v: EnvironmentVariables) {
     this.env = v.NODE_ENV;
@@ -38,7 +38,7 @@ export class AppConfig {
       serverId: v.WEBHOOK_SERVER_ID,
       bodyLimit: v.WEBHOOK_BODY_LIMIT,
     };
-    this.worker = { concurrency: v.WORKER_CONCURRENCY, sweeperDelaySeconds: v.SWEEPER_DELAY_SECONDS };
+    this.worker = { concurrency: v.WORKER_CONCURRENCY, sweeperDelaySeconds: v.SWEEPER_DELAY_SECONDS, stopTimeoutSeconds: v.STOP_TIMEOUT_SECONDS };
   }
 
   /** Reads `.env` (if present) under the real environment, validates, and throws one error listing every problem. */

@@ -124,6 +124,15 @@ export class EnvironmentVariables {
   @IsInt()
   @Min(1)
   SWEEPER_DELAY_SECONDS = 30;
+
+  /**
+   * How long a stopping worker (ROLE=worker, or the worker thread of ROLE=all) may take to finish the jobs it
+   * holds before the process exits anyway. BullMQ waits for an unreachable Redis to come back before it stops.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  STOP_TIMEOUT_SECONDS = 15;
 }
 
 export function validateEnvironment(env: Record<string, string | undefined>): EnvironmentVariables {
