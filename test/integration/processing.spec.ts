@@ -1,7 +1,7 @@
 import { EventsProcessor } from '../../src/webhooks/processing/events.processor';
 import { Client } from 'pg';
 import { lockKey, MAX_EVENT_ATTEMPTS, MESSAGE_LOCK_CLASS } from '../../src/webhooks/processing/event-processing.service';
-import { SELECT_PENDING_FOR_UPDATE, UPDATE_TYPED_COLUMNS } from '../../src/webhooks/processing/processing.sql';
+import { RECORD_FAILURES, SELECT_PENDING_FOR_UPDATE, UPDATE_TYPED_COLUMNS } from '../../src/webhooks/processing/processing.sql';
 import {
   complaintEvent,
   deliveredEvent,
@@ -366,6 +366,44 @@ describe('event processing (PostgreSQL + Redis, the worker of a ROLE=all app)', 
           RETURN NEW;
         END $$`);
       await t.dataSource.query(`CREATE TRIGGER test_poison BEFORE UPDATE ON email_events FOR EACH ROW EXECUTE FUNCTION test_poison()`);
+    });
+
+    it('records a failure through the id of its row, whatever the backlog of pending rows around it', async () => {
+      // Statistics taken while nothing was pending, then a backlog (as after a Redis outage): the planner then
+      // expects one pending row, and once scanned every pending row to find the one that failed.
+      const prefix = unique('backlog');
+      await t.dataSource.query(
+        `INSERT INTO email_events (received_at, dedupe_key, format, raw, type, state)
+         SELECT now(), $1 || '-done-' || i, 'json', '{}', 'Delivered', 'processed' FROM generate_series(1, 20000) AS i`,
+        [prefix],
+      );
+      await t.dataSource.query('ANALYZE email_events');
+      // Received "in the future" so that the sweeper leaves them alone.
+      const [{ id }] = await t.dataSource.query(
+        `INSERT INTO email_events (received_at, dedupe_key, format, raw, type)
+         SELECT now() + interval '1 hour', $1 || '-pending-' || i, 'json', '{}', 'Delivered' FROM generate_series(1, 3000) AS i
+         RETURNING id::text AS id`,
+        [prefix],
+      );
+      const qr = t.dataSource.createQueryRunner();
+      let read = 0;
+      try {
+        await qr.startTransaction();
+        const [{ 'QUERY PLAN': plan }] = await qr.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${RECORD_FAILURES}`, [[id], ['boom'], MAX_EVENT_ATTEMPTS]);
+        const walk = (node: Record<string, any>) => {
+          if (node['Relation Name'] === 'email_events' && node['Node Type'] !== 'ModifyTable') {
+            read += node['Actual Rows'] * node['Actual Loops'] + (node['Rows Removed by Filter'] ?? 0);
+          }
+          read += node['Rows Removed by Join Filter'] ?? 0;
+          for (const child of node.Plans ?? []) walk(child);
+        };
+        walk(plan[0].Plan);
+      } finally {
+        await qr.rollbackTransaction();
+        await qr.release();
+        await t.dataSource.query(`DELETE FROM email_events WHERE dedupe_key LIKE $1 || '-%'`, [prefix]);
+      }
+      expect(read).toBe(1);
     });
 
     it('a poison row ends failed with its error after its attempts, while the rest of its batch is processed', async () => {
