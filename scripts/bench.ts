@@ -126,6 +126,7 @@ async function main(): Promise<void> {
   // 1. Baseline, measured again after the receiver (step 4): the speed of a shared machine drifts over minutes,
   // and the ratio is taken against the mean of the two runs around the receiver's.
   const baselineBefore = await measureBare('bare');
+
   // 2. The receiver, on a fresh database.
   await admin(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
   const databaseUrl = `${SERVER}/${DB_NAME}`;
