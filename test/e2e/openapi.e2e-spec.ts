@@ -12,9 +12,7 @@ describe('OpenAPI document', () => {
   let t: TestApp;
   let served: any;
   beforeAll(async () => {
-    // ROLE=api: the document is the same in every role, and a worker started and stopped at once makes BullMQ
-    // wait out a 30 s stalled-check timer before the process can exit.
-    t = await createTestApp({ ROLE: 'api' });
+    t = await createTestApp();
     const res = await t.request({ method: 'GET', url: '/docs-json', apiKey: null });
     expect(res.statusCode).toBe(200);
     served = res.json();
