@@ -13,6 +13,7 @@ import autocannon from 'autocannon';
 import { fork, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { deleteRedisKeys } from '../test/utils/redis-keys';
 import { freePort, ServiceProcess } from '../test/utils/service-process';
 
 const args = process.argv.slice(2);
@@ -127,7 +128,9 @@ async function main(): Promise<void> {
   // and the ratio is taken against the mean of the two runs around the receiver's.
   const baselineBefore = await measureBare('bare');
 
-  // 2. The receiver, on a fresh database.
+  // 2. The receiver, on a fresh database and its own queue prefix (both removed after the run).
+  const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const queuePrefix = `{slgw-bench-${Date.now()}}`;
   await admin(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
   const databaseUrl = `${SERVER}/${DB_NAME}`;
   const serviceEnv = {
@@ -135,8 +138,8 @@ async function main(): Promise<void> {
       ROLE,
       PORT: String(await freePort()),
       DATABASE_URL: databaseUrl,
-      REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-      QUEUE_PREFIX: `{slgw-bench-${Date.now()}}`,
+      REDIS_URL: redisUrl,
+      QUEUE_PREFIX: queuePrefix,
       WEBHOOK_SECRET_KEY: SECRET,
       ADMIN_API_KEY: 'bench-admin-key-0123456789',
       LOG_LEVEL: 'warn',
@@ -184,6 +187,7 @@ async function main(): Promise<void> {
   await worker?.kill('SIGTERM');
   await db.end();
   await admin(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
+  await deleteRedisKeys(redisUrl, queuePrefix);
 
   // 4. Baseline again.
   const baselineAfter = await measureBare('bare-after');

@@ -1,9 +1,9 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomBytes } from 'node:crypto';
-import IORedis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { createHttpApp } from '../../src/bootstrap';
 import { AppConfig } from '../../src/core/config/app-config';
+import { deleteRedisKeys } from './redis-keys';
 import { createTestDatabase } from './test-database';
 
 export const TEST_ADMIN_KEY = 'test-admin-key-0123456789abcdef';
@@ -48,7 +48,7 @@ export async function testEnvironment(overrides: Record<string, string> = {}) {
     ...overrides,
   };
   const cleanup = async () => {
-    await deleteRedisPrefix(prefix);
+    await deleteRedisKeys(TEST_REDIS_URL, prefix);
     await db.drop();
   };
   return { env, db, prefix, cleanup };
@@ -82,20 +82,6 @@ export async function createTestApp(overrides: Record<string, string> = {}): Pro
       await cleanup();
     },
   };
-}
-
-export async function deleteRedisPrefix(prefix: string): Promise<void> {
-  const redis = new IORedis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-      cursor = next;
-      if (keys.length) await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
 }
 
 /** Polls `check` until it returns a truthy value (no fixed sleeps); fails after `timeoutMs`. */
