@@ -1,16 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import { ReceiverStatsResponseDto } from './dto/receiver-stats.dto';
 import type { RejectReason } from './webhook-body.parser';
-
-export interface ReceiverStatsSnapshot {
-  since: string;
-  acceptedRequests: number;
-  rejectedRequests: number;
-  storedEvents: number;
-  duplicateEvents: number;
-  validationEvents: number;
-  enqueueFailures: number;
-  rejections: Partial<Record<RejectReason, number>>;
-}
 
 /**
  * In-memory counters of this process's receiver, since it started. Kept off the database on purpose: counting
@@ -41,7 +31,7 @@ export class ReceiverStats {
     this.enqueueFailures++;
   }
 
-  snapshot(): ReceiverStatsSnapshot {
+  snapshot(): ReceiverStatsResponseDto {
     let rejectedRequests = 0;
     for (const n of this.rejections.values()) rejectedRequests += n;
     return {
