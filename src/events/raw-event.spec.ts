@@ -1,4 +1,4 @@
-import { parseRawEvent, stripSecretKeys } from './raw-event';
+import { parseRawEvent, parseStoredRaw, stripSecretKeys } from './raw-event';
 
 describe('raw event output', () => {
   it('removes SecretKey in any case and at any depth, keeping everything else', () => {
@@ -28,5 +28,15 @@ describe('raw event output', () => {
     expect(input).toEqual({ SecretKey: 'a', n: 1 });
     expect(stripSecretKeys('SecretKey')).toBe('SecretKey');
     expect(stripSecretKeys(null)).toBeNull();
+  });
+});
+
+describe('parseStoredRaw', () => {
+  it('parses a JSON object', () => {
+    expect(parseStoredRaw('{"Type":"Queued"}')).toEqual({ Type: 'Queued' });
+  });
+
+  it.each(['not json', '[1,2]', 'null', '"text"', '{"Type":'])('throws on %p', (raw) => {
+    expect(() => parseStoredRaw(raw)).toThrow(/raw body/);
   });
 });

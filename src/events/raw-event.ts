@@ -16,17 +16,31 @@ export function stripSecretKeys<T>(value: T, depth = 0): T {
 }
 
 /**
+ * Parses the stored raw text (JSON of the event; form bodies as an object of strings). Throws when it is not
+ * a JSON object: such a row can never be normalized, and ends as a failed row with the error.
+ */
+export function parseStoredRaw(raw: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new Error('raw body is not valid JSON');
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new Error('raw body is not a JSON object');
+  }
+  return parsed as Record<string, unknown>;
+}
+
+/**
  * The stored raw body as an object without any SecretKey. Null when the text is not a JSON object: the
  * text itself is never returned, because a secret in it could not be removed reliably.
  */
 export function parseRawEvent(raw: string | null | undefined): Record<string, unknown> | null {
   if (!raw) return null;
-  let parsed: unknown;
   try {
-    parsed = JSON.parse(raw);
+    return stripSecretKeys(parseStoredRaw(raw));
   } catch {
     return null;
   }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return null;
-  return stripSecretKeys(parsed as Record<string, unknown>);
 }

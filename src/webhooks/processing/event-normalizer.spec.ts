@@ -1,5 +1,5 @@
 import { EVENT_FIXTURES, legacyFormComplaint, legacyFormDelivered, legacyFormFailed, toFormFields } from '../../../test/fixtures/socketlabs-events';
-import { normalizeEvent, parseEventDate, parseStoredRaw, readMeta, readTags } from './event-normalizer';
+import { normalizeEvent, parseEventDate, readMeta, readTags } from './event-normalizer';
 
 const ISO_7 = '2023-06-12T10:04:56.3694682Z';
 const ISO_7_NORMALIZED = '2023-06-12T10:04:56.369468Z';
@@ -450,16 +450,6 @@ describe('Data.Meta and Data.Tags shapes', () => {
     expect(readTags('')).toBeNull();
     expect(readTags([{ a: 1 }])).toBeUndefined();
     expect(readTags({ a: 1 })).toBeUndefined();
-  });
-});
-
-describe('parseStoredRaw', () => {
-  it('parses a JSON object', () => {
-    expect(parseStoredRaw('{"Type":"Queued"}')).toEqual({ Type: 'Queued' });
-  });
-
-  it.each(['not json', '[1,2]', 'null', '"text"', '{"Type":'])('throws on %p', (raw) => {
-    expect(() => parseStoredRaw(raw)).toThrow(/raw body/);
   });
 });
 

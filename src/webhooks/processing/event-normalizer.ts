@@ -1,4 +1,5 @@
-import { EVENT_TYPES, FailureType, KnownEventType, MetaEntry, TrackingType } from '../../events/entities/email-event.entity';
+import { FailureType, KnownEventType, MetaEntry, TrackingType } from '../../events/entities/email-event.entity';
+import { canonicalEventType, FAILURE_TYPES, TRACKING_TYPES } from '../../events/event-names';
 import { setOwn } from '../receiver/webhook-body.parser';
 
 /**
@@ -95,37 +96,18 @@ const INT_FIELDS: Record<IntField, string[]> = {
 };
 const STRING_FIELD_LIST = Object.entries(STRING_FIELDS) as [StringField, string[]][];
 const INT_FIELD_LIST = Object.entries(INT_FIELDS) as [IntField, string[]][];
-const FAILURE_TYPES: FailureType[] = ['Temporary', 'Permanent', 'Suppressed'];
-const TRACKING_TYPES: TrackingType[] = ['Click', 'Open', 'Unsubscribe'];
 const INT4_MIN = -2147483648;
 const INT4_MAX = 2147483647;
 
 /** Never stored, whatever the receiver left in the body. */
 const SECRET = /^secretkey$/i;
 
-/**
- * Parses the stored raw text (JSON of the event; form bodies as an object of strings). Throws when it is not
- * a JSON object: such a row can never be normalized, and ends as a failed row with the error.
- */
-export function parseStoredRaw(raw: string): Record<string, unknown> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch {
-    throw new Error('raw body is not valid JSON');
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new Error('raw body is not a JSON object');
-  }
-  return parsed as Record<string, unknown>;
-}
-
 export function normalizeEvent(input: Record<string, unknown>): NormalizedEvent {
   const body = unwrapEnvelope(input);
   const fields = new FieldBag(body);
 
   const typeValue = fields.take(['type']);
-  const canonicalType = canonicalEventType(typeValue?.value);
+  const canonicalType = canonicalEventType(typeValue?.value) ?? null;
 
   const out: NormalizedEvent = {
     knownType: canonicalType !== null,
@@ -349,14 +331,8 @@ function asInt(value: unknown): number | null | undefined {
   return n;
 }
 
-export function canonicalEventType(value: unknown): KnownEventType | null {
-  if (typeof value !== 'string') return null;
-  const s = value.trim().toLowerCase();
-  return EVENT_TYPES.find((t) => t.toLowerCase() === s) ?? null;
-}
-
 /** SocketLabs sends these enums as their name or their number (0, 1, 2), as JSON or as text. */
-function canonicalEnum<T extends string>(value: unknown, names: T[]): T | null {
+function canonicalEnum<T extends string>(value: unknown, names: readonly T[]): T | null {
   if (typeof value === 'number') return Number.isInteger(value) && value >= 0 && value < names.length ? names[value] : null;
   if (typeof value !== 'string') return null;
   const s = value.trim().toLowerCase();

@@ -1,7 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
-import { NormalizedEvent, normalizeEvent, parseStoredRaw } from './event-normalizer';
+import { parseStoredRaw } from '../../events/raw-event';
+import { NormalizedEvent, normalizeEvent } from './event-normalizer';
 import {
   LOCK_MESSAGE_KEYS,
   RECORD_FAILURES,
