@@ -6,6 +6,7 @@ import { Repository, SelectQueryBuilder } from 'typeorm';
 import { AppException, NotFoundAppException } from '../core/http/app.exception';
 import { pageWindow } from '../core/http/page-query.dto';
 import { JobName, QueueName } from '../core/queue/queue.constants';
+import { withTimeout } from '../core/timeout';
 import { EmailEventEntity, EVENT_TYPES } from './entities/email-event.entity';
 import { EventDetailResponseDto, EventListResponseDto, EventResponseDto } from './dto/event.dto';
 import { EventFeedQueryDto, EventFeedResponseDto, FEED_CURSOR } from './dto/event-feed.dto';
@@ -207,7 +208,7 @@ export class EventsService {
         const eventIds = ids.slice(i, i + REPLAY_JOB_SIZE);
         // A unique job id: a fixed one would be swallowed by the completed job of an earlier replay.
         const jobId = `replay-${eventIds[0]}-${eventIds[eventIds.length - 1]}-${eventIds.length}-${stamp}`;
-        await withTimeout(this.queue.add(JobName.ProcessEvents, { eventIds }, { jobId }), ENQUEUE_TIMEOUT_MS);
+        await withTimeout(this.queue.add(JobName.ProcessEvents, { eventIds }, { jobId }), ENQUEUE_TIMEOUT_MS, 'Redis');
       }
       return true;
     } catch (err) {
@@ -260,10 +261,3 @@ function applyFilters(qb: SelectQueryBuilder<EmailEventEntity>, q: ListEventsQue
   if (q.state !== undefined) qb.andWhere('e.state = :state', { state: q.state });
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer from Redis within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}

@@ -7,6 +7,7 @@ import type { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
 import { Public } from '../auth/auth.decorators';
 import { QueueName } from '../queue/queue.constants';
+import { withTimeout } from '../timeout';
 
 export class HealthResponseDto {
   /** `ok` when PostgreSQL and Redis both answer. */
@@ -31,8 +32,8 @@ export class HealthController {
   @Get()
   async getHealth(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthResponseDto> {
     const [database, redis] = await Promise.all([
-      withTimeout(this.dataSource.query('SELECT 1')),
-      withTimeout(this.queue.client.then((c) => (c as unknown as Redis).ping())),
+      answers(this.dataSource.query('SELECT 1'), 'PostgreSQL'),
+      answers(this.queue.client.then((c) => (c as unknown as Redis).ping()), 'Redis'),
     ]);
     const body: HealthResponseDto = { status: database && redis ? 'ok' : 'degraded', database: database ? 'up' : 'down', redis: redis ? 'up' : 'down' };
     if (body.status !== 'ok') void reply.status(HttpStatus.SERVICE_UNAVAILABLE);
@@ -40,13 +41,10 @@ export class HealthController {
   }
 }
 
-async function withTimeout(p: Promise<unknown>, ms = 2000): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([p.then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)))]);
-  } catch {
-    return false;
-  } finally {
-    clearTimeout(timer);
-  }
+/** Whether the dependency answers within 2 s. */
+function answers(p: Promise<unknown>, what: string): Promise<boolean> {
+  return withTimeout(p, 2000, what).then(
+    () => true,
+    () => false,
+  );
 }

@@ -1,6 +1,7 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { BeforeApplicationShutdown, Injectable } from '@nestjs/common';
 import { Queue } from 'bullmq';
+import { withTimeout } from '../timeout';
 import { QueueName } from './queue.constants';
 
 /** How long a stop waits for a Redis connection still starting; Redis may be down, and a stop must not hang. */
@@ -16,15 +17,7 @@ const START_WAIT_MS = 3000;
  * for this alone.
  */
 export async function untilStarted(target: { waitUntilReady(): Promise<unknown> }): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, START_WAIT_MS);
-  });
-  try {
-    await Promise.race([target.waitUntilReady().catch(() => undefined), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+  await withTimeout(target.waitUntilReady(), START_WAIT_MS, 'Redis').catch(() => undefined);
 }
 
 /** The producer side of {@link untilStarted}; the worker side is in its processor. */

@@ -4,6 +4,7 @@ import { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../../core/config/app-config';
 import { JobName, QueueName, processEventsJobId } from '../../core/queue/queue.constants';
+import { withTimeout } from '../../core/timeout';
 import { SELECT_STALE_PENDING } from './processing.sql';
 
 export const SWEEP_SCHEDULER_ID = 'sweep-pending';
@@ -127,7 +128,7 @@ export class PendingSweeperService implements OnApplicationBootstrap, OnModuleDe
       if (!locked) return outcome;
       outcome.ran = true;
 
-      const counts = await withTimeout(this.queue.getJobCounts('waiting', 'prioritized', 'delayed'));
+      const counts = await withTimeout(this.queue.getJobCounts('waiting', 'prioritized', 'delayed'), REDIS_TIMEOUT_MS, 'Redis');
       outcome.backlog = Object.values(counts).reduce((a, b) => a + b, 0);
       outcome.minAgeSeconds =
         outcome.backlog >= SWEEP_BACKLOG_JOBS ? this.staleAfterSeconds : this.config.worker.sweeperDelaySeconds;
@@ -136,7 +137,7 @@ export class PendingSweeperService implements OnApplicationBootstrap, OnModuleDe
       outcome.found = rows.length;
       for (let i = 0; i < rows.length; i += SWEEP_CHUNK) {
         const ids = rows.slice(i, i + SWEEP_CHUNK).map((r) => r.id);
-        if (await withTimeout(this.enqueue(ids))) outcome.jobsAdded++;
+        if (await withTimeout(this.enqueue(ids), REDIS_TIMEOUT_MS, 'Redis')) outcome.jobsAdded++;
         else outcome.jobsAlreadyQueued++;
       }
       if (outcome.jobsAdded) {
@@ -165,10 +166,3 @@ export class PendingSweeperService implements OnApplicationBootstrap, OnModuleDe
   }
 }
 
-function withTimeout<T>(p: Promise<T>, ms = REDIS_TIMEOUT_MS): Promise<T> {
-  let timer: NodeJS.Timeout;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer from Redis within ${ms} ms`)), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
-}

@@ -4,6 +4,7 @@ import { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import type { BodyFormat } from '../../events/entities/email-event.entity';
 import { JobData, JobName, processEventsJobId, QueueName } from '../../core/queue/queue.constants';
+import { withTimeout } from '../../core/timeout';
 import { ReceiverStats } from './receiver.stats';
 import type { WebhookEvent } from './webhook-body.parser';
 
@@ -142,7 +143,7 @@ export class IngestWriter implements OnModuleDestroy {
     const json = JSON.stringify(
       rows.map((r) => ({ endpoint_id: r.endpointId, received_at: r.receivedAt, dedupe_key: r.dedupeKey, format: r.format, raw: r.event, type: r.type })),
     );
-    const result = await withTimeout(this.dataSource.query(INSERT_SQL, [json]) as Promise<{ id: string; dedupe_key: string }[]>, INGEST_TIMEOUT_MS);
+    const result = await withTimeout(this.dataSource.query(INSERT_SQL, [json]) as Promise<{ id: string; dedupe_key: string }[]>, INGEST_TIMEOUT_MS, 'PostgreSQL', StoreUnavailableError);
     return new Map(result.map((r) => [r.dedupe_key, String(r.id)]));
   }
 
@@ -203,13 +204,6 @@ export class IngestWriter implements OnModuleDestroy {
   }
 }
 
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new StoreUnavailableError(`no answer from PostgreSQL within ${ms} ms`)), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
-}
 
 /** SQLSTATE class 22 (data exception): the row, not the database, is at fault. */
 function isDataError(err: unknown): boolean {
