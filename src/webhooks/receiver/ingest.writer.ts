@@ -176,7 +176,8 @@ export class IngestWriter implements OnModuleDestroy {
   }
 
   private addJob(ids: string[]): void {
-    const eventIds = ids.sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
+    // Ids are decimal without leading zeros: a shorter one is smaller, and same lengths compare as text.
+    const eventIds = ids.sort((a, b) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0));
     if (this.pendingEnqueues >= MAX_PENDING_ENQUEUES) {
       this.enqueueFailed(`${MAX_PENDING_ENQUEUES} enqueues still pending`, eventIds.length);
       return;

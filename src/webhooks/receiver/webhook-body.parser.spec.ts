@@ -1,5 +1,5 @@
 import { deliveredEvent, formBody, legacyFormDelivered, toFormFields } from '../../../test/fixtures/socketlabs-events';
-import { bodyFormatOf, eventTypeOf, fieldValues, isValidationEvent, parseWebhookBody, WebhookRefusal } from './webhook-body.parser';
+import { bodyFormatOf, eventTypeOf, fieldValues, isValidationType, parseWebhookBody, WebhookRefusal } from './webhook-body.parser';
 
 function reason(fn: () => unknown): string | undefined {
   try {
@@ -107,9 +107,9 @@ describe('field helpers', () => {
   });
 
   it('recognises Validation in any case', () => {
-    expect(isValidationEvent({ Type: 'Validation' })).toBe(true);
-    expect(isValidationEvent({ type: 'VALIDATION' })).toBe(true);
-    expect(isValidationEvent({ Type: 'Validated' })).toBe(false);
-    expect(isValidationEvent({})).toBe(false);
+    expect(isValidationType(eventTypeOf({ Type: 'Validation' }))).toBe(true);
+    expect(isValidationType(eventTypeOf({ type: 'VALIDATION' }))).toBe(true);
+    expect(isValidationType(eventTypeOf({ Type: 'Validated' }))).toBe(false);
+    expect(isValidationType(eventTypeOf({}))).toBe(false);
   });
 });

@@ -128,6 +128,7 @@ export function eventTypeOf(event: WebhookEvent): string | null {
   return s;
 }
 
-export function isValidationEvent(event: WebhookEvent): boolean {
-  return eventTypeOf(event)?.trim().toLowerCase() === 'validation';
+/** Whether an event's type (from eventTypeOf) is SocketLabs' validation handshake. */
+export function isValidationType(type: string | null): boolean {
+  return type?.trim().toLowerCase() === 'validation';
 }

@@ -15,7 +15,7 @@ import {
   bodyFormatOf,
   eventTypeOf,
   fieldValues,
-  isValidationEvent,
+  isValidationType,
   parseWebhookBody,
   RejectReason,
   WebhookRefusal,
@@ -121,12 +121,13 @@ export class WebhookReceiverRoutes implements OnModuleInit {
     const rows: IngestRow[] = [];
     let validations = 0;
     for (const event of events) {
-      if (isValidationEvent(event)) {
+      const type = eventTypeOf(event);
+      if (isValidationType(type)) {
         validations++;
         continue;
       }
       const clean = withoutSecret(event);
-      rows.push({ endpointId: endpoint.id, receivedAt, dedupeKey: dedupeKey(clean), format, event: clean, type: eventTypeOf(event) });
+      rows.push({ endpointId: endpoint.id, receivedAt, dedupeKey: dedupeKey(clean), format, event: clean, type });
     }
 
     if (validations > 0) await this.markValidated(endpoint, request);
