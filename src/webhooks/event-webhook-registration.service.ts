@@ -2,11 +2,10 @@ import { HttpStatus, Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '../core/config/app-config';
 import { AppException } from '../core/http/app.exception';
 import { SocketLabsApiException, SocketLabsErrorCode } from '../socketlabs/socketlabs.errors';
+import { ENDPOINT_ID } from './endpoints/endpoint.resolver';
 import { secretDigest } from './endpoints/endpoint-secrets';
 import { WebhookEndpointsService } from './endpoints/webhook-endpoints.service';
 import { RECEIVER_PATH } from './receiver/webhook-receiver.routes';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The event webhook fields this service looks at (the rest of the body is passed through untouched). */
 export interface EventWebhookCreateBody {
@@ -107,7 +106,7 @@ export class EventWebhookRegistrationService {
     const id = /^\/([^/]+)\/?$/.exec(rest)?.[1];
     const plain = !given.search && !given.hash && !given.username && !given.password;
     if (plain && (rest === '' || rest === '/')) return { kind: 'new' };
-    if (plain && id && UUID.test(id)) return { kind: 'existing', endpointId: id.toLowerCase() };
+    if (plain && id && ENDPOINT_ID.test(id)) return { kind: 'existing', endpointId: id.toLowerCase() };
     throw new AppException(
       HttpStatus.BAD_REQUEST,
       'RECEIVER_URL_INVALID',

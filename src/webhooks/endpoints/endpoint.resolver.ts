@@ -21,7 +21,8 @@ export const ENDPOINT_CACHE_TTL_MS = 5_000;
 /** Before refusing a request, a cached entry older than this is read again (see `resolveBeforeRefusing`). */
 export const RECHECK_AFTER_MS = 1_000;
 const MAX_CACHED = 10_000;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** The form of an endpoint id (a UUID): anything else is no endpoint, without asking the database. */
+export const ENDPOINT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Resolves receiver endpoints for the hot path: rows are cached for a few seconds (unknown ids too), and
@@ -59,7 +60,7 @@ export class EndpointResolver {
 
   /** The endpoint with this id (enabled or not), or null if there is none. Throws if PostgreSQL cannot be asked. */
   async resolve(id: string): Promise<ResolvedEndpoint | null> {
-    if (!UUID.test(id)) return null;
+    if (!ENDPOINT_ID.test(id)) return null;
     const key = id.toLowerCase();
     const now = Date.now();
     const hit = this.cache.get(key);
@@ -81,7 +82,7 @@ export class EndpointResolver {
    * its webhook is created. Re-reads at most once a second per id, so refused requests cannot flood PostgreSQL.
    */
   async resolveBeforeRefusing(id: string): Promise<ResolvedEndpoint | null> {
-    if (!UUID.test(id)) return null;
+    if (!ENDPOINT_ID.test(id)) return null;
     const key = id.toLowerCase();
     const hit = this.cache.get(key);
     if (hit && Date.now() - hit.loadedAt < RECHECK_AFTER_MS) return hit.value;

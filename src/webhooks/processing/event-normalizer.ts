@@ -1,6 +1,6 @@
 import { FailureType, KnownEventType, MetaEntry, TrackingType } from '../../events/entities/email-event.entity';
 import { canonicalEventType, FAILURE_TYPES, TRACKING_TYPES } from '../../events/event-names';
-import { setOwn } from '../receiver/webhook-body.parser';
+import { isPlainObject, setOwn } from '../receiver/webhook-body.parser';
 
 /**
  * The typed columns of one event, as the worker writes them into `email_events`.
@@ -306,10 +306,6 @@ function withoutNul(value: unknown, depth: number): unknown {
 
 function isBlank(value: unknown): boolean {
   return value === null || value === undefined || (typeof value === 'string' && value.trim() === '');
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 /** A text column: strings as sent ('' included), numbers and booleans as text; undefined when unreadable. */
