@@ -36,10 +36,9 @@ describe('receiver endpoints across instances (e2e)', () => {
 
     const added = await first.request({ method: 'POST', url: `/api/v1/webhook-endpoints/${id}/secrets`, body: { secretKey: 'new-secret-bbbb' } });
     expect(added.statusCode).toBe(201);
-    const started = Date.now();
     let n = 1;
+    // Fails if the new secret is accepted only once the cache entry expires.
     await waitFor(async () => (await post(id, 'new-secret-bbbb', n++)).statusCode === 200, ENDPOINT_CACHE_TTL_MS - 2000, 'the new secret to be accepted');
-    expect(Date.now() - started).toBeLessThan(ENDPOINT_CACHE_TTL_MS - 2000);
     // A wrong secret is still refused.
     expect((await post(id, 'never-was-a-secret', n++)).statusCode).toBe(401);
   });
