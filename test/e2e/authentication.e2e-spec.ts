@@ -1,5 +1,6 @@
 import { FAKE_SOCKETLABS_KEY, FakeSocketLabs } from '../fake-socketlabs/fake-socketlabs';
 import { createTestApp, TestApp } from '../utils/test-app';
+import { captureOutput } from '../utils/capture-output';
 
 /** DKIM entries and custom bounce domains of a subaccount, against the fake SocketLabs. */
 describe('authentication: DKIM and bounce domains (e2e)', () => {
@@ -206,15 +207,3 @@ describe('authentication: DKIM and bounce domains (e2e)', () => {
     expect(fake.requests).toHaveLength(0);
   });
 });
-
-/** Collects everything written to stdout/stderr (where Nest's logger writes) while the app runs. */
-function captureOutput(): { logs: string[]; restore: () => void } {
-  const logs: string[] = [];
-  const spies = (['stdout', 'stderr'] as const).map((stream) =>
-    jest.spyOn(process[stream], 'write').mockImplementation(((chunk: string | Uint8Array) => {
-      logs.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-      return true;
-    }) as typeof process.stdout.write),
-  );
-  return { logs, restore: () => spies.forEach((s) => s.mockRestore()) };
-}
