@@ -3,7 +3,6 @@ import { AppConfig } from '../core/config/app-config';
 import { AppException } from '../core/http/app.exception';
 import { SocketLabsApiException, SocketLabsErrorCode } from '../socketlabs/socketlabs.errors';
 import { ENDPOINT_ID } from './endpoints/endpoint.resolver';
-import { secretDigest } from './endpoints/endpoint-secrets';
 import { WebhookEndpointsService } from './endpoints/webhook-endpoints.service';
 import { RECEIVER_PATH } from './receiver/webhook-receiver.routes';
 
@@ -171,10 +170,7 @@ export class EventWebhookRegistrationService {
 
   private async registerExisting(endpointId: string, secretKey: string): Promise<Registration> {
     const url = this.receiverUrl(endpointId);
-    const endpoint = await this.endpoints.get(endpointId);
-    const hash = secretDigest(secretKey).toString('hex');
     const noUndo: Registration = { endpointId, url, describe: 'nothing (the secret was already there)', undo: async () => undefined };
-    if (endpoint.secrets.some((s) => s.hash === hash)) return noUndo;
     try {
       const { secret } = await this.endpoints.addSecret(endpointId, secretKey);
       return {
@@ -186,7 +182,7 @@ export class EventWebhookRegistrationService {
         },
       };
     } catch (err) {
-      // Added concurrently by another request: it is there, and it is not ours to remove.
+      // Already there (added before, or concurrently by another request): it is not ours to remove.
       if (err instanceof AppException && err.code === 'SECRET_EXISTS') return noUndo;
       throw err;
     }

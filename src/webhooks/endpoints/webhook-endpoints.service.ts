@@ -3,13 +3,13 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
 import { AppException, NotFoundAppException } from '../../core/http/app.exception';
 import { EndpointSecret, WebhookEndpointEntity } from '../entities/webhook-endpoint.entity';
-import { generateSecretKey, MAX_SECRETS_PER_ENDPOINT, secretDigest, toEndpointSecret } from './endpoint-secrets';
+import { generateSecretKey, MAX_SECRETS_PER_ENDPOINT, toEndpointSecret } from './endpoint-secrets';
 import { EndpointResolver } from './endpoint.resolver';
 
 export interface CreateWebhookEndpointInput {
   name: string;
-  /** The secret keys in clear (only their hashes are stored). If none is given, one is generated. */
-  secretKeys?: string[];
+  /** The secret keys in clear, at least one (only their hashes are stored: a key generated for the caller is its to return). */
+  secretKeys: string[];
   validationKey?: string | null;
   expectedServerId?: number | null;
   expectedSubaccountId?: number | null;
@@ -45,7 +45,7 @@ export class WebhookEndpointsService {
   ) {}
 
   async create(input: CreateWebhookEndpointInput): Promise<WebhookEndpointEntity> {
-    const keys = [...new Set(input.secretKeys?.length ? input.secretKeys : [generateSecretKey()])];
+    const keys = [...new Set(input.secretKeys)];
     if (keys.length > MAX_SECRETS_PER_ENDPOINT) {
       throw new AppException(HttpStatus.BAD_REQUEST, 'TOO_MANY_SECRETS', `An endpoint has at most ${MAX_SECRETS_PER_ENDPOINT} secrets`);
     }
@@ -95,8 +95,7 @@ export class WebhookEndpointsService {
     const key = secretKey ?? generateSecretKey();
     const secret = toEndpointSecret(key);
     const entity = await this.change(id, (row) => {
-      const hash = secretDigest(key).toString('hex');
-      if (row.secrets.some((s) => s.hash === hash)) {
+      if (row.secrets.some((s) => s.hash === secret.hash)) {
         throw new AppException(HttpStatus.CONFLICT, 'SECRET_EXISTS', 'This secret is already active on the endpoint');
       }
       if (row.secrets.length >= MAX_SECRETS_PER_ENDPOINT) {
