@@ -7,7 +7,7 @@ import { AppException, NotFoundAppException } from '../core/http/app.exception';
 import { pageWindow } from '../core/http/page-query.dto';
 import { JobName, QueueName } from '../core/queue/queue.constants';
 import { withTimeout } from '../core/timeout';
-import { EmailEventEntity, EVENT_TYPES } from './entities/email-event.entity';
+import { EmailEventEntity, eventListColumns, EVENT_TYPES } from './entities/email-event.entity';
 import { EventDetailResponseDto, EventListResponseDto, EventResponseDto } from './dto/event.dto';
 import { EventFeedQueryDto, EventFeedResponseDto, FEED_CURSOR } from './dto/event-feed.dto';
 import { EventStatsResponseDto } from './dto/event-stats.dto';
@@ -39,10 +39,7 @@ export class EventsService {
     @InjectRepository(EmailEventEntity) private readonly events: Repository<EmailEventEntity>,
     @InjectQueue(QueueName.Events) private readonly queue: Queue,
   ) {
-    this.listColumns = events.metadata.columns
-      .map((c) => c.propertyName)
-      .filter((p) => p !== 'raw' && p !== 'dedupeKey')
-      .map((p) => `e.${p}`);
+    this.listColumns = eventListColumns(events.metadata);
   }
 
   async list(q: ListEventsQueryDto): Promise<EventListResponseDto> {

@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { NotFoundAppException } from '../core/http/app.exception';
 import { pageWindow } from '../core/http/page-query.dto';
-import { EmailEventEntity } from './entities/email-event.entity';
+import { EmailEventEntity, eventListColumns } from './entities/email-event.entity';
 import { MessageEntity } from './entities/message.entity';
 import { EventResponseDto } from './dto/event.dto';
 import { ListMessagesQueryDto } from './dto/list-messages-query.dto';
@@ -19,10 +19,7 @@ export class MessagesService {
     @InjectRepository(MessageEntity) private readonly messages: Repository<MessageEntity>,
     @InjectRepository(EmailEventEntity) private readonly events: Repository<EmailEventEntity>,
   ) {
-    this.eventColumns = events.metadata.columns
-      .map((c) => c.propertyName)
-      .filter((p) => p !== 'raw' && p !== 'dedupeKey')
-      .map((p) => `e.${p}`);
+    this.eventColumns = eventListColumns(events.metadata);
   }
 
   async list(q: ListMessagesQueryDto): Promise<MessageListResponseDto> {

@@ -1,4 +1,4 @@
-import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, EntityMetadata, Index, PrimaryGeneratedColumn } from 'typeorm';
 
 export const EVENT_STATES = ['pending', 'processed', 'failed'] as const;
 /** `pending`: stored, not yet normalized; `processed`: typed columns filled; `failed`: gave up, see `lastError`. */
@@ -173,4 +173,12 @@ export class EmailEventEntity {
   /** Fields SocketLabs sent that have no column here, by their name as sent. */
   @Column({ type: 'jsonb', nullable: true })
   extra: Record<string, unknown> | null;
+}
+
+/** The columns an event list reads, as `e.<property>`: all but `raw` (read for one event only) and `dedupeKey`. */
+export function eventListColumns(metadata: EntityMetadata): string[] {
+  return metadata.columns
+    .map((c) => c.propertyName)
+    .filter((p) => p !== 'raw' && p !== 'dedupeKey')
+    .map((p) => `e.${p}`);
 }
