@@ -19,7 +19,7 @@ export interface ResolvedEndpoint {
 /** How long an endpoint row is trusted without a query. A change made through another process shows within this. */
 export const ENDPOINT_CACHE_TTL_MS = 5_000;
 /** Before refusing a request, a cached entry older than this is read again (see `resolveBeforeRefusing`). */
-export const RECHECK_AFTER_MS = 1_000;
+const RECHECK_AFTER_MS = 1_000;
 const MAX_CACHED = 10_000;
 /** The form of an endpoint id (a UUID): anything else is no endpoint, without asking the database. */
 export const ENDPOINT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -111,7 +111,7 @@ export class EndpointResolver {
   }
 }
 
-export function toResolved(row: WebhookEndpointEntity): ResolvedEndpoint {
+function toResolved(row: WebhookEndpointEntity): ResolvedEndpoint {
   return {
     id: row.id,
     enabled: row.enabled,

@@ -32,7 +32,7 @@ export function dedupeKey(event: WebhookEvent): string {
  * stored key, must never change: a retry received after an upgrade would otherwise be stored twice.
  * `skipTopLevel` drops top-level keys (lower-cased).
  */
-export function canonicalText(value: unknown, skipTopLevel?: (lowerKey: string) => boolean): string {
+function canonicalText(value: unknown, skipTopLevel?: (lowerKey: string) => boolean): string {
   if (value === null || value === undefined) return 'null';
   if (Array.isArray(value)) {
     let text = '{"a":[';

@@ -28,16 +28,16 @@ export interface IngestOutcome {
 export class StoreUnavailableError extends Error {}
 
 /** Rows per INSERT statement: large enough to amortise a round trip, small enough to keep latency flat. */
-export const MAX_ROWS_PER_INSERT = 500;
+const MAX_ROWS_PER_INSERT = 500;
 /** A write not confirmed within this time is reported as failed (a 503 is safe: a retry is deduplicated). */
-export const INGEST_TIMEOUT_MS = 10_000;
+const INGEST_TIMEOUT_MS = 10_000;
 /** Rows waiting for a flush beyond which new requests are refused at once instead of piling up in memory. */
 const MAX_WAITING_ROWS = 20_000;
 /** Enqueue calls still in flight beyond which a batch is left to the sweeper (Redis hanging, not refusing). */
 const MAX_PENDING_ENQUEUES = 1_000;
 /** Events per job at most, and how long committed ids wait to be gathered into one job. */
-export const JOB_MAX_EVENTS = 500;
-export const ENQUEUE_COALESCE_MS = 50;
+const JOB_MAX_EVENTS = 500;
+const ENQUEUE_COALESCE_MS = 50;
 const WARN_EVERY_MS = 10_000;
 
 /**

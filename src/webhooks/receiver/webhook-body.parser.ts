@@ -106,7 +106,7 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
 }
 
 /** The first key of `event` equal to `lowerName` ignoring case (SocketLabs spells ServerId, ServerID...). */
-export function findKey(event: WebhookEvent, lowerName: string): string | undefined {
+function findKey(event: WebhookEvent, lowerName: string): string | undefined {
   for (const key of Object.keys(event)) if (key.toLowerCase() === lowerName) return key;
   return undefined;
 }

@@ -25,7 +25,7 @@ import {
 export const RECEIVER_PATH = '/webhooks/socketlabs';
 
 /** The JSON acknowledgement of a 200 (endpoints without a legacy validation key). */
-export interface ReceiverAck {
+interface ReceiverAck {
   received: number;
   stored: number;
   duplicates: number;
