@@ -3,10 +3,12 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { IsNull, Repository } from 'typeorm';
 import { AppConfig } from '../config/app-config';
+import { CacheInvalidation } from '../database/cache-invalidation';
 import { NotFoundAppException } from '../http/app.exception';
 import { ApiKeyEntity, ApiKeyScope } from './api-key.entity';
 import { Principal } from './auth.decorators';
 
+/** How long a key is trusted without a query; a revocation is announced to every process at once (CacheInvalidation). */
 const CACHE_TTL_MS = 10_000;
 const LAST_USED_RESOLUTION_MS = 60_000;
 
@@ -18,13 +20,21 @@ export function sha256(value: string): string {
 export class ApiKeysService {
   /** hash -> principal (or null for an unknown key), so a busy caller costs no query per request. */
   private readonly cache = new Map<string, { principal: Principal | null; expires: number }>();
+  /** Bumped by every drop: a lookup that started before a revocation must not cache the key as it was. */
+  private epoch = 0;
   private readonly lastUsedWritten = new Map<string, number>();
   private readonly adminKeyHash?: Buffer;
 
   constructor(
     @InjectRepository(ApiKeyEntity) private readonly repo: Repository<ApiKeyEntity>,
     config: AppConfig,
+    private readonly invalidation: CacheInvalidation,
   ) {
+    invalidation.subscribe(
+      'api-key',
+      (hash) => this.drop(hash),
+      () => this.drop(),
+    );
     if (config.auth.adminApiKey) this.adminKeyHash = createHash('sha256').update(config.auth.adminApiKey).digest();
   }
 
@@ -40,10 +50,13 @@ export class ApiKeysService {
       this.touch(cached.principal, now);
       return cached.principal;
     }
+    const epoch = this.epoch;
     const row = await this.repo.findOne({ where: { keyHash: hash, revokedAt: IsNull() } });
     const principal = row ? { id: row.id, name: row.name, scopes: row.scopes } : null;
-    if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(hash, { principal, expires: now + CACHE_TTL_MS });
+    if (epoch === this.epoch) {
+      if (this.cache.size > 10_000) this.cache.clear();
+      this.cache.set(hash, { principal, expires: now + CACHE_TTL_MS });
+    }
     this.touch(principal, now);
     return principal;
   }
@@ -67,8 +80,16 @@ export class ApiKeysService {
       row.revokedAt = new Date();
       await this.repo.save(row);
     }
-    this.cache.delete(row.keyHash);
+    this.drop(row.keyHash);
+    await this.invalidation.publish('api-key', row.keyHash);
     return row;
+  }
+
+  /** One key's entry, or every entry. */
+  private drop(hash?: string): void {
+    this.epoch++;
+    if (hash === undefined) this.cache.clear();
+    else this.cache.delete(hash);
   }
 
   /** Records use at most once a minute per key: a hot key must not turn every read into a write. */

@@ -1,8 +1,10 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../config/app-config';
+import { CacheInvalidation } from './cache-invalidation';
 import { databaseOptions } from './database-options';
 
+@Global()
 @Module({
   imports: [
     TypeOrmModule.forRootAsync({
@@ -14,5 +16,7 @@ import { databaseOptions } from './database-options';
       }),
     }),
   ],
+  providers: [CacheInvalidation],
+  exports: [CacheInvalidation],
 })
 export class DatabaseModule {}

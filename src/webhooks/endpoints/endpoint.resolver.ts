@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { AppConfig } from '../../core/config/app-config';
+import { CacheInvalidation } from '../../core/database/cache-invalidation';
 import { WebhookEndpointEntity } from '../entities/webhook-endpoint.entity';
 import { secretDigest } from './endpoint-secrets';
 
@@ -16,7 +17,10 @@ export interface ResolvedEndpoint {
   expectedSubaccountId: number | null;
 }
 
-/** How long an endpoint row is trusted without a query. A change made through another process shows within this. */
+/**
+ * How long an endpoint row is trusted without a query. A change made through another process is announced at once
+ * (CacheInvalidation); this bounds it when that announcement is missed.
+ */
 export const ENDPOINT_CACHE_TTL_MS = 5_000;
 /** Before refusing a request, a cached entry older than this is read again (see `resolveBeforeRefusing`). */
 const RECHECK_AFTER_MS = 1_000;
@@ -27,7 +31,7 @@ export const ENDPOINT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-
 /**
  * Resolves receiver endpoints for the hot path: rows are cached for a few seconds (unknown ids too), and
  * concurrent misses for one id share one query, so a burst of webhooks costs no lookup per request.
- * WebhookEndpointsService invalidates an entry as soon as it changes it in this process.
+ * WebhookEndpointsService calls `changed` after every change: the entry is dropped here and in every other process.
  */
 @Injectable()
 export class EndpointResolver {
@@ -39,7 +43,13 @@ export class EndpointResolver {
   constructor(
     @InjectRepository(WebhookEndpointEntity) private readonly repo: Repository<WebhookEndpointEntity>,
     config: AppConfig,
+    private readonly invalidation: CacheInvalidation,
   ) {
+    invalidation.subscribe(
+      'webhook-endpoint',
+      (id) => this.invalidate(id),
+      () => this.invalidateAll(),
+    );
     const { secretKey, validationKey, serverId } = config.webhook;
     this.fromEnvironment = secretKey
       ? {
@@ -90,11 +100,23 @@ export class EndpointResolver {
     return this.resolve(key);
   }
 
-  invalidate(id: string): void {
+  /** After a change to the endpoint's row (committed): drops it from this cache and from every other process's. */
+  async changed(id: string): Promise<void> {
+    this.invalidate(id);
+    await this.invalidation.publish('webhook-endpoint', id.toLowerCase());
+  }
+
+  private invalidate(id: string): void {
     const key = id.toLowerCase();
     this.epoch++;
     this.cache.delete(key);
     this.loading.delete(key);
+  }
+
+  private invalidateAll(): void {
+    this.epoch++;
+    this.cache.clear();
+    this.loading.clear();
   }
 
   private async load(id: string): Promise<ResolvedEndpoint | null> {

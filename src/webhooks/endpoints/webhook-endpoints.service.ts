@@ -60,7 +60,7 @@ export class WebhookEndpointsService {
         enabled: input.enabled ?? true,
       }),
     );
-    this.resolver.invalidate(entity.id);
+    await this.resolver.changed(entity.id);
     return entity;
   }
 
@@ -132,7 +132,7 @@ export class WebhookEndpointsService {
       mutate(row);
       return m.save(row);
     });
-    this.resolver.invalidate(id);
+    await this.resolver.changed(id);
     return saved;
   }
 }
