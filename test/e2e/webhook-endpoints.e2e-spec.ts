@@ -93,6 +93,22 @@ describe('Webhook endpoint registry (e2e)', () => {
     expect((await t.request({ method: 'GET', url: '/api/v1/webhook-endpoints?sortField=secrets' })).statusCode).toBe(400);
   });
 
+  it('filters on enabled, given as true/false in any case, and refuses anything else', async () => {
+    const off = (await create({ name: 'filter-off', enabled: false })).json();
+    const names = async (query: string) => {
+      const res = await t.request({ method: 'GET', url: `/api/v1/webhook-endpoints?pageSize=500&${query}` });
+      expect(res.statusCode).toBe(200);
+      return res.json().data.map((e: { id: string; enabled: boolean }) => e);
+    };
+    const disabled = await names('enabled=false');
+    expect(disabled.map((e: { id: string }) => e.id)).toContain(off.id);
+    expect(disabled.every((e: { enabled: boolean }) => !e.enabled)).toBe(true);
+    const enabled = await names('enabled=TRUE');
+    expect(enabled.length).toBeGreaterThan(0);
+    expect(enabled.every((e: { enabled: boolean }) => e.enabled)).toBe(true);
+    expect((await t.request({ method: 'GET', url: '/api/v1/webhook-endpoints?enabled=yes' })).statusCode).toBe(400);
+  });
+
   it('updates, rotates secrets, refuses to remove the last one, disables; audits every change', async () => {
     const created = (await create({ name: 'lifecycle', secretKeys: ['lifecycle-secret-1'] })).json();
     const id = created.id;

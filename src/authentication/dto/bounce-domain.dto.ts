@@ -1,7 +1,8 @@
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsOptional, MaxLength } from 'class-validator';
+import { toBoolean } from '../../core/http/to-boolean';
 import { SocketLabsPageQueryDto } from '../../socketlabs/dto/socketlabs-page-query.dto';
-import { IsHostname, toBoolean } from '../../subaccounts/dto/subaccount-params.dto';
+import { IsHostname } from '../../subaccounts/dto/subaccount-params.dto';
 
 /**
  * A custom bounce domain (how SocketLabs does SPF). The domain must already have a CNAME to

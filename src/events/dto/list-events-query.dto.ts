@@ -1,14 +1,13 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+import { INT4_MAX } from '../../core/database/pg-limits';
 import { PageQueryDto } from '../../core/http/page-query.dto';
 import { EVENT_STATES, EventState, FailureType, TrackingType } from '../entities/email-event.entity';
 import { canonicalFailureType, canonicalTrackingType, FAILURE_TYPES, TRACKING_TYPES } from '../event-names';
 
 export const EVENT_SORT_FIELDS = ['occurredAt', 'receivedAt', 'id'] as const;
 export type EventSortField = (typeof EVENT_SORT_FIELDS)[number];
-
-const INT4_MAX = 2147483647;
 
 export class ListEventsQueryDto extends PageQueryDto {
   /**

@@ -1,13 +1,12 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+import { INT4_MAX } from '../../core/database/pg-limits';
 import { PageQueryDto } from '../../core/http/page-query.dto';
 import { MESSAGE_STATUSES, MessageStatus } from '../entities/message.entity';
 
 export const MESSAGE_SORT_FIELDS = ['lastEventAt', 'statusAt', 'firstEventAt', 'id'] as const;
 export type MessageSortField = (typeof MESSAGE_SORT_FIELDS)[number];
-
-const INT4_MAX = 2147483647;
 
 export class ListMessagesQueryDto extends PageQueryDto {
   /** SocketLabs MessageId. @example "order-8812" */

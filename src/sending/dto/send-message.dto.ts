@@ -17,6 +17,7 @@ import {
   ValidationOptions,
   buildMessage,
 } from 'class-validator';
+import { INT4_MAX } from '../../core/database/pg-limits';
 import {
   HEADER_NAME,
   HEADER_VALUE,
@@ -28,8 +29,6 @@ import {
   MAX_SUBJECT_LENGTH,
   MAX_TAGS,
 } from '../send-rules';
-
-const INT4_MAX = 2147483647;
 
 function IsAddress(options?: ValidationOptions): PropertyDecorator {
   return ValidateBy(

@@ -11,13 +11,6 @@ import { EventWebhookIdParamDto } from '../../socketlabs/dto/event-webhook.dto';
 /** Digits only, so that `1e3`, ` 7` or `0x10` are refused instead of read as numbers. */
 const toPositiveId = ({ value }: TransformFnParams) => (typeof value === 'string' && /^[1-9][0-9]{0,9}$/.test(value) ? Number(value) : value);
 
-/** `true`/`false` as JSON booleans or as the strings SocketLabs' own samples send; anything else is left for @IsBoolean to refuse. */
-export const toBoolean = ({ value }: TransformFnParams) => {
-  if (typeof value !== 'string') return value;
-  const v = value.trim().toLowerCase();
-  return v === 'true' ? true : v === 'false' ? false : value;
-};
-
 /** A host name such as `example.com` or `mail.example.com` (at least two labels, no trailing dot). */
 export const IsHostname = (property = 'domain') =>
   IsFQDN(

@@ -14,8 +14,8 @@ import {
   Validate,
 } from 'class-validator';
 import { IpPoolResponseDto } from '../../accounts/dto/ip-pool.dto';
+import { toBoolean } from '../../core/http/to-boolean';
 import { SocketLabsPageQueryDto } from '../../socketlabs/dto/socketlabs-page-query.dto';
-import { toBoolean } from './subaccount-params.dto';
 
 const hasPool = (o: { ipPoolId?: unknown }) => o.ipPoolId !== undefined && o.ipPoolId !== null;
 

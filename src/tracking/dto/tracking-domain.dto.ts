@@ -1,7 +1,8 @@
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsOptional, MaxLength } from 'class-validator';
+import { toBoolean } from '../../core/http/to-boolean';
 import { SocketLabsPageQueryDto } from '../../socketlabs/dto/socketlabs-page-query.dto';
-import { IsHostname, toBoolean } from '../../subaccounts/dto/subaccount-params.dto';
+import { IsHostname } from '../../subaccounts/dto/subaccount-params.dto';
 
 /** The switches of a tracking domain, in SocketLabs' names and order. */
 export const TRACKING_FLAGS = [

@@ -1,3 +1,4 @@
+import { INT4_MAX, INT4_MIN } from '../../core/database/pg-limits';
 import { FailureType, KnownEventType, MetaEntry, TrackingType } from '../../events/entities/email-event.entity';
 import { canonicalEventType, FAILURE_TYPES, TRACKING_TYPES } from '../../events/event-names';
 import { isPlainObject, setOwn } from '../receiver/webhook-body.parser';
@@ -96,8 +97,6 @@ const INT_FIELDS: Record<IntField, string[]> = {
 };
 const STRING_FIELD_LIST = Object.entries(STRING_FIELDS) as [StringField, string[]][];
 const INT_FIELD_LIST = Object.entries(INT_FIELDS) as [IntField, string[]][];
-const INT4_MIN = -2147483648;
-const INT4_MAX = 2147483647;
 
 /** Never stored, whatever the receiver left in the body. */
 const SECRET = /^secretkey$/i;

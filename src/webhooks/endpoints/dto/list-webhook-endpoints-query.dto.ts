@@ -2,6 +2,7 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsOptional } from 'class-validator';
 import { PageQueryDto } from '../../../core/http/page-query.dto';
+import { toBoolean } from '../../../core/http/to-boolean';
 
 export const WEBHOOK_ENDPOINT_SORT_FIELDS = ['createdAt', 'name'] as const;
 
@@ -13,7 +14,7 @@ export class ListWebhookEndpointsQueryDto extends PageQueryDto {
 
   /** Only enabled (`true`) or only disabled (`false`) endpoints. */
   @IsOptional()
-  @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @Transform(toBoolean)
   @IsBoolean()
   enabled?: boolean;
 }
