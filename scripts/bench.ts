@@ -1,9 +1,9 @@
 /**
- * npm run bench [-- --duration 10 --warmup 3 --connections 64 --role all|api --no-worker]
+ * npm run bench [-- --duration 10 --warmup 3 --connections 64 --rounds 1 --role all|api --no-worker]
  *
  * Posts realistic, distinct SocketLabs events at the receiver with concurrent keep-alive connections for a fixed
  * time and prints accepted events/s and p50/p99 latency; the same for a bare node:http endpoint in the same run,
- * before and after the receiver (the ratio to their mean is the cost of the pipeline: auth, dedupe key,
+ * before and after each receiver run (the ratio to their mean is the cost of the pipeline: auth, dedupe key,
  * group-committed INSERT, enqueue, and the workers on the same cores); then how long the
  * workers take to drain what was accepted, and whether every acknowledged event was committed.
  * The service runs as `npm start` runs it (ROLE=all: receiver and workers share the machine). Each endpoint gets
@@ -30,6 +30,8 @@ const ROLE_INDEX = args.indexOf('--role');
 const ROLE = ROLE_INDEX >= 0 ? args[ROLE_INDEX + 1] : 'all';
 /** With `--role api`: no worker at all, to show what the receiver costs alone (nothing is drained). */
 const NO_WORKER = args.includes('--no-worker');
+/** Receiver runs, each between two bare runs; the summary gives medians (the machine's speed drifts between runs). */
+const ROUNDS = Math.max(1, arg('rounds', 1));
 const SERVER = process.env.BENCH_DATABASE_SERVER_URL ?? 'postgres://postgres@127.0.0.1:5432';
 const DB_NAME = 'socketlabs_gateway_bench';
 const SECRET = 'bench-secret-key';
@@ -121,30 +123,35 @@ async function measureBare(tag: string): Promise<Figures> {
   }
 }
 
-async function main(): Promise<void> {
-  console.log(`benchmark: ${WRK ? 'wrk (1 thread)' : 'autocannon (install wrk for a lighter load generator)'}, ${CONNECTIONS} connections, ${DURATION} s per run after ${WARMUP} s of warm-up, ROLE=${ROLE}${ROLE === 'api' ? (NO_WORKER ? ', no worker' : ' + a ROLE=worker process') : ''}, load generator on the same machine\n`);
+interface Round {
+  receiver: Figures;
+  /** Stored rows (>= acknowledged: requests in flight when the load stops may commit without being counted). */
+  stored: number;
+  processedAtLoadEnd: number;
+  drainSeconds: number;
+  /** Events per second: processed over the whole run (load and drain), and acknowledged during the load. */
+  drainRate: number;
+  arrival: number;
+}
 
-  // 1. Baseline, measured again after the receiver (step 4): the speed of a shared machine drifts over minutes,
-  // and the ratio is taken against the mean of the two runs around the receiver's.
-  const baselineBefore = await measureBare('bare');
-
-  // 2. The receiver, on a fresh database and its own queue prefix (both removed after the run).
+/** One measured receiver run on a fresh database and its own queue prefix (both removed after the run). */
+async function measureReceiver(): Promise<Round> {
   const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   const queuePrefix = `{slgw-bench-${Date.now()}}`;
   await admin(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
   const databaseUrl = `${SERVER}/${DB_NAME}`;
   const serviceEnv = {
-      NODE_ENV: 'production',
-      ROLE,
-      PORT: String(await freePort()),
-      DATABASE_URL: databaseUrl,
-      REDIS_URL: redisUrl,
-      QUEUE_PREFIX: queuePrefix,
-      WEBHOOK_SECRET_KEY: SECRET,
-      ADMIN_API_KEY: 'bench-admin-key-0123456789',
-      LOG_LEVEL: 'warn',
-      // Worker settings to compare can be passed through: WORKER_CONCURRENCY=2 npm run bench
-      ...(process.env.WORKER_CONCURRENCY ? { WORKER_CONCURRENCY: process.env.WORKER_CONCURRENCY } : {}),
+    NODE_ENV: 'production',
+    ROLE,
+    PORT: String(await freePort()),
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: redisUrl,
+    QUEUE_PREFIX: queuePrefix,
+    WEBHOOK_SECRET_KEY: SECRET,
+    ADMIN_API_KEY: 'bench-admin-key-0123456789',
+    LOG_LEVEL: 'warn',
+    // Worker settings to compare can be passed through: WORKER_CONCURRENCY=2 npm run bench
+    ...(process.env.WORKER_CONCURRENCY ? { WORKER_CONCURRENCY: process.env.WORKER_CONCURRENCY } : {}),
   };
   const service = new ServiceProcess(serviceEnv, true);
   await service.start();
@@ -152,67 +159,93 @@ async function main(): Promise<void> {
   await worker?.start();
   const db = new Client({ connectionString: databaseUrl });
   await db.connect();
-  const count = async () =>
-    (await db.query(`SELECT count(*)::int AS total, count(*) FILTER (WHERE state <> 'pending')::int AS done FROM email_events`)).rows[0] as { total: number; done: number };
-
-  const drain = async () => {
-    let now = await count();
-    while (!NO_WORKER && now.done < now.total) {
-      await new Promise((r) => setTimeout(r, 100));
-      now = await count();
+  try {
+    const count = async () =>
+      (await db.query(`SELECT count(*)::int AS total, count(*) FILTER (WHERE state <> 'pending')::int AS done FROM email_events`)).rows[0] as { total: number; done: number };
+    const drain = async () => {
+      let now = await count();
+      while (!NO_WORKER && now.done < now.total) {
+        await new Promise((r) => setTimeout(r, 100));
+        now = await count();
+      }
+      return now;
+    };
+    if (WARMUP > 0) {
+      await load(`${service.baseUrl}/webhooks/socketlabs`, event, 'warmup', WARMUP);
+      await drain();
     }
-    return now;
-  };
-  if (WARMUP > 0) {
-    await load(`${service.baseUrl}/webhooks/socketlabs`, event, 'warmup', WARMUP);
-    await drain();
+    // What the warm-up stored is not part of the measured run's figures.
+    const before = await count();
+    const started = Date.now();
+    const receiver = await load(`${service.baseUrl}/webhooks/socketlabs`, event, `measured-${started}`);
+    const loadEnded = Date.now();
+    const atLoadEnd = await count();
+    const now = await drain();
+    const drained = Date.now();
+    const stored = now.total - before.total;
+    return {
+      receiver,
+      stored,
+      processedAtLoadEnd: atLoadEnd.done - before.done,
+      drainSeconds: (drained - loadEnded) / 1000,
+      drainRate: stored / ((drained - started) / 1000),
+      arrival: receiver.ok / ((loadEnded - started) / 1000),
+    };
+  } finally {
+    await service.kill('SIGTERM');
+    await worker?.kill('SIGTERM');
+    await db.end();
+    await admin(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
+    await deleteRedisKeys(redisUrl, queuePrefix);
   }
-  // What the warm-up stored is not part of the measured run's figures.
-  const before = await count();
-  const measured = async () => {
-    const c = await count();
-    return { total: c.total - before.total, done: c.done - before.done };
-  };
+}
 
-  const started = Date.now();
-  const receiver = await load(`${service.baseUrl}/webhooks/socketlabs`, event, 'measured');
-  const loadEnded = Date.now();
-  const atLoadEnd = await measured();
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
 
-  // 3. Drain: until every stored event is processed.
-  await drain();
-  const now = await measured();
-  const drained = Date.now();
-  await service.kill('SIGTERM');
-  await worker?.kill('SIGTERM');
-  await db.end();
-  await admin(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
-  await deleteRedisKeys(redisUrl, queuePrefix);
+async function main(): Promise<void> {
+  console.log(`benchmark: ${WRK ? 'wrk (1 thread)' : 'autocannon (install wrk for a lighter load generator)'}, ${CONNECTIONS} connections, ${DURATION} s per run after ${WARMUP} s of warm-up, ROLE=${ROLE}${ROLE === 'api' ? (NO_WORKER ? ', no worker' : ' + a ROLE=worker process') : ''}, ${ROUNDS} round(s), load generator on the same machine\n`);
 
-  // 4. Baseline again.
-  const baselineAfter = await measureBare('bare-after');
-  const baseline = { rps: (baselineBefore.rps + baselineAfter.rps) / 2 };
+  // The bare endpoint before and after every receiver run: the speed of a shared machine drifts over minutes,
+  // and each receiver run is compared with the mean of the two bare runs around it.
+  const bare: Figures[] = [await measureBare('bare-0')];
+  const rounds: Round[] = [];
+  for (let i = 1; i <= ROUNDS; i++) {
+    rounds.push(await measureReceiver());
+    bare.push(await measureBare(`bare-${i}`));
+  }
 
-  const arrival = receiver.ok / ((loadEnded - started) / 1000);
-  const drainRate = now.total / ((drained - started) / 1000);
-  const ratio = receiver.rps / baseline.rps;
   const row = (name: string, f: Figures) =>
     `| ${name.padEnd(38)} | ${f.rps.toFixed(0).padStart(8)} | ${f.p50.toFixed(1).padStart(6)} | ${f.p99.toFixed(1).padStart(6)} | ${String(f.errors).padStart(6)} |`;
   console.log('| endpoint                               | accepted/s | p50 ms | p99 ms | non-200 |');
   console.log('|----------------------------------------|-----------:|-------:|-------:|--------:|');
-  console.log(row('bare node:http (parse, 200), before', baselineBefore));
-  console.log(row('receiver (auth, dedupe, commit)', receiver));
-  console.log(row('bare node:http (parse, 200), after', baselineAfter));
+  console.log(row('bare node:http (parse, 200)', bare[0]));
+  rounds.forEach((r, i) => {
+    console.log(row(`receiver (auth, dedupe, commit)${ROUNDS > 1 ? ` #${i + 1}` : ''}`, r.receiver));
+    console.log(row('bare node:http (parse, 200)', bare[i + 1]));
+  });
   console.log('');
-  console.log(`receiver / bare:            ${(ratio * 100).toFixed(1)} %  (against the mean of the two bare runs; target >= 25 %)`);
-  console.log(`receiver p99:               ${receiver.p99.toFixed(1)} ms (target < 25 ms)`);
+
+  const ratios = rounds.map((r, i) => r.receiver.rps / ((bare[i].rps + bare[i + 1].rps) / 2));
+  const percent = (v: number) => `${(v * 100).toFixed(1)} %`;
+  const each = (values: string[]) => (ROUNDS > 1 ? `; each round: ${values.join(', ')}` : '');
+  console.log(`receiver / bare:            ${percent(median(ratios))} (against the mean of the bare runs around it; target >= 25 %${ROUNDS > 1 ? '; median' : ''})${each(ratios.map(percent))}`);
+  const p99s = rounds.map((r) => r.receiver.p99);
+  console.log(`receiver p99:               ${median(p99s).toFixed(1)} ms (target < 25 ms${ROUNDS > 1 ? '; median' : ''})${each(p99s.map((p) => p.toFixed(1)))}`);
   // Requests still in flight when the load generator stops may be committed without being counted, hence >=.
-  const durable = now.total >= receiver.ok;
-  console.log(`acknowledged events:        ${receiver.ok}; rows committed: ${now.total} (${durable ? 'every acknowledged event is stored' : 'FEWER ROWS THAN 200s'})`);
+  const durable = rounds.every((r) => r.stored >= r.receiver.ok);
+  const acknowledged = rounds.reduce((sum, r) => sum + r.receiver.ok, 0);
+  const stored = rounds.reduce((sum, r) => sum + r.stored, 0);
+  console.log(`acknowledged events:        ${acknowledged}; rows committed: ${stored} (${durable ? 'every acknowledged event is stored' : 'FEWER ROWS THAN 200s'})`);
   if (!NO_WORKER) {
-    console.log(`processed when load ended:  ${atLoadEnd.done} of ${atLoadEnd.total}`);
-    console.log(`drain after load:           ${((drained - loadEnded) / 1000).toFixed(1)} s`);
-    console.log(`worker throughput:          ${drainRate.toFixed(0)} events/s over the whole run vs ${arrival.toFixed(0)} events/s arriving`);
+    rounds.forEach((r, i) => {
+      const label = ROUNDS > 1 ? ` #${i + 1}` : '';
+      console.log(`processed when load ended${label}: ${r.processedAtLoadEnd} of ${r.stored}; drained ${r.drainSeconds.toFixed(1)} s after the load`);
+      console.log(`worker throughput${label}:         ${r.drainRate.toFixed(0)} events/s over the whole run vs ${r.arrival.toFixed(0)} events/s arriving`);
+    });
   }
   if (!durable) process.exitCode = 1;
 }
