@@ -1,5 +1,6 @@
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+import { INT4_MAX } from '../database/pg-limits';
 
 export type Role = 'all' | 'api' | 'worker';
 
@@ -68,7 +69,7 @@ export class EnvironmentVariables {
   @IsOptional()
   @IsInt()
   @Min(1)
-  @Max(2147483647)
+  @Max(INT4_MAX)
   SOCKETLABS_SERVER_ID?: number;
 
   @Transform(toInt)

@@ -1,6 +1,7 @@
 import { ApiProperty, IntersectionType } from '@nestjs/swagger';
 import { Transform, TransformFnParams } from 'class-transformer';
 import { IsFQDN, MaxLength, ValidateBy } from 'class-validator';
+import { INT4_MAX } from '../../core/database/pg-limits';
 import { EventWebhookIdParamDto } from '../../socketlabs/dto/event-webhook.dto';
 
 /**
@@ -18,14 +19,12 @@ export const IsHostname = (property = 'domain') =>
     { message: `${property} must be a host name such as example.com` },
   );
 
-const MAX_ID = 2147483647;
-
 /** One rule and one message (separate IsInt/Min/Max would each repeat the complaint about `abc`). */
 const IsSubaccountId = () =>
   ValidateBy({
     name: 'isSubaccountId',
     validator: {
-      validate: (value: unknown) => typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= MAX_ID,
+      validate: (value: unknown) => typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= INT4_MAX,
       defaultMessage: () => 'subaccountId must be a positive integer',
     },
   });
@@ -33,7 +32,7 @@ const IsSubaccountId = () =>
 export class SubaccountIdParamDto {
   @Transform(toPositiveId)
   @IsSubaccountId()
-  @ApiProperty({ type: 'integer', minimum: 1, maximum: MAX_ID, example: 12345, description: "SocketLabs' id of the subaccount." })
+  @ApiProperty({ type: 'integer', minimum: 1, maximum: INT4_MAX, example: 12345, description: "SocketLabs' id of the subaccount." })
   subaccountId: number;
 }
 

@@ -14,6 +14,7 @@ import {
   Validate,
 } from 'class-validator';
 import { IpPoolResponseDto } from '../../accounts/dto/ip-pool.dto';
+import { INT4_MAX } from '../../core/database/pg-limits';
 import { toBoolean } from '../../core/http/to-boolean';
 import { SocketLabsPageQueryDto } from '../../socketlabs/dto/socketlabs-page-query.dto';
 
@@ -67,7 +68,7 @@ export class CreateSubaccountDto {
   @IsOptional()
   @IsInt()
   @Min(1)
-  @Max(2147483647)
+  @Max(INT4_MAX)
   ipPoolId?: number;
 
   /**
@@ -100,7 +101,7 @@ export class UpdateSubaccountDto {
   @IsOptional()
   @IsInt()
   @Min(1)
-  @Max(2147483647)
+  @Max(INT4_MAX)
   ipPoolId?: number;
 
   /** `true` to route with the rule engine instead of an IP pool. */

@@ -1,4 +1,5 @@
 import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsBoolean, IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+import { INT4_MAX } from '../../../core/database/pg-limits';
 
 export const SECRET_KEY_MIN_LENGTH = 8;
 export const SECRET_KEY_MAX_LENGTH = 500;
@@ -40,14 +41,14 @@ export class CreateWebhookEndpointDto {
   @IsOptional()
   @IsInt()
   @Min(0)
-  @Max(2147483647)
+  @Max(INT4_MAX)
   expectedServerId?: number | null;
 
   /** If set, events whose SubaccountId differs are refused with 401 (events without one are accepted: it is nullable). */
   @IsOptional()
   @IsInt()
   @Min(0)
-  @Max(2147483647)
+  @Max(INT4_MAX)
   expectedSubaccountId?: number | null;
 
   /** A disabled endpoint answers 401 to every post. Default true. */

@@ -1,4 +1,5 @@
 import { IsBoolean, IsInt, IsOptional, IsString, Length, Max, Min, ValidateIf } from 'class-validator';
+import { INT4_MAX } from '../../../core/database/pg-limits';
 
 /** Only the fields given are changed; `null` clears an optional one. Secrets change through `/secrets`. */
 export class UpdateWebhookEndpointDto {
@@ -17,14 +18,14 @@ export class UpdateWebhookEndpointDto {
   @IsOptional()
   @IsInt()
   @Min(0)
-  @Max(2147483647)
+  @Max(INT4_MAX)
   expectedServerId?: number | null;
 
   /** `null` accepts any SubaccountId. */
   @IsOptional()
   @IsInt()
   @Min(0)
-  @Max(2147483647)
+  @Max(INT4_MAX)
   expectedSubaccountId?: number | null;
 
   /** `false` makes the endpoint answer 401 to every post; `true` enables it again. */
