@@ -3,6 +3,7 @@ import { HttpStatus, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Queue } from 'bullmq';
 import { Repository, SelectQueryBuilder } from 'typeorm';
+import { ReadDatabase } from '../core/database/read-database';
 import { AppException, NotFoundAppException } from '../core/http/app.exception';
 import { pageWindow } from '../core/http/page-query.dto';
 import { JobName, QueueName } from '../core/queue/queue.constants';
@@ -35,18 +36,24 @@ export class EventsService {
   /** Every column but the raw body (kept for the single event) and the dedupe key (internal). */
   private readonly listColumns: string[];
 
+  /** Reads (lists, one event, the feed, statistics): from the replica when DATABASE_READ_URL is set. */
+  private readonly reads: Repository<EmailEventEntity>;
+
   constructor(
+    /** The primary: replays write, and read what they write. */
     @InjectRepository(EmailEventEntity) private readonly events: Repository<EmailEventEntity>,
     @InjectQueue(QueueName.Events) private readonly queue: Queue,
+    read: ReadDatabase,
   ) {
-    this.listColumns = eventListColumns(events.metadata);
+    this.reads = read.repository(EmailEventEntity);
+    this.listColumns = eventListColumns(this.reads.metadata);
   }
 
   async list(q: ListEventsQueryDto): Promise<EventListResponseDto> {
     const range = parseRange(q.from, q.to);
     const { skip, take } = pageWindow(q);
     const direction = q.sortDirection === 'asc' ? 'ASC' : 'DESC';
-    const counted = this.events.createQueryBuilder('e').select('COUNT(*)', 'n');
+    const counted = this.reads.createQueryBuilder('e').select('COUNT(*)', 'n');
     applyRange(counted, range);
     applyFilters(counted, q);
 
@@ -54,7 +61,7 @@ export class EventsService {
     if (q.sortField === 'occurredAt' && (range.from || range.to)) {
       rows = this.pageByOccurredAt(q, range, skip, take, direction);
     } else {
-      const qb = this.events.createQueryBuilder('e').select(this.listColumns);
+      const qb = this.reads.createQueryBuilder('e').select(this.listColumns);
       applyRange(qb, range);
       applyFilters(qb, q);
       // PostgreSQL's default null placement (last ascending, first descending) lets a backward scan of the
@@ -74,7 +81,7 @@ export class EventsService {
   private async pageByOccurredAt(q: ListEventsQueryDto, range: TimeRange, skip: number, take: number, direction: 'ASC' | 'DESC'): Promise<EmailEventEntity[]> {
     // Events without occurredAt sort as the newest: first descending, last ascending.
     const branch = (known: boolean) => {
-      const qb = this.events
+      const qb = this.reads
         .createQueryBuilder('e')
         .select('e.id', 'id')
         .addSelect('e.occurred_at', 'occurred_at')
@@ -91,20 +98,20 @@ export class EventsService {
     const sql =
       `SELECT u.id FROM ((${known.getQuery()}) UNION ALL (${unknown.getQuery()})) u ` +
       `ORDER BY u.part, u.occurred_at ${direction}, u.id ${direction} OFFSET ${skip} LIMIT ${take}`;
-    const [query, params] = this.events.manager.connection.driver.escapeQueryWithParameters(
+    const [query, params] = this.reads.manager.connection.driver.escapeQueryWithParameters(
       sql,
       { ...known.getParameters(), ...unknown.getParameters() },
       {},
     );
-    const ids = ((await this.events.query(query, params)) as Array<{ id: string }>).map((r) => String(r.id));
+    const ids = ((await this.reads.query(query, params)) as Array<{ id: string }>).map((r) => String(r.id));
     if (ids.length === 0) return [];
-    const rows = await this.events.createQueryBuilder('e').select(this.listColumns).where('e.id IN (:...ids)', { ids }).getMany();
+    const rows = await this.reads.createQueryBuilder('e').select(this.listColumns).where('e.id IN (:...ids)', { ids }).getMany();
     const byId = new Map(rows.map((r) => [r.id, r]));
     return ids.map((id) => byId.get(id)).filter((r): r is EmailEventEntity => r !== undefined);
   }
 
   async get(id: string): Promise<EventDetailResponseDto> {
-    const row = await this.events.findOneBy({ id });
+    const row = await this.reads.findOneBy({ id });
     if (!row) throw new NotFoundAppException('Event', id);
     return EventDetailResponseDto.from(row);
   }
@@ -118,7 +125,7 @@ export class EventsService {
    */
   async feed(q: EventFeedQueryDto): Promise<EventFeedResponseDto> {
     const [txid, id] = q.after ? (FEED_CURSOR.exec(q.after)!.slice(1) as [string, string]) : ['0', '0'];
-    const rows = await this.events
+    const rows = await this.reads
       .createQueryBuilder('e')
       .select(this.listColumns)
       .where('e.processed_txid IS NOT NULL')
@@ -136,7 +143,7 @@ export class EventsService {
   async stats(q: EventStatsQueryDto): Promise<EventStatsResponseDto> {
     const range = parseRange(q.from, q.to);
     const typeCase = `CASE lower(e.type) ${EVENT_TYPES.map((t) => `WHEN '${t.toLowerCase()}' THEN '${t.toLowerCase()}'`).join(' ')} ELSE 'unknown' END`;
-    const qb = this.events
+    const qb = this.reads
       .createQueryBuilder('e')
       .select(typeCase, 'type')
       .addSelect('e.tracking_type', 'trackingType')

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
+import { ReadDatabase } from '../core/database/read-database';
 import { NotFoundAppException } from '../core/http/app.exception';
 import { pageWindow } from '../core/http/page-query.dto';
 import { EmailEventEntity, eventListColumns } from './entities/email-event.entity';
@@ -11,15 +11,17 @@ import { MessageDetailResponseDto, MessageListResponseDto, MessageResponseDto } 
 
 const SORT_COLUMNS = { lastEventAt: 'm.last_event_at', statusAt: 'm.status_at', firstEventAt: 'm.first_event_at', id: 'm.id' } as const;
 
+/** Read only: from the replica when DATABASE_READ_URL is set. */
 @Injectable()
 export class MessagesService {
+  private readonly messages: Repository<MessageEntity>;
+  private readonly events: Repository<EmailEventEntity>;
   private readonly eventColumns: string[];
 
-  constructor(
-    @InjectRepository(MessageEntity) private readonly messages: Repository<MessageEntity>,
-    @InjectRepository(EmailEventEntity) private readonly events: Repository<EmailEventEntity>,
-  ) {
-    this.eventColumns = eventListColumns(events.metadata);
+  constructor(read: ReadDatabase) {
+    this.messages = read.repository(MessageEntity);
+    this.events = read.repository(EmailEventEntity);
+    this.eventColumns = eventListColumns(this.events.metadata);
   }
 
   async list(q: ListMessagesQueryDto): Promise<MessageListResponseDto> {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
+import { ReadDatabase } from '../core/database/read-database';
 import { NotFoundAppException } from '../core/http/app.exception';
 import { pageWindow } from '../core/http/page-query.dto';
 import { SuppressionEntity } from './entities/suppression.entity';
@@ -10,11 +11,20 @@ const SORT_COLUMNS = { createdAt: 's.created_at', updatedAt: 's.updated_at', occ
 
 @Injectable()
 export class SuppressionsService {
-  constructor(@InjectRepository(SuppressionEntity) private readonly suppressions: Repository<SuppressionEntity>) {}
+  /** Lists and lookups: from the replica when DATABASE_READ_URL is set. */
+  private readonly reads: Repository<SuppressionEntity>;
+
+  constructor(
+    /** The primary: a removal writes. */
+    @InjectRepository(SuppressionEntity) private readonly suppressions: Repository<SuppressionEntity>,
+    read: ReadDatabase,
+  ) {
+    this.reads = read.repository(SuppressionEntity);
+  }
 
   async list(q: ListSuppressionsQueryDto): Promise<SuppressionListResponseDto> {
     const filtered = () => {
-      const qb = this.suppressions.createQueryBuilder('s');
+      const qb = this.reads.createQueryBuilder('s');
       if (q.address !== undefined) qb.andWhere('s.address = :address', { address: q.address.toLowerCase() });
       if (q.reason !== undefined) qb.andWhere('s.reason = :reason', { reason: q.reason });
       return qb;
@@ -32,7 +42,7 @@ export class SuppressionsService {
 
   /** A primary-key lookup: this is what senders call before every message, so it stays one index probe. */
   async get(address: string): Promise<SuppressionResponseDto> {
-    const row = await this.suppressions.findOneBy({ address: address.toLowerCase() });
+    const row = await this.reads.findOneBy({ address: address.toLowerCase() });
     if (!row) throw new NotFoundAppException('Suppression', address);
     return SuppressionResponseDto.from(row);
   }

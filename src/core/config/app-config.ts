@@ -9,7 +9,7 @@ export class AppConfig {
   readonly role: Role;
   readonly logLevel: EnvironmentVariables['LOG_LEVEL'];
   readonly http: { port: number; host: string; publicUrl?: string };
-  readonly database: { url: string; poolSize: number };
+  readonly database: { url: string; poolSize: number; readUrl?: string };
   readonly redis: { url: string; prefix: string };
   readonly auth: { adminApiKey?: string };
   readonly socketlabs: { apiKey?: string; apiUrl: string; injectUrl: string; serverId?: number; timeoutMs: number; maxRetries: number };
@@ -21,7 +21,7 @@ export class AppConfig {
     this.role = v.ROLE;
     this.logLevel = v.LOG_LEVEL;
     this.http = { port: v.PORT, host: v.HOST, publicUrl: v.PUBLIC_URL };
-    this.database = { url: v.DATABASE_URL, poolSize: v.DATABASE_POOL_SIZE };
+    this.database = { url: v.DATABASE_URL, poolSize: v.DATABASE_POOL_SIZE, readUrl: v.DATABASE_READ_URL };
     this.redis = { url: v.REDIS_URL, prefix: v.QUEUE_PREFIX };
     this.auth = { adminApiKey: v.ADMIN_API_KEY };
     this.socketlabs = {

@@ -33,6 +33,13 @@ describe('environment validation', () => {
     }
   });
 
+  it('takes an optional read replica URL for the read API, refusing one that is not postgres://', () => {
+    expect(new AppConfig(validateEnvironment({})).database.readUrl).toBeUndefined();
+    expect(new AppConfig(validateEnvironment({ DATABASE_READ_URL: '' })).database.readUrl).toBeUndefined();
+    expect(new AppConfig(validateEnvironment({ DATABASE_READ_URL: 'postgres://reader@replica:5432/gw' })).database.readUrl).toBe('postgres://reader@replica:5432/gw');
+    expect(() => validateEnvironment({ DATABASE_READ_URL: 'mysql://x' })).toThrow(/- DATABASE_READ_URL: DATABASE_READ_URL must be a postgres:\/\/ URL/);
+  });
+
   it('refuses the placeholder secrets of .env.example in production only', () => {
     const env = { ADMIN_API_KEY: 'change-me-admin-key-0000', WEBHOOK_SECRET_KEY: 'change-me-webhook-secret' };
     expect(() => validateEnvironment({ ...env, NODE_ENV: 'development' })).not.toThrow();

@@ -21,7 +21,7 @@ export const entities = [
  * The one options factory, shared by the application and the TypeORM CLI (data-source.ts), so that
  * migrations are generated against exactly what the app runs. Never `synchronize`.
  */
-export function databaseOptions(url: string, poolSize = 20): DataSourceOptions {
+export function databaseOptions(url: string, poolSize = 20, applicationName = 'socketlabs-gateway'): DataSourceOptions {
   return {
     type: 'postgres',
     url,
@@ -41,7 +41,7 @@ export function databaseOptions(url: string, poolSize = 20): DataSourceOptions {
       // Fail fast when PostgreSQL is unreachable, so that the receiver answers 503 instead of hanging.
       connectionTimeoutMillis: 3000,
       statement_timeout: 15000,
-      application_name: 'socketlabs-gateway',
+      application_name: applicationName,
     },
   };
 }

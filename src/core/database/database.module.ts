@@ -1,8 +1,10 @@
 import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { CacheInvalidation } from './cache-invalidation';
 import { databaseOptions } from './database-options';
+import { ReadDatabase } from './read-database';
 
 @Global()
 @Module({
@@ -16,7 +18,10 @@ import { databaseOptions } from './database-options';
       }),
     }),
   ],
-  providers: [CacheInvalidation],
-  exports: [CacheInvalidation],
+  providers: [
+    CacheInvalidation,
+    { provide: ReadDatabase, inject: [AppConfig, DataSource], useFactory: (config: AppConfig, primary: DataSource) => ReadDatabase.connect(config, primary) },
+  ],
+  exports: [CacheInvalidation, ReadDatabase],
 })
 export class DatabaseModule {}
