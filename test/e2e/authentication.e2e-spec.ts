@@ -1,15 +1,15 @@
 import { FAKE_SOCKETLABS_KEY, FakeSocketLabs } from '../fake-socketlabs/fake-socketlabs';
-import { createTestApp, TestApp } from '../utils/test-app';
+import { apiCaller, auditSinceMark, createTestApp, TestApp } from '../utils/test-app';
 import { captureOutput } from '../utils/capture-output';
 
 /** DKIM entries and custom bounce domains of a subaccount, against the fake SocketLabs. */
 describe('authentication: DKIM and bounce domains (e2e)', () => {
   let fake: FakeSocketLabs;
   let t: TestApp;
+  const audit = auditSinceMark(() => t);
   let logs: string[];
   let restoreLogs: () => void;
   let subaccountId: number;
-  let auditMark = '0';
 
   beforeAll(async () => {
     fake = await FakeSocketLabs.start();
@@ -25,15 +25,13 @@ describe('authentication: DKIM and bounce domains (e2e)', () => {
     fake.reset();
     subaccountId = (await api('POST', '/subaccounts', { name: 'Auth', useRuleEngine: true })).json().subaccountId;
     fake.requests.length = 0;
-    auditMark = (await t.dataSource.query('SELECT coalesce(max(id), 0)::text AS m FROM audit_log'))[0].m;
+    await audit.mark();
   });
 
-  const api = (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, body?: unknown, apiKey?: string) =>
-    t.request({ method, url: `/api/v1${url}`, body, apiKey });
+  const api = apiCaller(() => t);
   const sub = () => `/subaccounts/${subaccountId}`;
   const upstream = () => `/v2/subaccount/${subaccountId}`;
-  const auditRows = async (action: string) =>
-    t.dataSource.query('SELECT status, target, details, error FROM audit_log WHERE action = $1 AND id > $2 ORDER BY id', [action, auditMark]);
+  const auditRows = audit.rows;
   const wholeAuditLog = async () => JSON.stringify(await t.dataSource.query('SELECT * FROM audit_log'));
 
   describe('DKIM', () => {
@@ -50,7 +48,7 @@ describe('authentication: DKIM and bounce domains (e2e)', () => {
       expect(answer.PrivateKey).toMatch(/^-----BEGIN RSA PRIVATE KEY-----/);
 
       expect(await auditRows('authentication.dkim.create')).toEqual([
-        { status: 201, target: `${subaccountId}/example.com`, details: { body: { domain: 'example.com', selector: 'dkim1' } }, error: null },
+        { status: 201, target: `${subaccountId}/example.com`, details: { body: { domain: 'example.com', selector: 'dkim1' } }, error: null, outcome: 'success' },
       ]);
       expect(await wholeAuditLog()).not.toContain(answer.PrivateKey);
       expect(logs.join('')).toContain('authentication.createDkim POST');

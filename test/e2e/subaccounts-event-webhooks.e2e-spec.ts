@@ -1,12 +1,12 @@
 import { FAKE_SOCKETLABS_KEY, FakeSocketLabs } from '../fake-socketlabs/fake-socketlabs';
-import { createTestApp, TestApp } from '../utils/test-app';
+import { apiCaller, auditSinceMark, createTestApp, TestApp } from '../utils/test-app';
 
 /** Subaccount event webhooks proxied to the fake SocketLabs, for URLs that do NOT point at this service. */
 describe('subaccount event webhooks (e2e)', () => {
   let fake: FakeSocketLabs;
   let t: TestApp;
+  const audit = auditSinceMark(() => t);
   let subaccountId: number;
-  let auditMark = '0';
 
   beforeAll(async () => {
     fake = await FakeSocketLabs.start();
@@ -21,15 +21,13 @@ describe('subaccount event webhooks (e2e)', () => {
     const res = await api('POST', '/subaccounts', { name: 'Hooks', useRuleEngine: true });
     subaccountId = res.json().subaccountId;
     fake.requests.length = 0;
-    auditMark = (await t.dataSource.query('SELECT coalesce(max(id), 0)::text AS m FROM audit_log'))[0].m;
+    await audit.mark();
   });
 
-  const api = (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, body?: unknown, apiKey?: string) =>
-    t.request({ method, url: `/api/v1${url}`, body, apiKey });
+  const api = apiCaller(() => t);
   const base = () => `/subaccounts/${subaccountId}/event-webhooks`;
   const upstream = () => `/v2/subaccount/${subaccountId}/event-webhook`;
-  const auditRows = async (action: string) =>
-    t.dataSource.query('SELECT status, target, details, error FROM audit_log WHERE action = $1 AND id > $2 ORDER BY id', [action, auditMark]);
+  const auditRows = audit.rows;
 
   async function createHook(body: Record<string, unknown> = {}): Promise<number> {
     const res = await api('POST', base(), { url: 'https://hooks.example.com/socketlabs', ...body });

@@ -1,5 +1,5 @@
 import { FAKE_SOCKETLABS_KEY, FakeSocketLabs } from '../fake-socketlabs/fake-socketlabs';
-import { createTestApp, TestApp } from '../utils/test-app';
+import { apiCaller, auditSinceMark, createTestApp, TestApp } from '../utils/test-app';
 import { captureOutput } from '../utils/capture-output';
 
 /**
@@ -10,6 +10,7 @@ import { captureOutput } from '../utils/capture-output';
 describe('subaccounts (e2e)', () => {
   let fake: FakeSocketLabs;
   let t: TestApp;
+  const audit = auditSinceMark(() => t);
   let logs: string[];
   let restoreLogs: () => void;
 
@@ -24,14 +25,12 @@ describe('subaccounts (e2e)', () => {
     restoreLogs();
     await fake.stop();
   });
-  let auditMark = '0';
   beforeEach(async () => {
     fake.reset();
-    auditMark = (await t.dataSource.query('SELECT coalesce(max(id), 0)::text AS m FROM audit_log'))[0].m;
+    await audit.mark();
   });
 
-  const api = (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, body?: unknown, apiKey?: string) =>
-    t.request({ method, url: `/api/v1${url}`, body, apiKey });
+  const api = apiCaller(() => t);
 
   async function seedSubaccount(name = 'Seeded'): Promise<number> {
     const res = await api('POST', '/subaccounts', { name, useRuleEngine: true });
@@ -47,10 +46,7 @@ describe('subaccounts (e2e)', () => {
     return res.json().ipPoolId;
   }
 
-  async function auditRows(action: string): Promise<Array<{ status: number; target: string | null; details: unknown; error: string | null; outcome: string }>> {
-    // Only this test's rows (the fake's ids start again at 1 in every test).
-    return t.dataSource.query('SELECT status, target, details, error, outcome FROM audit_log WHERE action = $1 AND id > $2 ORDER BY id', [action, auditMark]);
-  }
+  const auditRows = audit.rows;
 
   describe('create', () => {
     it('creates a rule-engine subaccount: sends { name, useRuleEngine: true } with our key, answers SocketLabs data, audits it', async () => {

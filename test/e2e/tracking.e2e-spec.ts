@@ -1,12 +1,12 @@
 import { FAKE_SOCKETLABS_KEY, FakeSocketLabs } from '../fake-socketlabs/fake-socketlabs';
-import { createTestApp, TestApp } from '../utils/test-app';
+import { apiCaller, auditSinceMark, createTestApp, TestApp } from '../utils/test-app';
 
 /** Engagement tracking domains of a subaccount, against the fake SocketLabs. */
 describe('tracking domains (e2e)', () => {
   let fake: FakeSocketLabs;
   let t: TestApp;
+  const audit = auditSinceMark(() => t);
   let subaccountId: number;
-  let auditMark = '0';
 
   beforeAll(async () => {
     fake = await FakeSocketLabs.start();
@@ -20,15 +20,13 @@ describe('tracking domains (e2e)', () => {
     fake.reset();
     subaccountId = (await api('POST', '/subaccounts', { name: 'Tracking', useRuleEngine: true })).json().subaccountId;
     fake.requests.length = 0;
-    auditMark = (await t.dataSource.query('SELECT coalesce(max(id), 0)::text AS m FROM audit_log'))[0].m;
+    await audit.mark();
   });
 
-  const api = (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, body?: unknown, apiKey?: string) =>
-    t.request({ method, url: `/api/v1${url}`, body, apiKey });
+  const api = apiCaller(() => t);
   const base = () => `/subaccounts/${subaccountId}/tracking-domains`;
   const upstream = () => `/v2/subaccount/${subaccountId}/tracking`;
-  const auditRows = async (action: string) =>
-    t.dataSource.query('SELECT status, target, details, error FROM audit_log WHERE action = $1 AND id > $2 ORDER BY id', [action, auditMark]);
+  const auditRows = audit.rows;
 
   it('accepts the quickstart sample (switches as "true"/"false" strings) and sends booleans', async () => {
     const sample = {

@@ -99,3 +99,33 @@ export async function waitFor<T>(check: () => Promise<T | undefined | null | fal
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** A row of the audit log as the specs look at it. */
+export interface AuditRow {
+  status: number;
+  target: string | null;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the specs look into it freely
+  details: any;
+  error: string | null;
+  outcome: string;
+}
+
+/**
+ * The audit rows of one test: `mark()` in beforeEach, then `rows(action)` gives only what was written since (the fake
+ * SocketLabs' ids start again at 1 in every test, so older rows would look the same).
+ */
+export function auditSinceMark(app: () => TestApp) {
+  let mark = '0';
+  return {
+    mark: async (): Promise<void> => {
+      mark = (await app().dataSource.query('SELECT coalesce(max(id), 0)::text AS m FROM audit_log'))[0].m;
+    },
+    rows: (action: string): Promise<AuditRow[]> =>
+      app().dataSource.query('SELECT status, target, details, error, outcome FROM audit_log WHERE action = $1 AND id > $2 ORDER BY id', [action, mark]),
+  };
+}
+
+/** `/api/v1` calls with the admin key, or with `apiKey`. */
+export function apiCaller(app: () => TestApp) {
+  return (method: TestRequest['method'], url: string, body?: unknown, apiKey?: string) => app().request({ method, url: `/api/v1${url}`, body, apiKey });
+}
