@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import { deliveredEvent, withSecret } from '../fixtures/socketlabs-events';
-import { createTestApp, TestApp } from '../utils/test-app';
+import { createTestApp, TestApp, waitFor } from '../utils/test-app';
 import { createTestDatabase } from '../utils/test-database';
 
 const SECRET = 'replica-test-secret-1234';
@@ -77,5 +77,14 @@ describe('read API on a replica (e2e)', () => {
     const health = await t.request({ method: 'GET', url: '/health', apiKey: null });
     expect(health.statusCode).toBe(200);
     expect(health.json()).toEqual({ status: 'ok', database: 'up', databaseRead: 'up', redis: 'up' });
+  });
+
+  it('closes its connections to the replica when the application stops', async () => {
+    const readers = async () =>
+      (await replicaDb.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'socketlabs-gateway-read'`)).rows[0].n as number;
+    expect(await readers()).toBeGreaterThan(0);
+    await t.close();
+    t = undefined as unknown as TestApp;
+    await waitFor(async () => (await readers()) === 0, 5000, 'the replica pool to be closed');
   });
 });
