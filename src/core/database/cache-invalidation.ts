@@ -33,6 +33,8 @@ export class CacheInvalidation implements OnApplicationBootstrap, OnApplicationS
   private client?: Client;
   private retryTimer?: NodeJS.Timeout;
   private retryMs = RETRY_MIN_MS;
+  /** Set while not listening: what is announced until the next connection listens is not heard. */
+  private missedAnnouncements = false;
   private stopped = false;
 
   constructor(
@@ -84,10 +86,10 @@ export class CacheInvalidation implements OnApplicationBootstrap, OnApplicationS
       return;
     }
     if (this.stopped) return void client.end().catch(() => undefined);
-    const reconnected = this.retryMs > RETRY_MIN_MS;
     this.client = client;
     this.retryMs = RETRY_MIN_MS;
-    if (reconnected) {
+    if (this.missedAnnouncements) {
+      this.missedAnnouncements = false;
       this.logger.log('listening for cache changes again; cached entries dropped');
       for (const list of this.subscribers.values()) for (const s of list) s.dropAll();
     }
@@ -104,12 +106,13 @@ export class CacheInvalidation implements OnApplicationBootstrap, OnApplicationS
   /** The listening connection failed or ended: try again with a growing delay; the TTLs cover the gap. */
   private lost(client: Client, err?: Error): void {
     if (this.client === client) this.client = undefined;
+    // Not listening now (lost, or never connected since boot): whatever is cached meanwhile may go stale.
+    this.missedAnnouncements = true;
     // Whatever this client still emits is about the past: only one retry is ever scheduled.
     client.removeAllListeners();
     client.on('error', () => undefined);
     void client.end().catch(() => undefined);
     if (this.stopped || this.retryTimer) return;
-    // Doubled before the attempt: a delay above the minimum also tells listen() that entries may have been missed.
     const delay = this.retryMs;
     this.retryMs = Math.min(this.retryMs * 2, RETRY_MAX_MS);
     if (delay === RETRY_MIN_MS) this.logger.warn(`not listening for cache changes (${err?.message ?? 'connection ended'}); retrying, cache TTLs apply meanwhile`);
