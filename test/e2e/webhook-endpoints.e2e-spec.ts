@@ -95,17 +95,17 @@ describe('Webhook endpoint registry (e2e)', () => {
 
   it('filters on enabled, given as true/false in any case, and refuses anything else', async () => {
     const off = (await create({ name: 'filter-off', enabled: false })).json();
-    const names = async (query: string) => {
+    const list = async (query: string): Promise<{ id: string; enabled: boolean }[]> => {
       const res = await t.request({ method: 'GET', url: `/api/v1/webhook-endpoints?pageSize=500&${query}` });
       expect(res.statusCode).toBe(200);
-      return res.json().data.map((e: { id: string; enabled: boolean }) => e);
+      return res.json().data;
     };
-    const disabled = await names('enabled=false');
-    expect(disabled.map((e: { id: string }) => e.id)).toContain(off.id);
-    expect(disabled.every((e: { enabled: boolean }) => !e.enabled)).toBe(true);
-    const enabled = await names('enabled=TRUE');
+    const disabled = await list('enabled=false');
+    expect(disabled.map((e) => e.id)).toContain(off.id);
+    expect(disabled.every((e) => !e.enabled)).toBe(true);
+    const enabled = await list('enabled=TRUE');
     expect(enabled.length).toBeGreaterThan(0);
-    expect(enabled.every((e: { enabled: boolean }) => e.enabled)).toBe(true);
+    expect(enabled.every((e) => e.enabled)).toBe(true);
     expect((await t.request({ method: 'GET', url: '/api/v1/webhook-endpoints?enabled=yes' })).statusCode).toBe(400);
   });
 
