@@ -4,6 +4,7 @@ import { isMainThread, parentPort, Worker } from 'node:worker_threads';
 import { bootLogger, createHttpApp, createWorkerContext } from './bootstrap';
 import { AppConfig } from './core/config/app-config';
 import { prepareDatabase } from './core/database/prepare-database';
+import { publishReceiverLoad, RECEIVER_LOAD } from './webhooks/processing/receiver-priority';
 
 /**
  * One entry point for every role: `ROLE=all` (default: HTTP API, receiver and workers in one process),
@@ -39,8 +40,9 @@ async function main(): Promise<void> {
 
 /** ROLE=all: the workers on a thread of this process. It is stopped with the process, and takes it down if it dies. */
 function startWorkerThread(stopTimeoutSeconds: number): void {
-  // The same file, on another thread (ts-node's -r is inherited with execArgv when run from the sources).
-  const thread = new Worker(__filename);
+  // The same file, on another thread (ts-node's -r is inherited with execArgv when run from the sources). It
+  // sees how busy this thread is, to give way to the receiver during a burst (WORKER_SHARE_UNDER_LOAD).
+  const thread = new Worker(__filename, { workerData: { [RECEIVER_LOAD]: publishReceiverLoad().buffer } });
   let stopping = false;
   thread.on('error', (err) => bootLogger.error(`worker thread failed: ${err.stack ?? err.message}`));
   thread.on('exit', (code) => {

@@ -2,13 +2,14 @@ import { Module } from '@nestjs/common';
 import { EventProcessingService } from './processing/event-processing.service';
 import { EventsProcessor } from './processing/events.processor';
 import { PendingSweeperService } from './processing/pending-sweeper.service';
+import { ReceiverPriorityService } from './processing/receiver-priority';
 
 /**
  * The processors of stored events. Loaded only by processes whose ROLE runs workers (`all`, `worker`).
  * The database, the queue and the config come from global modules.
  */
 @Module({
-  providers: [EventProcessingService, PendingSweeperService, EventsProcessor],
+  providers: [EventProcessingService, PendingSweeperService, ReceiverPriorityService, EventsProcessor],
   exports: [EventProcessingService, PendingSweeperService],
 })
 export class WebhooksWorkerModule {}

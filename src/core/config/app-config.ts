@@ -14,7 +14,13 @@ export class AppConfig {
   readonly auth: { adminApiKey?: string };
   readonly socketlabs: { apiKey?: string; apiUrl: string; injectUrl: string; serverId?: number; timeoutMs: number; maxRetries: number };
   readonly webhook: { secretKey?: string; validationKey?: string; serverId?: number; bodyLimit: number };
-  readonly worker: { concurrency: number; sweeperDelaySeconds: number; stopTimeoutSeconds: number };
+  readonly worker: {
+    concurrency: number;
+    shareUnderLoad: number;
+    maxLagSeconds: number;
+    sweeperDelaySeconds: number;
+    stopTimeoutSeconds: number;
+  };
 
   constructor(v: EnvironmentVariables) {
     this.env = v.NODE_ENV;
@@ -38,7 +44,13 @@ export class AppConfig {
       serverId: v.WEBHOOK_SERVER_ID,
       bodyLimit: v.WEBHOOK_BODY_LIMIT,
     };
-    this.worker = { concurrency: v.WORKER_CONCURRENCY, sweeperDelaySeconds: v.SWEEPER_DELAY_SECONDS, stopTimeoutSeconds: v.STOP_TIMEOUT_SECONDS };
+    this.worker = {
+      concurrency: v.WORKER_CONCURRENCY,
+      shareUnderLoad: v.WORKER_SHARE_UNDER_LOAD,
+      maxLagSeconds: v.WORKER_MAX_LAG_SECONDS,
+      sweeperDelaySeconds: v.SWEEPER_DELAY_SECONDS,
+      stopTimeoutSeconds: v.STOP_TIMEOUT_SECONDS,
+    };
   }
 
   /** Reads `.env` (if present) under the real environment, validates, and throws one error listing every problem. */

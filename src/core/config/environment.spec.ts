@@ -40,6 +40,17 @@ describe('environment validation', () => {
     expect(() => validateEnvironment({ DATABASE_READ_URL: 'mysql://x' })).toThrow(/- DATABASE_READ_URL: DATABASE_READ_URL must be a postgres:\/\/ URL/);
   });
 
+  it('takes the share of the workers under load as a percent from 1 to 100, and the lag after which they stop giving way', () => {
+    expect(new AppConfig(validateEnvironment({})).worker).toMatchObject({ shareUnderLoad: 10, maxLagSeconds: 60 });
+    expect(new AppConfig(validateEnvironment({ WORKER_SHARE_UNDER_LOAD: '100', WORKER_MAX_LAG_SECONDS: '5' })).worker).toMatchObject({
+      shareUnderLoad: 100,
+      maxLagSeconds: 5,
+    });
+    expect(() => validateEnvironment({ WORKER_SHARE_UNDER_LOAD: '0' })).toThrow(/- WORKER_SHARE_UNDER_LOAD:/);
+    expect(() => validateEnvironment({ WORKER_SHARE_UNDER_LOAD: '101' })).toThrow(/- WORKER_SHARE_UNDER_LOAD:/);
+    expect(() => validateEnvironment({ WORKER_MAX_LAG_SECONDS: 'soon' })).toThrow(/- WORKER_MAX_LAG_SECONDS:/);
+  });
+
   it('refuses the placeholder secrets of .env.example in production only', () => {
     const env = { ADMIN_API_KEY: 'change-me-admin-key-0000', WEBHOOK_SECRET_KEY: 'change-me-webhook-secret' };
     expect(() => validateEnvironment({ ...env, NODE_ENV: 'development' })).not.toThrow();

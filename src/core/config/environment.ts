@@ -126,6 +126,22 @@ export class EnvironmentVariables {
   @Max(64)
   WORKER_CONCURRENCY = 4;
 
+  /**
+   * ROLE=all: the share of the time (percent) the workers may spend processing while the HTTP side of the same
+   * process is busy, so that a burst of webhooks gets the cores. 100: the workers never give way.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  WORKER_SHARE_UNDER_LOAD = 10;
+
+  /** ROLE=all: a job that has waited longer than this is processed at full speed, busy receiver or not. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  WORKER_MAX_LAG_SECONDS = 60;
+
   /** Stored events not processed after this many seconds are enqueued again by the sweeper. */
   @Transform(toInt)
   @IsInt()

@@ -6,12 +6,13 @@ import { BatchOutcome, EventProcessingService, isInfrastructureError, lockKey, m
 import { normalizeEvent } from './event-normalizer';
 import { EventsProcessor, MAX_BATCH, eventIdsOf } from './events.processor';
 import { PendingSweeperService } from './pending-sweeper.service';
+import { ReceiverPriority, ReceiverPriorityService } from './receiver-priority';
 
 function job(name: string, data: unknown): Job {
   return { id: 'j1', name, data } as unknown as Job;
 }
 
-function processorWith(outcome: Partial<BatchOutcome> = {}) {
+function processorWith(outcome: Partial<BatchOutcome> = {}, priority = new ReceiverPriority({ receiverLoad: () => null, share: 1, maxLagMs: 0 })) {
   const calls: string[][] = [];
   const processing = {
     processBatch: async (ids: string[]) => {
@@ -21,7 +22,7 @@ function processorWith(outcome: Partial<BatchOutcome> = {}) {
   } as unknown as EventProcessingService;
   const sweeper = { sweep: async () => ({ ran: true }) } as unknown as PendingSweeperService;
   const config = { worker: { concurrency: 3 } } as AppConfig;
-  return { processor: new EventsProcessor(config, processing, sweeper), calls };
+  return { processor: new EventsProcessor(config, processing, sweeper, priority as ReceiverPriorityService), calls };
 }
 
 beforeAll(() => Logger.overrideLogger(false));
@@ -38,6 +39,20 @@ describe('EventsProcessor.process', () => {
     const ids = Array.from({ length: MAX_BATCH * 2 + 1 }, (_, i) => String(i + 1));
     await processor.process(job(JobName.ProcessEvents, { eventIds: ids }));
     expect(calls.map((c) => c.length)).toEqual([MAX_BATCH, MAX_BATCH, 1]);
+  });
+
+  it('runs each slice through the receiver priority, with the time its job was queued', async () => {
+    const queuedAt: number[] = [];
+    const priority = new ReceiverPriority({ receiverLoad: () => null, share: 1, maxLagMs: 0 });
+    priority.run = (at, work) => {
+      queuedAt.push(at);
+      return work();
+    };
+    const { processor, calls } = processorWith({}, priority);
+    const ids = Array.from({ length: MAX_BATCH + 1 }, (_, i) => String(i + 1));
+    await processor.process({ ...job(JobName.ProcessEvents, { eventIds: ids }), timestamp: 1_700_000_000_000 } as Job);
+    expect(queuedAt).toEqual([1_700_000_000_000, 1_700_000_000_000]);
+    expect(calls.map((c) => c.length)).toEqual([MAX_BATCH, 1]);
   });
 
   it('throws (so BullMQ retries with backoff) while some events are still to be retried', async () => {

@@ -6,6 +6,7 @@ import { JobData, JobName, QueueName } from '../../core/queue/queue.constants';
 import { untilStarted } from '../../core/queue/queue-shutdown';
 import { BatchOutcome, EventProcessingService } from './event-processing.service';
 import { PendingSweeperService, SweepOutcome } from './pending-sweeper.service';
+import { ReceiverPriorityService } from './receiver-priority';
 
 /** Ids per transaction: a job bigger than this (a hand-made replay, say) is processed in slices. */
 export const MAX_BATCH = 500;
@@ -24,6 +25,7 @@ export class EventsProcessor extends WorkerHost implements OnApplicationBootstra
     private readonly config: AppConfig,
     private readonly processing: EventProcessingService,
     private readonly sweeper: PendingSweeperService,
+    private readonly priority: ReceiverPriorityService,
   ) {
     super();
   }
@@ -62,7 +64,8 @@ export class EventsProcessor extends WorkerHost implements OnApplicationBootstra
     const started = Date.now();
     const total: BatchOutcome = { processed: 0, retrying: 0, dead: 0, skipped: 0 };
     for (let i = 0; i < ids.length; i += MAX_BATCH) {
-      const o = await this.processing.processBatch(ids.slice(i, i + MAX_BATCH));
+      const slice = ids.slice(i, i + MAX_BATCH);
+      const o = await this.priority.run(job.timestamp, () => this.processing.processBatch(slice));
       total.processed += o.processed;
       total.retrying += o.retrying;
       total.dead += o.dead;

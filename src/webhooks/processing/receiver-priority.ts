@@ -1,0 +1,115 @@
+import { BeforeApplicationShutdown, Injectable } from '@nestjs/common';
+import { performance } from 'node:perf_hooks';
+import { isMainThread, workerData } from 'node:worker_threads';
+import { AppConfig } from '../../core/config/app-config';
+
+/** How often the HTTP thread publishes its event-loop utilisation, and over which window it is measured. */
+const SAMPLE_MS = 200;
+/** Event-loop utilisation (per mille) of the HTTP thread from which the receiver counts as busy. */
+const BUSY_PER_MILLE = 500;
+/** A pause never holds a job longer than this, whatever the batch took. */
+const MAX_PAUSE_MS = 1_000;
+
+/** The key of the worker thread's workerData under which ROLE=all hands over the HTTP thread's load. */
+export const RECEIVER_LOAD = 'receiverLoad';
+
+/**
+ * ROLE=all, HTTP thread: publishes how busy this thread's event loop is (per mille of the last SAMPLE_MS) in
+ * a shared buffer, handed to the worker thread as workerData[RECEIVER_LOAD]. Reading it costs the worker
+ * an Atomics.load; the HTTP thread pays one timer every SAMPLE_MS.
+ */
+export function publishReceiverLoad(sampleMs = SAMPLE_MS): { buffer: SharedArrayBuffer; stop: () => void } {
+  const buffer = new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT);
+  const view = new Int32Array(buffer);
+  let last = performance.eventLoopUtilization();
+  const timer = setInterval(() => {
+    const now = performance.eventLoopUtilization();
+    Atomics.store(view, 0, Math.round(performance.eventLoopUtilization(now, last).utilization * 1000));
+    last = now;
+  }, sampleMs).unref();
+  return { buffer, stop: () => clearInterval(timer) };
+}
+
+/** The load published by {@link publishReceiverLoad}, or null when `shared` is not such a buffer. */
+export function receiverLoadReader(shared: unknown): (() => number) | null {
+  if (!(shared instanceof SharedArrayBuffer)) return null;
+  const view = new Int32Array(shared);
+  return () => Atomics.load(view, 0);
+}
+
+export interface ReceiverPriorityOptions {
+  /** The HTTP thread's load in per mille, or null when this process has no receiver beside the workers. */
+  receiverLoad: () => number | null;
+  /** Share of the time (0-1] the workers may spend processing while the receiver is busy. 1: never yield. */
+  share: number;
+  /** A job that has waited longer than this is processed without yielding (bounds the lag under a long burst). */
+  maxLagMs: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/**
+ * Keeps the workers from starving the receiver when both share a process (ROLE=all, hence the same cores).
+ * While the HTTP thread is busy, batches run one at a time, each followed by a pause as many times as long
+ * as the batch took as the share allows (a share of 1/8: seven times as long): the receiver gets the cores
+ * for the burst and the workers still make progress. When the receiver is quiet, or once a job has waited
+ * longer than the maximum lag, batches run as usual, concurrently and without pauses. The same idea as
+ * PostgreSQL's cost-based vacuum delay: background work gives way to foreground work, within a bound.
+ *
+ * Yielding never changes what is processed, only when: every event is still committed before its 200, and
+ * a backlog left by a burst is drained at full speed once the receiver is quiet.
+ */
+export class ReceiverPriority {
+  private turn: Promise<void> = Promise.resolve();
+  private stopping = false;
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(private readonly options: ReceiverPriorityOptions) {
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+  }
+
+  /** Runs `work` (a batch queued at `queuedAt`, epoch ms), giving way to the receiver while it is busy. */
+  async run<T>(queuedAt: number, work: () => Promise<T>): Promise<T> {
+    if (!this.yielding(queuedAt)) return work();
+    const previous = this.turn;
+    let release!: () => void;
+    this.turn = new Promise((resolve) => (release = resolve));
+    try {
+      await previous;
+      const started = performance.now();
+      const result = await work();
+      const pause = ((performance.now() - started) * (1 - this.options.share)) / this.options.share;
+      if (pause > 0 && this.yielding(queuedAt)) await this.sleep(Math.min(pause, MAX_PAUSE_MS));
+      return result;
+    } finally {
+      release();
+    }
+  }
+
+  /** From now on nothing waits: a stopping worker finishes its jobs at full speed. */
+  stop(): void {
+    this.stopping = true;
+  }
+
+  private yielding(queuedAt: number): boolean {
+    if (this.stopping || this.options.share >= 1) return false;
+    const load = this.options.receiverLoad();
+    return load !== null && load >= BUSY_PER_MILLE && Date.now() - queuedAt <= this.options.maxLagMs;
+  }
+}
+
+/** The worker side's ReceiverPriority: it yields only on the worker thread of ROLE=all, which has the HTTP thread's load. */
+@Injectable()
+export class ReceiverPriorityService extends ReceiverPriority implements BeforeApplicationShutdown {
+  constructor(config: AppConfig) {
+    const read = receiverLoadReader(isMainThread ? undefined : (workerData as Record<string, unknown> | null)?.[RECEIVER_LOAD]);
+    super({
+      receiverLoad: () => (read ? read() : null),
+      share: config.worker.shareUnderLoad / 100,
+      maxLagMs: config.worker.maxLagSeconds * 1000,
+    });
+  }
+
+  beforeApplicationShutdown(): void {
+    this.stop();
+  }
+}
