@@ -1,4 +1,4 @@
-import { BeforeApplicationShutdown, Injectable } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { performance } from 'node:perf_hooks';
 import { isMainThread, workerData } from 'node:worker_threads';
 import { AppConfig } from '../../core/config/app-config';
@@ -99,14 +99,26 @@ export class ReceiverPriority {
 
 /** The worker side's ReceiverPriority: it yields only on the worker thread of ROLE=all, which has the HTTP thread's load. */
 @Injectable()
-export class ReceiverPriorityService extends ReceiverPriority implements BeforeApplicationShutdown {
-  constructor(config: AppConfig) {
+export class ReceiverPriorityService extends ReceiverPriority implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly gives: boolean;
+
+  constructor(private readonly config: AppConfig) {
     const read = receiverLoadReader(isMainThread ? undefined : (workerData as Record<string, unknown> | null)?.[RECEIVER_LOAD]);
     super({
       receiverLoad: () => (read ? read() : null),
       share: config.worker.shareUnderLoad / 100,
       maxLagMs: config.worker.maxLagSeconds * 1000,
     });
+    this.gives = read !== null && config.worker.shareUnderLoad < 100;
+  }
+
+  /** Says once at boot whether this process's workers give way, so an operator reading a lag knows why. */
+  onApplicationBootstrap(): void {
+    if (!this.gives) return;
+    const { shareUnderLoad, maxLagSeconds } = this.config.worker;
+    new Logger('EventsProcessor').log(
+      `while the receiver of this process is busy the workers give way to it: ${shareUnderLoad} % of the time, for jobs queued less than ${maxLagSeconds} s ago`,
+    );
   }
 
   beforeApplicationShutdown(): void {
