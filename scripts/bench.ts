@@ -153,6 +153,7 @@ async function measureReceiver(): Promise<Round> {
     // Worker settings to compare can be passed through: WORKER_CONCURRENCY=2 npm run bench
     ...(process.env.WORKER_CONCURRENCY ? { WORKER_CONCURRENCY: process.env.WORKER_CONCURRENCY } : {}),
     ...(process.env.WORKER_SHARE_UNDER_LOAD ? { WORKER_SHARE_UNDER_LOAD: process.env.WORKER_SHARE_UNDER_LOAD } : {}),
+    ...(process.env.WORKER_MAX_LAG_SECONDS ? { WORKER_MAX_LAG_SECONDS: process.env.WORKER_MAX_LAG_SECONDS } : {}),
   };
   const service = new ServiceProcess(serviceEnv, true);
   await service.start();

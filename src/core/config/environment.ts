@@ -136,7 +136,7 @@ export class EnvironmentVariables {
   @Max(100)
   WORKER_SHARE_UNDER_LOAD = 10;
 
-  /** ROLE=all: a job that has waited longer than this is processed at full speed, busy receiver or not. */
+  /** ROLE=all: a job that has waited longer than this gets no pause, busy receiver or not (bounds the lag). */
   @Transform(toInt)
   @IsInt()
   @Min(1)

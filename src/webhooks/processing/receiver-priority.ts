@@ -42,18 +42,20 @@ export interface ReceiverPriorityOptions {
   receiverLoad: () => number | null;
   /** Share of the time (0-1] the workers may spend processing while the receiver is busy. 1: never yield. */
   share: number;
-  /** A job that has waited longer than this is processed without yielding (bounds the lag under a long burst). */
+  /** A job that has waited longer than this gets no pause (bounds the lag under a long burst). */
   maxLagMs: number;
   sleep?: (ms: number) => Promise<void>;
 }
 
 /**
  * Keeps the workers from starving the receiver when both share a process (ROLE=all, hence the same cores).
- * While the HTTP thread is busy, batches run one at a time, each followed by a pause as many times as long
- * as the batch took as the share allows (a share of 1/8: seven times as long): the receiver gets the cores
- * for the burst and the workers still make progress. When the receiver is quiet, or once a job has waited
- * longer than the maximum lag, batches run as usual, concurrently and without pauses. The same idea as
- * PostgreSQL's cost-based vacuum delay: background work gives way to foreground work, within a bound.
+ * While the HTTP thread is busy, batches run one at a time, each followed by a pause that leaves the workers
+ * their share of the time (a share of 1/8: a pause seven times as long as the batch took): the receiver gets
+ * the cores for the burst and the workers still make progress. A job that has waited longer than the maximum
+ * lag gets no pause (a burst that never ends cannot stall processing), though batches still run one at a
+ * time while the receiver is busy. When the receiver is quiet, batches run as usual, concurrently and without
+ * pauses. The same idea as PostgreSQL's cost-based vacuum delay: background work gives way to foreground
+ * work, within a bound.
  *
  * Yielding never changes what is processed, only when: every event is still committed before its 200, and
  * a backlog left by a burst is drained at full speed once the receiver is quiet.
@@ -69,7 +71,7 @@ export class ReceiverPriority {
 
   /** Runs `work` (a batch queued at `queuedAt`, epoch ms), giving way to the receiver while it is busy. */
   async run<T>(queuedAt: number, work: () => Promise<T>): Promise<T> {
-    if (!this.yielding(queuedAt)) return work();
+    if (!this.receiverBusy()) return work();
     const previous = this.turn;
     let release!: () => void;
     this.turn = new Promise((resolve) => (release = resolve));
@@ -78,7 +80,11 @@ export class ReceiverPriority {
       const started = performance.now();
       const result = await work();
       const pause = ((performance.now() - started) * (1 - this.options.share)) / this.options.share;
-      if (pause > 0 && this.yielding(queuedAt)) await this.sleep(Math.min(pause, MAX_PAUSE_MS));
+      // Past the maximum lag the batches still run one at a time, but back to back: the workers catch up
+      // without all their slots taking the cores from the receiver at once.
+      if (pause > 0 && this.receiverBusy() && Date.now() - queuedAt <= this.options.maxLagMs) {
+        await this.sleep(Math.min(pause, MAX_PAUSE_MS));
+      }
       return result;
     } finally {
       release();
@@ -90,10 +96,10 @@ export class ReceiverPriority {
     this.stopping = true;
   }
 
-  private yielding(queuedAt: number): boolean {
+  private receiverBusy(): boolean {
     if (this.stopping || this.options.share >= 1) return false;
     const load = this.options.receiverLoad();
-    return load !== null && load >= BUSY_PER_MILLE && Date.now() - queuedAt <= this.options.maxLagMs;
+    return load !== null && load >= BUSY_PER_MILLE;
   }
 }
 
@@ -116,7 +122,7 @@ export class ReceiverPriorityService extends ReceiverPriority implements OnAppli
   onApplicationBootstrap(): void {
     if (!this.gives) return;
     const { shareUnderLoad, maxLagSeconds } = this.config.worker;
-    new Logger('EventsProcessor').log(
+    new Logger('ReceiverPriority').log(
       `while the receiver of this process is busy the workers give way to it: ${shareUnderLoad} % of the time, for jobs queued less than ${maxLagSeconds} s ago`,
     );
   }
