@@ -71,7 +71,7 @@ export class ReceiverPriority {
 
   /** Runs `work` (a batch queued at `queuedAt`, epoch ms), giving way to the receiver while it is busy. */
   async run<T>(queuedAt: number, work: () => Promise<T>): Promise<T> {
-    if (!this.receiverBusy()) return work();
+    if (!this.givesWay()) return work();
     const previous = this.turn;
     let release!: () => void;
     this.turn = new Promise((resolve) => (release = resolve));
@@ -82,7 +82,7 @@ export class ReceiverPriority {
       const pause = ((performance.now() - started) * (1 - this.options.share)) / this.options.share;
       // Past the maximum lag the batches still run one at a time, but back to back: the workers catch up
       // without all their slots taking the cores from the receiver at once.
-      if (pause > 0 && this.receiverBusy() && Date.now() - queuedAt <= this.options.maxLagMs) {
+      if (pause > 0 && this.givesWay() && Date.now() - queuedAt <= this.options.maxLagMs) {
         await this.sleep(Math.min(pause, MAX_PAUSE_MS));
       }
       return result;
@@ -96,7 +96,8 @@ export class ReceiverPriority {
     this.stopping = true;
   }
 
-  private receiverBusy(): boolean {
+  /** The receiver of this process is busy and the workers are to give way to it. */
+  private givesWay(): boolean {
     if (this.stopping || this.options.share >= 1) return false;
     const load = this.options.receiverLoad();
     return load !== null && load >= BUSY_PER_MILLE;
