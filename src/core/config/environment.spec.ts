@@ -41,7 +41,7 @@ describe('environment validation', () => {
   });
 
   it('takes the share of the workers under load as a percent from 1 to 100, and the lag after which they stop giving way', () => {
-    expect(new AppConfig(validateEnvironment({})).worker).toMatchObject({ shareUnderLoad: 10, maxLagSeconds: 60 });
+    expect(new AppConfig(validateEnvironment({})).worker).toMatchObject({ shareUnderLoad: 10, maxLagSeconds: 15 });
     expect(new AppConfig(validateEnvironment({ WORKER_SHARE_UNDER_LOAD: '100', WORKER_MAX_LAG_SECONDS: '5' })).worker).toMatchObject({
       shareUnderLoad: 100,
       maxLagSeconds: 5,

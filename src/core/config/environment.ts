@@ -140,7 +140,7 @@ export class EnvironmentVariables {
   @Transform(toInt)
   @IsInt()
   @Min(1)
-  WORKER_MAX_LAG_SECONDS = 60;
+  WORKER_MAX_LAG_SECONDS = 15;
 
   /** Stored events not processed after this many seconds are enqueued again by the sweeper. */
   @Transform(toInt)
