@@ -40,7 +40,7 @@ describe('environment validation', () => {
     expect(() => validateEnvironment({ DATABASE_READ_URL: 'mysql://x' })).toThrow(/- DATABASE_READ_URL: DATABASE_READ_URL must be a postgres:\/\/ URL/);
   });
 
-  it('takes the share of the workers under load as a percent from 1 to 100, and the lag after which they stop giving way', () => {
+  it('takes the share of the workers under load as a percent from 1 to 100, and the lag after which they no longer pause', () => {
     expect(new AppConfig(validateEnvironment({})).worker).toMatchObject({ shareUnderLoad: 10, maxLagSeconds: 15 });
     expect(new AppConfig(validateEnvironment({ WORKER_SHARE_UNDER_LOAD: '100', WORKER_MAX_LAG_SECONDS: '5' })).worker).toMatchObject({
       shareUnderLoad: 100,
