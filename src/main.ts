@@ -4,7 +4,8 @@ import { isMainThread, parentPort, Worker } from 'node:worker_threads';
 import { bootLogger, createHttpApp, createWorkerContext } from './bootstrap';
 import { AppConfig } from './core/config/app-config';
 import { prepareDatabase } from './core/database/prepare-database';
-import { publishReceiverLoad, RECEIVER_LOAD } from './webhooks/processing/receiver-priority';
+import { RECEIVER_LOAD, ReceiverLoadPublisher } from './webhooks/processing/receiver-priority';
+import { ReceiverStats } from './webhooks/receiver/receiver.stats';
 
 /**
  * One entry point for every role: `ROLE=all` (default: HTTP API, receiver and workers in one process),
@@ -32,17 +33,19 @@ async function main(): Promise<void> {
     for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => exitIfNotStoppedWithin(config.worker.stopTimeoutSeconds));
     return;
   }
-  if (config.role === 'all') startWorkerThread(config.worker.stopTimeoutSeconds);
+  // ROLE=all: the worker thread sees how many webhook requests are waiting, to give way during a burst.
+  const receiverLoad = config.role === 'all' ? new ReceiverLoadPublisher() : undefined;
+  if (receiverLoad) startWorkerThread(config.worker.stopTimeoutSeconds, receiverLoad.buffer);
   const app = await createHttpApp(config.role === 'all' ? AppConfig.fromEnvironment({ ROLE: 'api' }) : config);
+  receiverLoad?.start(app.get(ReceiverStats).inFlight);
   await app.listen(config.http.port, config.http.host);
   bootLogger.log(`Listening on http://${config.http.host}:${config.http.port} (ROLE=${config.role}); Swagger UI at /docs`);
 }
 
 /** ROLE=all: the workers on a thread of this process. It is stopped with the process, and takes it down if it dies. */
-function startWorkerThread(stopTimeoutSeconds: number): void {
-  // The same file, on another thread (ts-node's -r is inherited with execArgv when run from the sources). It
-  // sees how busy this thread is, to give way to the receiver during a burst (WORKER_SHARE_UNDER_LOAD).
-  const thread = new Worker(__filename, { workerData: { [RECEIVER_LOAD]: publishReceiverLoad().buffer } });
+function startWorkerThread(stopTimeoutSeconds: number, receiverLoad: SharedArrayBuffer): void {
+  // The same file, on another thread (ts-node's -r is inherited with execArgv when run from the sources).
+  const thread = new Worker(__filename, { workerData: { [RECEIVER_LOAD]: receiverLoad } });
   let stopping = false;
   thread.on('error', (err) => bootLogger.error(`worker thread failed: ${err.stack ?? err.message}`));
   thread.on('exit', (code) => {

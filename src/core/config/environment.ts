@@ -127,8 +127,8 @@ export class EnvironmentVariables {
   WORKER_CONCURRENCY = 4;
 
   /**
-   * ROLE=all: the share of the time (percent) the workers may spend processing while the HTTP side of the same
-   * process is busy, so that a burst of webhooks gets the cores. 100: the workers never give way.
+   * ROLE=all: the share of the time (percent) the workers may spend processing while the receiver of the same
+   * process is busy (many webhook requests waiting), so that a burst gets the cores. 100: they never give way.
    */
   @Transform(toInt)
   @IsInt()

@@ -1,8 +1,10 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { publishReceiverLoad, ReceiverPriority, receiverLoadReader } from './receiver-priority';
+import { InFlightGauge } from '../receiver/in-flight.gauge';
+import { BUSY_IN_FLIGHT, ReceiverLoadPublisher, ReceiverPriority, receiverLoadReader } from './receiver-priority';
 
-const BUSY = 900;
-const QUIET = 100;
+/** Webhook requests in flight, on average. */
+const BUSY = 60;
+const QUIET = 4;
 
 /** A ReceiverPriority whose pauses are recorded instead of slept, with the receiver's load set by the test. */
 function priority(options: { load?: number | null; share?: number; maxLagMs?: number } = {}) {
@@ -107,23 +109,40 @@ describe('ReceiverPriority', () => {
   });
 });
 
-describe('publishReceiverLoad', () => {
-  it("publishes the thread's event-loop utilisation, high while it is busy and low while it idles", async () => {
-    const published = publishReceiverLoad(50);
-    const read = receiverLoadReader(published.buffer)!;
+describe('InFlightGauge', () => {
+  it('gives the time-weighted mean of the requests in flight since the previous reading', () => {
+    let t = 0;
+    const gauge = new InFlightGauge(() => t);
+    gauge.enter(); // 1 in flight for 10 ms
+    t = 10;
+    gauge.enter(); // 2 for 10 ms
+    t = 20;
+    gauge.leave();
+    gauge.leave(); // 0 for 20 ms
+    t = 40;
+    expect(gauge.takeMean()).toBeCloseTo((1 * 10 + 2 * 10) / 40);
+    gauge.enter(); // 1 for the whole next window
+    t = 50;
+    expect(gauge.takeMean()).toBe(1);
+    expect(gauge.takeMean()).toBe(1); // no time has passed: what is in flight now
+  });
+});
+
+describe('ReceiverLoadPublisher', () => {
+  it("hands the gauge's recent mean to whoever holds its buffer", async () => {
+    const gauge = new InFlightGauge();
+    const publisher = new ReceiverLoadPublisher();
+    const read = receiverLoadReader(publisher.buffer)!;
+    publisher.start(gauge, 20);
     try {
-      // Busy: the loop spends nearly all its time in callbacks for a few sampling periods.
-      const until = Date.now() + 300;
-      while (Date.now() < until) {
-        const sliceEnd = Date.now() + 20;
-        while (Date.now() < sliceEnd);
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-      expect(read()).toBeGreaterThanOrEqual(500);
-      await delay(300);
-      expect(read()).toBeLessThan(500);
+      for (let i = 0; i < BUSY_IN_FLIGHT + 8; i++) gauge.enter();
+      await delay(60);
+      expect(read()).toBe(BUSY_IN_FLIGHT + 8);
+      for (let i = 0; i < BUSY_IN_FLIGHT + 8; i++) gauge.leave();
+      await delay(60);
+      expect(read()).toBe(0);
     } finally {
-      published.stop();
+      publisher.stop();
     }
   });
 

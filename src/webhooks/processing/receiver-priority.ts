@@ -2,43 +2,47 @@ import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap }
 import { performance } from 'node:perf_hooks';
 import { isMainThread, workerData } from 'node:worker_threads';
 import { AppConfig } from '../../core/config/app-config';
+import { InFlightGauge } from '../receiver/in-flight.gauge';
 
-/** How often the HTTP thread publishes its event-loop utilisation, and over which window it is measured. */
+/** How often the HTTP thread publishes the receiver's load, and the window it is averaged over. */
 const SAMPLE_MS = 200;
-/** Event-loop utilisation (per mille) of the HTTP thread from which the receiver counts as busy. */
-const BUSY_PER_MILLE = 500;
+/** Webhook requests waiting for their answer, on average, from which the receiver counts as busy. */
+export const BUSY_IN_FLIGHT = 32;
 /** A pause never holds a job longer than this, whatever the batch took. */
 const MAX_PAUSE_MS = 1_000;
 
-/** The key of the worker thread's workerData under which ROLE=all hands over the HTTP thread's load. */
+/** The key of the worker thread's workerData under which ROLE=all hands over the receiver's load. */
 export const RECEIVER_LOAD = 'receiverLoad';
 
 /**
- * ROLE=all, HTTP thread: publishes how busy this thread's event loop is (per mille of the last SAMPLE_MS) in
- * a shared buffer, handed to the worker thread as workerData[RECEIVER_LOAD]. Reading it costs the worker
- * an Atomics.load; the HTTP thread pays one timer every SAMPLE_MS.
+ * ROLE=all, HTTP thread: publishes the receiver's requests in flight (mean of the last SAMPLE_MS, in tenths) in a
+ * shared buffer, handed to the worker thread as workerData[RECEIVER_LOAD]. Reading it costs the worker an
+ * Atomics.load; the HTTP thread pays one timer every SAMPLE_MS.
  */
-export function publishReceiverLoad(sampleMs = SAMPLE_MS): { buffer: SharedArrayBuffer; stop: () => void } {
-  const buffer = new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT);
-  const view = new Int32Array(buffer);
-  let last = performance.eventLoopUtilization();
-  const timer = setInterval(() => {
-    const now = performance.eventLoopUtilization();
-    Atomics.store(view, 0, Math.round(performance.eventLoopUtilization(now, last).utilization * 1000));
-    last = now;
-  }, sampleMs).unref();
-  return { buffer, stop: () => clearInterval(timer) };
+export class ReceiverLoadPublisher {
+  readonly buffer = new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT);
+  private timer?: NodeJS.Timeout;
+
+  start(gauge: InFlightGauge, sampleMs = SAMPLE_MS): void {
+    const view = new Int32Array(this.buffer);
+    gauge.takeMean();
+    this.timer = setInterval(() => Atomics.store(view, 0, Math.round(gauge.takeMean() * 10)), sampleMs).unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
 }
 
-/** The load published by {@link publishReceiverLoad}, or null when `shared` is not such a buffer. */
+/** The mean number of requests in flight published by a ReceiverLoadPublisher; null when `shared` is not its buffer. */
 export function receiverLoadReader(shared: unknown): (() => number) | null {
   if (!(shared instanceof SharedArrayBuffer)) return null;
   const view = new Int32Array(shared);
-  return () => Atomics.load(view, 0);
+  return () => Atomics.load(view, 0) / 10;
 }
 
 export interface ReceiverPriorityOptions {
-  /** The HTTP thread's load in per mille, or null when this process has no receiver beside the workers. */
+  /** The receiver's requests in flight (a recent mean), or null when this process has no receiver beside the workers. */
   receiverLoad: () => number | null;
   /** Share of the time (0-1] the workers may spend processing while the receiver is busy. 1: never yield. */
   share: number;
@@ -49,7 +53,8 @@ export interface ReceiverPriorityOptions {
 
 /**
  * Keeps the workers from starving the receiver when both share a process (ROLE=all, hence the same cores).
- * While the HTTP thread is busy, batches run one at a time, each followed by a pause that leaves the workers
+ * The receiver is busy while on average BUSY_IN_FLIGHT or more webhook requests wait for their answer: a burst,
+ * answers slowing down. Then batches run one at a time, each followed by a pause that leaves the workers
  * their share of the time (a share of 1/8: a pause seven times as long as the batch took): the receiver gets
  * the cores for the burst and the workers still make progress. A job that has waited longer than the maximum
  * lag gets no pause (a burst that never ends cannot stall processing), though batches still run one at a
@@ -100,11 +105,11 @@ export class ReceiverPriority {
   private givesWay(): boolean {
     if (this.stopping || this.options.share >= 1) return false;
     const load = this.options.receiverLoad();
-    return load !== null && load >= BUSY_PER_MILLE;
+    return load !== null && load >= BUSY_IN_FLIGHT;
   }
 }
 
-/** The worker side's ReceiverPriority: it yields only on the worker thread of ROLE=all, which has the HTTP thread's load. */
+/** The worker side's ReceiverPriority: it yields only on the worker thread of ROLE=all, which has the receiver's load. */
 @Injectable()
 export class ReceiverPriorityService extends ReceiverPriority implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly gives: boolean;

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ReceiverStatsResponseDto } from './dto/receiver-stats.dto';
+import { InFlightGauge } from './in-flight.gauge';
 import type { RejectReason } from './webhook-body.parser';
 
 /**
@@ -15,6 +16,8 @@ export class ReceiverStats {
   private validationEvents = 0;
   private enqueueFailures = 0;
   private readonly rejections = new Map<RejectReason, number>();
+  /** Requests being received right now (the workers of ROLE=all give way while many are). */
+  readonly inFlight = new InFlightGauge();
 
   accepted(stored: number, duplicates: number, validations: number): void {
     this.acceptedRequests++;

@@ -90,11 +90,14 @@ export class WebhookReceiverRoutes implements OnModuleInit {
   private take(request: FastifyRequest, reply: FastifyReply, done: () => void, endpointId: string | null): void {
     reply.hijack();
     done();
-    this.receive(request, reply.raw, endpointId).catch((err: unknown) => {
-      if (err instanceof WebhookRefusal) return this.refuse(request, reply.raw, err, endpointId);
-      this.logger.error(`receiver error [${request.id}]: ${(err as Error)?.stack ?? err}`);
-      this.refuse(request, reply.raw, refusal(500, 'internal_error'), endpointId);
-    });
+    this.stats.inFlight.enter();
+    this.receive(request, reply.raw, endpointId)
+      .catch((err: unknown) => {
+        if (err instanceof WebhookRefusal) return this.refuse(request, reply.raw, err, endpointId);
+        this.logger.error(`receiver error [${request.id}]: ${(err as Error)?.stack ?? err}`);
+        this.refuse(request, reply.raw, refusal(500, 'internal_error'), endpointId);
+      })
+      .finally(() => this.stats.inFlight.leave());
   }
 
   /** Answers 200 once every event is committed; throws a WebhookRefusal for anything it refuses. */
