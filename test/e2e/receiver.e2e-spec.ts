@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { QueueName } from '../../src/core/queue/queue.constants';
 import { IngestRow, IngestWriter, StoreUnavailableError } from '../../src/webhooks/receiver/ingest.writer';
+import { ReceiverStats } from '../../src/webhooks/receiver/receiver.stats';
 import {
   complaintEvent,
   deliveredEvent,
@@ -352,6 +353,23 @@ describe('Webhook receiver (e2e)', () => {
       );
       expect(answers.every((a) => a.statusCode === 200 && a.json().stored === 1)).toBe(true);
       expect(await rows(`raw LIKE '%burst-%'`)).toHaveLength(120);
+    });
+
+    it('counts every request in flight until it is answered, accepted or refused (the workers of ROLE=all read it)', async () => {
+      const gauge = t.app.get(ReceiverStats).inFlight;
+      const entered = jest.spyOn(gauge, 'enter');
+      try {
+        const answers = await Promise.all([
+          ...Array.from({ length: 20 }, (_, i) => post(url, withSecret(deliveredEvent({ MessageId: `gauge-${i}` }), SECRET))),
+          post(url, withSecret(deliveredEvent({ MessageId: 'gauge-wrong' }), 'wrong-secret')),
+          post(url, '{"Type":', { 'content-type': 'application/json' }),
+        ]);
+        expect(answers.map((a) => a.statusCode).sort()).toEqual([...Array(20).fill(200), 400, 401]);
+        expect(entered).toHaveBeenCalledTimes(22);
+        expect(gauge.current).toBe(0);
+      } finally {
+        entered.mockRestore();
+      }
     });
 
     it('IngestWriter: concurrent writes share one INSERT, twins are one row, a row PostgreSQL refuses fails alone', async () => {

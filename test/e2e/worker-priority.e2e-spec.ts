@@ -5,7 +5,7 @@ const GIVES_WAY = 'the workers give way to it';
 
 /**
  * The wiring of ReceiverPriority in a real process (its behaviour is in receiver-priority.spec.ts; its effect
- * on the receiver's speed in `npm run bench`): only the worker thread of ROLE=all sees the HTTP thread's load.
+ * on the receiver's speed in `npm run bench`): only the worker thread of ROLE=all sees the receiver's load.
  */
 describe('workers giving way to the receiver (e2e)', () => {
   let service: ServiceProcess | undefined;

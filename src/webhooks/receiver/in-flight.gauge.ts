@@ -26,6 +26,11 @@ export class InFlightGauge {
     this.count--;
   }
 
+  /** Requests in flight now. */
+  get current(): number {
+    return this.count;
+  }
+
   /** The mean number of requests in flight since the previous call (or since the gauge was made). */
   takeMean(): number {
     this.advance();
