@@ -12,7 +12,7 @@ function job(name: string, data: unknown): Job {
   return { id: 'j1', name, data } as unknown as Job;
 }
 
-function processorWith(outcome: Partial<BatchOutcome> = {}, priority = new ReceiverPriority({ receiverLoad: () => null, share: 1, maxLagMs: 0 })) {
+function processorWith(outcome: Partial<BatchOutcome> = {}, priority = new ReceiverPriority({ receiverLoad: null, share: 1, maxLagMs: 0 })) {
   const calls: string[][] = [];
   const processing = {
     processBatch: async (ids: string[]) => {
@@ -43,7 +43,7 @@ describe('EventsProcessor.process', () => {
 
   it('runs each slice through the receiver priority, with the time its job was queued', async () => {
     const queuedAt: number[] = [];
-    const priority = new ReceiverPriority({ receiverLoad: () => null, share: 1, maxLagMs: 0 });
+    const priority = new ReceiverPriority({ receiverLoad: null, share: 1, maxLagMs: 0 });
     priority.run = (at, work) => {
       queuedAt.push(at);
       return work();

@@ -11,7 +11,7 @@ function priority(options: { load?: number | null; share?: number; maxLagMs?: nu
   const pauses: number[] = [];
   const state = { load: options.load === undefined ? BUSY : options.load };
   const p = new ReceiverPriority({
-    receiverLoad: () => state.load,
+    receiverLoad: state.load === null ? null : () => state.load ?? 0,
     share: options.share ?? 0.1,
     maxLagMs: options.maxLagMs ?? 60_000,
     sleep: async (ms) => {

@@ -42,8 +42,8 @@ export function receiverLoadReader(shared: unknown): (() => number) | null {
 }
 
 export interface ReceiverPriorityOptions {
-  /** The receiver's requests in flight (a recent mean), or null when this process has no receiver beside the workers. */
-  receiverLoad: () => number | null;
+  /** The receiver's requests in flight (a recent mean); null when this process has no receiver beside the workers. */
+  receiverLoad: (() => number) | null;
   /** Share of the time (0-1] the workers may spend processing while the receiver is busy. 1: never yield. */
   share: number;
   /** A job that has waited longer than this gets no pause (bounds the lag under a long burst). */
@@ -101,32 +101,31 @@ export class ReceiverPriority {
     this.stopping = true;
   }
 
+  /** There is a receiver beside these workers, and a share below 100 % to give way with. */
+  get mayGiveWay(): boolean {
+    return this.options.receiverLoad !== null && this.options.share < 1;
+  }
+
   /** The receiver of this process is busy and the workers are to give way to it. */
   private givesWay(): boolean {
-    if (this.stopping || this.options.share >= 1) return false;
-    const load = this.options.receiverLoad();
-    return load !== null && load >= BUSY_IN_FLIGHT;
+    return !this.stopping && this.mayGiveWay && this.options.receiverLoad!() >= BUSY_IN_FLIGHT;
   }
 }
 
 /** The worker side's ReceiverPriority: it yields only on the worker thread of ROLE=all, which has the receiver's load. */
 @Injectable()
 export class ReceiverPriorityService extends ReceiverPriority implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly gives: boolean;
-
   constructor(private readonly config: AppConfig) {
-    const read = receiverLoadReader(isMainThread ? undefined : (workerData as Record<string, unknown> | null)?.[RECEIVER_LOAD]);
     super({
-      receiverLoad: () => (read ? read() : null),
+      receiverLoad: receiverLoadReader(isMainThread ? undefined : (workerData as Record<string, unknown> | null)?.[RECEIVER_LOAD]),
       share: config.worker.shareUnderLoad / 100,
       maxLagMs: config.worker.maxLagSeconds * 1000,
     });
-    this.gives = read !== null && config.worker.shareUnderLoad < 100;
   }
 
   /** Says once at boot whether this process's workers give way, so an operator reading a lag knows why. */
   onApplicationBootstrap(): void {
-    if (!this.gives) return;
+    if (!this.mayGiveWay) return;
     const { shareUnderLoad, maxLagSeconds } = this.config.worker;
     new Logger('ReceiverPriority').log(
       `while the receiver of this process is busy the workers give way to it: ${shareUnderLoad} % of the time, for jobs queued less than ${maxLagSeconds} s ago`,
