@@ -1,4 +1,4 @@
-import { parseRawEvent, parseStoredRaw, stripSecretKeys } from './raw-event';
+import { parseRawEvent, stripSecretKeys } from './raw-event';
 
 describe('raw event output', () => {
   it('removes SecretKey in any case and at any depth, keeping everything else', () => {
@@ -9,17 +9,17 @@ describe('raw event output', () => {
       Data: { Meta: [{ Key: 'x', Value: 'y', SECRETKEY: 'c' }], WebhookSecretKey: 'd' },
       Address: 'jane@example.com',
     });
-    const parsed = parseRawEvent(raw);
+    const parsed = parseRawEvent(raw, 'json');
     expect(parsed).toEqual({ Type: 'Failed', Data: { Meta: [{ Key: 'x', Value: 'y' }] }, Address: 'jane@example.com' });
     expect(JSON.stringify(parsed)).not.toMatch(/secret/i);
   });
 
   it('never returns text it cannot parse as an object, since a secret in it could not be removed', () => {
-    expect(parseRawEvent('SecretKey=abc&Type=Delivered')).toBeNull();
-    expect(parseRawEvent('[{"SecretKey":"a"}]')).toBeNull();
-    expect(parseRawEvent('"text"')).toBeNull();
-    expect(parseRawEvent('')).toBeNull();
-    expect(parseRawEvent(null)).toBeNull();
+    expect(parseRawEvent('SecretKey=abc&Type=Delivered', 'json')).toBeNull();
+    expect(parseRawEvent('[{"SecretKey":"a"}]', 'json')).toBeNull();
+    expect(parseRawEvent('"text"', 'json')).toBeNull();
+    expect(parseRawEvent('', 'json')).toBeNull();
+    expect(parseRawEvent(null, 'json')).toBeNull();
   });
 
   it('leaves scalars alone and does not modify its input', () => {
@@ -31,12 +31,14 @@ describe('raw event output', () => {
   });
 });
 
-describe('parseStoredRaw', () => {
-  it('parses a JSON object', () => {
-    expect(parseStoredRaw('{"Type":"Queued"}')).toEqual({ Type: 'Queued' });
+describe('parseRawEvent of form bodies', () => {
+  it('parses the stored name=value text, without any SecretKey', () => {
+    expect(parseRawEvent('Type=Delivered&Reason=a+b&SecretKey=x', 'form')).toEqual({ Type: 'Delivered', Reason: 'a b' });
   });
 
-  it.each(['not json', '[1,2]', 'null', '"text"', '{"Type":'])('throws on %p', (raw) => {
-    expect(() => parseStoredRaw(raw)).toThrow(/raw body/);
+  it('keeps __proto__ as data', () => {
+    const parsed = parseRawEvent('{"Type":"Queued","__proto__":{"a":1}}', 'json')!;
+    expect(Object.keys(parsed)).toEqual(['Type', '__proto__']);
+    expect(Object.getPrototypeOf(parsed)).toBe(Object.prototype);
   });
 });

@@ -1,3 +1,6 @@
+import type { BodyFormat } from './entities/email-event.entity';
+import { parseStoredEvent, setOwn } from '../webhooks/receiver/webhook-body.parser';
+
 const SECRET_KEY = /secretkey/i;
 
 /**
@@ -10,36 +13,19 @@ export function stripSecretKeys<T>(value: T, depth = 0): T {
   if (Array.isArray(value)) return value.map((v) => stripSecretKeys(v, depth + 1)) as T;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-    if (!SECRET_KEY.test(k)) out[k] = stripSecretKeys(v, depth + 1);
+    if (!SECRET_KEY.test(k)) setOwn(out, k, stripSecretKeys(v, depth + 1));
   }
   return out as T;
 }
 
 /**
- * Parses the stored raw text (JSON of the event; form bodies as an object of strings). Throws when it is not
- * a JSON object: such a row can never be normalized, and ends as a failed row with the error.
+ * The stored raw body as an object without any SecretKey, parsed as the receiver parsed it. Null when the text is
+ * not one stored event: the text itself is never returned then, because a secret in it could not be removed reliably.
  */
-export function parseStoredRaw(raw: string): Record<string, unknown> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch {
-    throw new Error('raw body is not valid JSON');
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new Error('raw body is not a JSON object');
-  }
-  return parsed as Record<string, unknown>;
-}
-
-/**
- * The stored raw body as an object without any SecretKey. Null when the text is not a JSON object: the
- * text itself is never returned, because a secret in it could not be removed reliably.
- */
-export function parseRawEvent(raw: string | null | undefined): Record<string, unknown> | null {
+export function parseRawEvent(raw: string | null | undefined, format: BodyFormat): Record<string, unknown> | null {
   if (!raw) return null;
   try {
-    return stripSecretKeys(parseStoredRaw(raw));
+    return stripSecretKeys(parseStoredEvent(raw, format));
   } catch {
     return null;
   }

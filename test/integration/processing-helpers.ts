@@ -14,7 +14,7 @@ export interface InsertOptions {
   dedupeKey?: string;
 }
 
-/** Inserts a row exactly as the receiver does (state pending, raw JSON text without SecretKey). */
+/** Inserts a row exactly as the receiver does (state pending, raw without SecretKey: JSON text, or a form body's pairs). */
 export async function insertEvent(ds: DataSource, event: Record<string, unknown>, o: InsertOptions = {}): Promise<string> {
   const rows: { id: string }[] = await ds.query(
     `INSERT INTO email_events (received_at, dedupe_key, format, raw, type, attempts)
@@ -23,7 +23,7 @@ export async function insertEvent(ds: DataSource, event: Record<string, unknown>
       o.receivedInSeconds ?? 0,
       o.dedupeKey ?? `test-${randomBytes(8).toString('hex')}`,
       o.format ?? 'json',
-      JSON.stringify(event),
+      (o.format ?? 'json') === 'form' ? new URLSearchParams(event as Record<string, string>).toString() : JSON.stringify(event),
       typeof event.Type === 'string' ? event.Type : null,
       o.attempts ?? 0,
     ],

@@ -434,7 +434,7 @@ describe('event processing (PostgreSQL + Redis, the worker of a ROLE=all app)', 
       await expect(processor.process(fakeJob([good, bad]))).rejects.toThrow(/1 of 2/);
       expect(await states(t.dataSource, [good, bad])).toEqual({ [good]: 'processed', [bad]: 'pending' });
       const [row] = await t.dataSource.query(`SELECT attempts, last_error FROM email_events WHERE id = $1`, [bad]);
-      expect(row).toMatchObject({ attempts: 1, last_error: 'raw body is not valid JSON' });
+      expect(row).toMatchObject({ attempts: 1, last_error: expect.stringMatching(/^The body is not valid JSON/) });
     });
 
     it('through the queue: BullMQ retries the job, the poison row dies, and it can be replayed once fixed', async () => {

@@ -110,7 +110,7 @@ export class EventDetailResponseDto extends EventResponseDto {
   static override from(e: EmailEventEntity): EventDetailResponseDto {
     const dto = new EventDetailResponseDto();
     fill(dto, e);
-    dto.raw = parseRawEvent(e.raw);
+    dto.raw = parseRawEvent(e.raw, e.format);
     return dto;
   }
 }

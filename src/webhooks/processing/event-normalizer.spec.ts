@@ -340,12 +340,26 @@ describe('normalizeEvent: junk values', () => {
     expect(normalizeEvent({ ServerId: ' 42 ', FailureCode: '2001.0', Length: '+5' })).toMatchObject({ serverId: 42, failureCode: 2001, length: 5 });
   });
 
-  it('removes NUL characters, which PostgreSQL text and jsonb cannot store', () => {
-    const e = normalizeEvent({ Type: 'Delivered', Response: '250 ok\u0000', Weird: 'a\u0000b', Data: { Tags: ['t\u0000'] } });
-    expect(e).toMatchObject({ response: '250 ok', tags: ['t'], extra: { Weird: 'ab' } });
+  it('replaces NUL characters and unpaired surrogates, which PostgreSQL text and jsonb cannot store, by U+FFFD', () => {
+    const e = normalizeEvent({ Type: 'Delivered', Response: '250 ok\u0000', Weird: 'a\u0000b', Data: { Tags: ['t\u0000', '\ud800'] }, 'K\udc00': 1 });
+    expect(e).toMatchObject({ response: '250 ok\uFFFD', tags: ['t\uFFFD', '\uFFFD'], extra: { Weird: 'a\uFFFDb', 'K\uFFFD': 1 } });
     // In nested keys too, and a field named __proto__ beside one stays data.
     const nested = normalizeEvent(JSON.parse('{"Type":"Delivered","Odd":{"k\\u0000ey":"v","__proto__":{"x":"\\u0000y"}}}'));
-    expect(JSON.stringify(nested.extra)).toBe('{"Odd":{"key":"v","__proto__":{"x":"y"}}}');
+    expect(JSON.stringify(nested.extra)).toBe('{"Odd":{"k\uFFFDey":"v","__proto__":{"x":"\uFFFDy"}}}');
+  });
+
+  it.each(['__proto__', 'constructor', 'prototype'])('keeps a top-level field named %s in extra as data', (name) => {
+    const e = normalizeEvent(JSON.parse(`{"Type":"Queued","${name}":{"a":1},"Data":{"${name}":2,"Tags":["t"]}}`));
+    expect(Object.keys(e.extra!).sort()).toEqual([name, 'Data'].sort());
+    expect(e.extra![name]).toEqual({ a: 1 });
+    expect(Object.keys(e.extra!.Data as object)).toEqual([name]);
+    expect(Object.getPrototypeOf(e.extra)).toBe(Object.prototype);
+  });
+
+  it('reads JSON text inside a form value only within the nesting limit', () => {
+    const deep = `{"Tags":${'['.repeat(100)}${']'.repeat(100)}}`;
+    expect(normalizeEvent({ Type: 'Queued', Data: deep })).toMatchObject({ tags: null, extra: { Data: deep } });
+    expect(normalizeEvent({ Type: 'Queued', Data: '['.repeat(1_000_000) })).toMatchObject({ extra: { Data: expect.any(String) } });
   });
 
   it('Data that is not an object is kept in extra', () => {

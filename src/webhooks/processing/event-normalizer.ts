@@ -1,6 +1,8 @@
 import { INT4_MAX, INT4_MIN } from '../../core/database/pg-limits';
 import { FailureType, KnownEventType, MetaEntry, TrackingType } from '../../events/entities/email-event.entity';
 import { canonicalEventType, FAILURE_TYPES, TRACKING_TYPES } from '../../events/event-names';
+import { pgText, pgValue } from '../../core/database/pg-text';
+import { parseJsonWithin } from '../receiver/json-text';
 import { isPlainObject, setOwn } from '../receiver/webhook-body.parser';
 
 /**
@@ -9,7 +11,9 @@ import { isPlainObject, setOwn } from '../receiver/webhook-body.parser';
  * Tolerant by design (SOCKETLABS.md 1.4-1.8): field names in any case and their documented aliases, numbers
  * as JSON numbers or strings, both date formats, every `Data.Meta` shape. A value that is present but
  * cannot be read is never guessed at: its column stays null and the value is kept in `extra` under its
- * name as sent, next to the undocumented fields, so it stays visible through the API.
+ * name as sent, next to the undocumented fields, so it stays visible through the API. Never throws, whatever the
+ * event holds: characters PostgreSQL cannot hold are replaced by U+FFFD (pgText), keys such as `__proto__` are
+ * plain data, and JSON text inside a value (form posts' `Data`) is read only within the receiver's nesting limit.
  */
 export interface NormalizedEvent {
   knownType: boolean;
@@ -145,7 +149,7 @@ export function normalizeEvent(input: Record<string, unknown>): NormalizedEvent 
   };
   const extra: Record<string, unknown> = {};
   const keep = (f: Field | undefined) => {
-    if (f) extra[f.name] = f.value;
+    if (f) setOwn(extra, f.name, f.value);
   };
 
   const dateField = fields.take(['datetime']);
@@ -226,11 +230,12 @@ class FieldBag {
   private readonly byLower = new Map<string, Field[]>();
 
   constructor(body: Record<string, unknown>) {
-    for (const [name, value] of Object.entries(body)) {
-      if (SECRET.test(name)) continue;
+    for (const [sent, value] of Object.entries(body)) {
+      if (SECRET.test(sent)) continue;
+      const name = pgText(sent);
       const lower = name.toLowerCase();
       const list = this.byLower.get(lower) ?? [];
-      list.push({ name, value: sanitize(value) });
+      list.push({ name, value: pgValue(value) });
       this.byLower.set(lower, list);
     }
   }
@@ -278,29 +283,9 @@ function unwrapEnvelope(body: Record<string, unknown>): Record<string, unknown> 
 
 // ---------------------------------------------------------------- values
 
-/**
- * PostgreSQL text and jsonb cannot hold U+0000: removed so that one such character cannot poison a row. A value
- * without one (nearly every value) is returned as it is, not copied.
- */
-function sanitize(value: unknown): unknown {
-  return hasNul(value, 0) ? withoutNul(value, 0) : value;
-}
-
-function hasNul(value: unknown, depth: number): boolean {
-  if (typeof value === 'string') return value.includes('\u0000');
-  if (depth > 16 || value === null || typeof value !== 'object') return false;
-  if (Array.isArray(value)) return value.some((v) => hasNul(v, depth + 1));
-  for (const k of Object.keys(value)) if (k.includes('\u0000') || hasNul((value as Record<string, unknown>)[k], depth + 1)) return true;
-  return false;
-}
-
-function withoutNul(value: unknown, depth: number): unknown {
-  if (typeof value === 'string') return value.includes('\u0000') ? value.replace(/\u0000/g, '') : value;
-  if (depth > 16 || value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.map((v) => withoutNul(v, depth + 1));
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) setOwn(out, k.replace(/\u0000/g, ''), withoutNul(v, depth + 1));
-  return out;
+/** JSON text inside a value, parsed and made safe for PostgreSQL; undefined when it is not JSON (or nests too deep). */
+function parseEmbeddedJson(text: string): unknown {
+  return pgValue(parseJsonWithin(text));
 }
 
 function isBlank(value: unknown): boolean {
@@ -396,16 +381,15 @@ function readData(field: Field, out: NormalizedEvent, extra: Record<string, unkn
   let data = field.value;
   if (typeof data === 'string') {
     if (data.trim() === '') return;
-    try {
-      data = sanitize(JSON.parse(data));
-    } catch {
-      extra[field.name] = field.value;
+    data = parseEmbeddedJson(data);
+    if (data === undefined) {
+      setOwn(extra, field.name, field.value);
       return;
     }
   }
   if (data === null || data === undefined) return;
   if (!isPlainObject(data)) {
-    extra[field.name] = field.value;
+    setOwn(extra, field.name, field.value);
     return;
   }
   const leftover: Record<string, unknown> = {};
@@ -413,28 +397,25 @@ function readData(field: Field, out: NormalizedEvent, extra: Record<string, unkn
     const lower = key.toLowerCase();
     if (lower === 'meta' && out.meta === null) {
       const meta = readMeta(value);
-      if (meta === undefined) leftover[key] = value;
+      if (meta === undefined) setOwn(leftover, key, value);
       else out.meta = meta;
     } else if (lower === 'tags' && out.tags === null) {
       const tags = readTags(value);
-      if (tags === undefined) leftover[key] = value;
+      if (tags === undefined) setOwn(leftover, key, value);
       else out.tags = tags;
     } else {
-      leftover[key] = value;
+      setOwn(leftover, key, value);
     }
   }
-  if (Object.keys(leftover).length) extra[field.name] = leftover;
+  if (Object.keys(leftover).length) setOwn(extra, field.name, leftover);
 }
 
 /** Array of {Key, Value} (any case), one such object, or a plain key -> value map. Undefined when unreadable. */
 export function readMeta(value: unknown): MetaEntry[] | null | undefined {
   if (typeof value === 'string') {
     if (value.trim() === '') return null;
-    try {
-      value = sanitize(JSON.parse(value));
-    } catch {
-      return undefined;
-    }
+    value = parseEmbeddedJson(value);
+    if (value === undefined) return undefined;
   }
   if (value === null || value === undefined) return null;
   if (Array.isArray(value)) {
@@ -477,11 +458,8 @@ export function readTags(value: unknown): string[] | null | undefined {
     const s = value.trim();
     if (s === '') return null;
     if (s.startsWith('[')) {
-      try {
-        return readTags(sanitize(JSON.parse(s)));
-      } catch {
-        return [value];
-      }
+      const parsed = parseEmbeddedJson(s);
+      return parsed === undefined ? [value] : readTags(parsed);
     }
     return [value];
   }

@@ -1,7 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
-import { parseStoredRaw } from '../../events/raw-event';
+import type { BodyFormat } from '../../events/entities/email-event.entity';
+import { parseStoredEvent } from '../receiver/webhook-body.parser';
 import { NormalizedEvent, normalizeEvent } from './event-normalizer';
 import {
   LOCK_MESSAGE_KEYS,
@@ -32,6 +33,7 @@ export interface BatchOutcome {
 interface PendingRow {
   id: string;
   raw: string;
+  format: BodyFormat;
 }
 
 /**
@@ -87,7 +89,7 @@ export class EventProcessingService {
     const columns: Record<string, unknown>[] = [];
     for (const row of rows) {
       try {
-        const event = normalizeEvent(parseStoredRaw(row.raw));
+        const event = normalizeEvent(parseStoredEvent(row.raw, row.format));
         good.push({ id: row.id, event });
         columns.push(toColumns(row.id, event));
       } catch (error) {

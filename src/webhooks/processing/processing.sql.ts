@@ -5,7 +5,7 @@
 
 /** Locks the batch's rows that are still pending; rows another worker holds are skipped, not waited for. */
 export const SELECT_PENDING_FOR_UPDATE = `
-  SELECT id::text AS id, raw
+  SELECT id::text AS id, raw, format
   FROM email_events
   WHERE id = ANY($1::bigint[]) AND state = 'pending'
   ORDER BY id

@@ -1,16 +1,7 @@
 import { createHash } from 'node:crypto';
-import { setOwn, type WebhookEvent } from './webhook-body.parser';
+import type { WebhookEvent } from './webhook-body.parser';
 
 const isSecretKey = (lowerKey: string) => lowerKey === 'secretkey';
-
-/** The event without its SecretKey (top level, any case): what is stored in `raw` and hashed for the dedupe key. */
-export function withoutSecret(event: WebhookEvent): WebhookEvent {
-  const clean: WebhookEvent = {};
-  for (const key of Object.keys(event)) {
-    if (!isSecretKey(key.toLowerCase())) setOwn(clean, key, event[key]);
-  }
-  return clean;
-}
 
 /**
  * SHA-256 (hex) of the canonical event without SecretKey. SocketLabs payloads carry no event id and a retry is
@@ -19,8 +10,8 @@ export function withoutSecret(event: WebhookEvent): WebhookEvent {
  * endpoint is not part of it: the same event reaching two webhooks is one event.
  */
 export function dedupeKey(event: WebhookEvent): string {
-  // The SecretKey is skipped while canonicalising rather than copied out first: the receiver has usually
-  // removed it already (withoutSecret, for `raw`), and this runs once per event on the webhook path.
+  // The SecretKey (top level, any case) is skipped while canonicalising rather than copied out first: this runs
+  // once per event on the webhook path.
   return createHash('sha256').update(canonicalText(event, isSecretKey)).digest('hex');
 }
 

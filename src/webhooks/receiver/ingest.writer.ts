@@ -6,7 +6,6 @@ import type { BodyFormat } from '../../events/entities/email-event.entity';
 import { JobData, JobName, processEventsJobId, QueueName } from '../../core/queue/queue.constants';
 import { withTimeout } from '../../core/timeout';
 import { ReceiverStats } from './receiver.stats';
-import type { WebhookEvent } from './webhook-body.parser';
 
 /** One accepted event, ready to be written to email_events. */
 export interface IngestRow {
@@ -14,8 +13,8 @@ export interface IngestRow {
   receivedAt: Date;
   dedupeKey: string;
   format: BodyFormat;
-  /** The event as posted, SecretKey removed: stored as its JSON text in `raw`. */
-  event: WebhookEvent;
+  /** The event's text as posted, SecretKey removed (ReceivedEvent.raw). */
+  raw: string;
   type: string | null;
 }
 
@@ -41,13 +40,13 @@ const ENQUEUE_COALESCE_MS = 50;
 const WARN_EVERY_MS = 10_000;
 
 /**
- * $1: the rows as one JSON array, each event embedded as JSON. One JSON.stringify per batch instead of one per event
- * and the driver's escaping of six text arrays (a tenth of the receiver's CPU, measured); a `json` value keeps its
- * text as written, so `raw` is exactly the event's JSON text.
+ * $1: the rows as one JSON array. One JSON.stringify per batch instead of the driver's escaping of six text arrays
+ * (a tenth of the receiver's CPU, measured). `raw` travels as a JSON string, so PostgreSQL gets its text back as
+ * it is: a `\u0000` in the event stays six characters, never a NUL that text cannot hold.
  */
 const INSERT_SQL = `INSERT INTO email_events (endpoint_id, received_at, dedupe_key, format, raw, type)
-SELECT r.endpoint_id, r.received_at, r.dedupe_key, r.format, r.raw::text, r.type
-FROM json_to_recordset($1::json) AS r(endpoint_id uuid, received_at timestamptz, dedupe_key text, format text, raw json, type text)
+SELECT r.endpoint_id, r.received_at, r.dedupe_key, r.format, r.raw, r.type
+FROM json_to_recordset($1::json) AS r(endpoint_id uuid, received_at timestamptz, dedupe_key text, format text, raw text, type text)
 ON CONFLICT (dedupe_key) DO NOTHING
 RETURNING id, dedupe_key`;
 
@@ -141,7 +140,7 @@ export class IngestWriter implements OnModuleDestroy {
 
   private async insert(rows: IngestRow[]): Promise<Map<string, string>> {
     const json = JSON.stringify(
-      rows.map((r) => ({ endpoint_id: r.endpointId, received_at: r.receivedAt, dedupe_key: r.dedupeKey, format: r.format, raw: r.event, type: r.type })),
+      rows.map((r) => ({ endpoint_id: r.endpointId, received_at: r.receivedAt, dedupe_key: r.dedupeKey, format: r.format, raw: r.raw, type: r.type })),
     );
     const result = await withTimeout(this.dataSource.query(INSERT_SQL, [json]) as Promise<{ id: string; dedupe_key: string }[]>, INGEST_TIMEOUT_MS, 'PostgreSQL', StoreUnavailableError);
     return new Map(result.map((r) => [r.dedupe_key, String(r.id)]));

@@ -1,4 +1,6 @@
+import { pgText } from '../../core/database/pg-text';
 import type { BodyFormat } from '../../events/entities/email-event.entity';
+import { JsonScanner, MAX_JSON_DEPTH, nestsDeeperThan, objectTextWithout } from './json-text';
 
 /** One event as posted: JSON values as parsed, or form values as strings (an array when a field repeats). */
 export type WebhookEvent = Record<string, unknown>;
@@ -7,6 +9,7 @@ export type WebhookEvent = Record<string, unknown>;
 export type RejectReason =
   | 'empty_body'
   | 'unparseable_body'
+  | 'nesting_too_deep'
   | 'unsupported_media_type'
   | 'payload_too_large'
   | 'bad_request'
@@ -41,35 +44,83 @@ export function bodyFormatOf(contentType: string | undefined): BodyFormat | null
   return null;
 }
 
+/** One event of a body: its fields as parsed, and the text stored for it (SocketLabs' own, without SecretKey). */
+export interface ReceivedEvent {
+  fields: WebhookEvent;
+  /**
+   * JSON: the event object's text exactly as it stood in the body, minus its top-level SecretKey members (any case).
+   * Form: the body's `name=value` pairs as sent, minus the SecretKey pairs, a raw NUL byte written `%00` (the same
+   * value, in a form PostgreSQL text can hold). What the worker normalizes and a replay parses again.
+   */
+  raw: string;
+}
+
+const isSecretKey = (key: string) => key.toLowerCase() === 'secretkey';
+
 /**
  * Turns a raw webhook body into its events. JSON: an object (one event) or an array of objects (each its own
  * event); a root object with no `Type` and no `SecretKey` but a `data` object is the `{"data": {...}}`
- * envelope of SocketLabs' perform-test output and is unwrapped (SOCKETLABS.md 1.2). Form: URLSearchParams
- * semantics (every value a string, empty values kept, `+` and %20 are spaces, CRLF kept); a field sent twice
- * keeps every value, as an array, so nothing posted is dropped.
+ * envelope of SocketLabs' perform-test output and is unwrapped (docs/socketlabs-wire-format.md). Arrays and objects
+ * may nest MAX_JSON_DEPTH levels. Form: URLSearchParams semantics (every value a string, empty values kept, `+` and
+ * %20 are spaces, CRLF kept); a field sent twice keeps every value, as an array, so nothing posted is dropped.
+ * Keys such as `__proto__`, `constructor` and `prototype` are plain data. Throws a WebhookRefusal (400) for a body
+ * that is not one of these; anything else it accepts.
  */
-export function parseWebhookBody(body: Buffer | string | undefined, format: BodyFormat): WebhookEvent[] {
+export function parseWebhookBody(body: Buffer | string | undefined, format: BodyFormat): ReceivedEvent[] {
   const text = body === undefined ? '' : typeof body === 'string' ? body : body.toString('utf8');
   if (text.trim().length === 0) throw new WebhookRefusal(400, 'empty_body', 'The body is empty');
-  return format === 'json' ? parseJson(text) : [parseForm(text)];
+  return format === 'json' ? parseJson(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text) : [parseForm(text)];
 }
 
-function parseJson(text: string): WebhookEvent[] {
+/**
+ * The fields of an event as stored in `raw` (parseWebhookBody's `raw` of a body of `format`), parsed as the
+ * receiver parsed them. Throws when the text is not one stored event: such a row can never be normalized.
+ */
+export function parseStoredEvent(raw: string, format: BodyFormat): WebhookEvent {
+  if (format === 'form') return formFields(raw);
+  return parseJson(raw, true)[0].fields;
+}
+
+/** `stored`: the text of one stored event, an object; its envelope was unwrapped when it was received, not twice. */
+function parseJson(text: string, stored = false): ReceivedEvent[] {
+  if (nestsDeeperThan(text, MAX_JSON_DEPTH)) {
+    throw new WebhookRefusal(400, 'nesting_too_deep', `The body nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels`);
+  }
   let value: unknown;
   try {
-    value = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+    value = JSON.parse(text);
   } catch (err) {
     throw new WebhookRefusal(400, 'unparseable_body', `The body is not valid JSON: ${(err as Error).message}`);
   }
-  if (Array.isArray(value)) {
+  const scanner = new JsonScanner(text);
+  const root = scanner.root();
+  if (Array.isArray(value) && !stored) {
     if (value.length === 0) throw new WebhookRefusal(400, 'empty_body', 'The body is an empty array: no event');
+    const items = scanner.arrayItems(root);
     return value.map((item, i) => {
       if (!isPlainObject(item)) throw new WebhookRefusal(400, 'unparseable_body', `Item ${i} of the array is not a JSON object`);
-      return unwrapDataEnvelope(item);
+      return received(text, scanner, items[i].start, item, true);
     });
   }
   if (!isPlainObject(value)) throw new WebhookRefusal(400, 'unparseable_body', 'The body must be a JSON object or an array of objects');
-  return [unwrapDataEnvelope(value)];
+  return [received(text, scanner, root, value, !stored)];
+}
+
+/** The event of the object at `at` (or of its `{"data": {...}}` envelope's inner object, once) and its stored text. */
+function received(text: string, scanner: JsonScanner, at: number, value: WebhookEvent, unwrap: boolean): ReceivedEvent {
+  const span = scanner.object(at);
+  const envelope = unwrap ? envelopeKey(value) : undefined;
+  if (envelope === undefined) return { fields: value, raw: objectTextWithout(text, span, isSecretKey) };
+  // JSON.parse keeps the last of duplicate keys: so does this.
+  const member = span.members.filter((m) => m.key === envelope).pop()!;
+  return received(text, scanner, member.valueStart, value[envelope] as WebhookEvent, false);
+}
+
+/** The key of the `data` envelope to unwrap, or undefined when the object is the event itself. */
+function envelopeKey(event: WebhookEvent): string | undefined {
+  if (findKey(event, 'type') !== undefined || findKey(event, 'secretkey') !== undefined) return undefined;
+  const dataKey = findKey(event, 'data');
+  return dataKey !== undefined && isPlainObject(event[dataKey]) ? dataKey : undefined;
 }
 
 /**
@@ -81,7 +132,15 @@ export function setOwn(target: Record<string, unknown>, key: string, value: unkn
   else target[key] = value;
 }
 
-function parseForm(text: string): WebhookEvent {
+function parseForm(text: string): ReceivedEvent {
+  const fields = formFields(text);
+  const pairs = text.split('&');
+  const kept = pairs.filter((pair) => !isSecretKey(formKey(pair)));
+  const raw = kept.length === pairs.length ? text : kept.join('&');
+  return { fields, raw: raw.includes('\u0000') ? raw.replace(/\u0000/g, '%00') : raw };
+}
+
+function formFields(text: string): WebhookEvent {
   const out: WebhookEvent = {};
   for (const [key, value] of new URLSearchParams(text)) {
     if (!Object.prototype.hasOwnProperty.call(out, key)) {
@@ -94,11 +153,13 @@ function parseForm(text: string): WebhookEvent {
   return out;
 }
 
-function unwrapDataEnvelope(event: WebhookEvent): WebhookEvent {
-  if (findKey(event, 'type') !== undefined || findKey(event, 'secretkey') !== undefined) return event;
-  const dataKey = findKey(event, 'data');
-  const inner = dataKey === undefined ? undefined : event[dataKey];
-  return isPlainObject(inner) ? inner : event;
+/** The name of one `name=value` pair as URLSearchParams decodes it. */
+function formKey(pair: string): string {
+  const eq = pair.indexOf('=');
+  const name = eq === -1 ? pair : pair.slice(0, eq);
+  if (!name.includes('%') && !name.includes('+')) return name;
+  for (const key of new URLSearchParams(`${name}=`).keys()) return key;
+  return name;
 }
 
 export function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -118,14 +179,13 @@ export function fieldValues(event: WebhookEvent, lowerName: string): unknown[] {
   return out;
 }
 
-/** `Type` as sent, or null. NUL characters are dropped because PostgreSQL text cannot hold them. */
+/** `Type` as sent, or null; made safe for PostgreSQL text (pgText), like every typed column. */
 export function eventTypeOf(event: WebhookEvent): string | null {
   const values = fieldValues(event, 'type');
   let v = values[0];
   if (Array.isArray(v)) v = v[0];
   if (v === undefined || v === null) return null;
-  const s = (typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v)).replace(/\u0000/g, '');
-  return s;
+  return pgText(typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v));
 }
 
 /** Whether an event's type (from eventTypeOf) is SocketLabs' validation handshake. */

@@ -8,7 +8,7 @@ import { errorBody } from '../../core/http/all-exceptions.filter';
 import type { BodyFormat } from '../../events/entities/email-event.entity';
 import { matchesAnySecret } from '../endpoints/endpoint-secrets';
 import { EndpointResolver, ResolvedEndpoint } from '../endpoints/endpoint.resolver';
-import { dedupeKey, withoutSecret } from './dedupe-key';
+import { dedupeKey } from './dedupe-key';
 import { IngestRow, IngestWriter, StoreUnavailableError } from './ingest.writer';
 import { ReceiverStats } from './receiver.stats';
 import {
@@ -35,6 +35,7 @@ interface ReceiverAck {
 const MESSAGES: Record<RejectReason, string> = {
   empty_body: 'The body is empty',
   unparseable_body: 'The body could not be parsed',
+  nesting_too_deep: 'The body nests arrays and objects too deeply',
   unsupported_media_type: 'Send application/json or application/x-www-form-urlencoded',
   payload_too_large: 'The body is larger than the limit',
   bad_request: 'Bad request',
@@ -109,13 +110,13 @@ export class WebhookReceiverRoutes implements OnModuleInit {
     const events = parseWebhookBody(body, format);
 
     // Every event of the body must pass before anything is stored: one bad event refuses the whole request.
-    let refused = firstRefusal(events, endpoint);
+    let refused = firstRefusal(events.map((e) => e.fields), endpoint);
     if (refused && endpoint.id !== null) {
       // The secret may have been added through another process moments ago: look once more before refusing.
       const fresh = await this.endpoints.resolveBeforeRefusing(endpoint.id).catch(() => null);
       if (fresh?.enabled) {
         endpoint = fresh;
-        refused = firstRefusal(events, endpoint);
+        refused = firstRefusal(events.map((e) => e.fields), endpoint);
       }
     }
     if (refused) throw refusal(401, refused);
@@ -123,14 +124,13 @@ export class WebhookReceiverRoutes implements OnModuleInit {
     const receivedAt = new Date();
     const rows: IngestRow[] = [];
     let validations = 0;
-    for (const event of events) {
-      const type = eventTypeOf(event);
+    for (const { fields, raw } of events) {
+      const type = eventTypeOf(fields);
       if (isValidationType(type)) {
         validations++;
         continue;
       }
-      const clean = withoutSecret(event);
-      rows.push({ endpointId: endpoint.id, receivedAt, dedupeKey: dedupeKey(clean), format, event: clean, type });
+      rows.push({ endpointId: endpoint.id, receivedAt, dedupeKey: dedupeKey(fields), format, raw, type });
     }
 
     if (validations > 0) await this.markValidated(endpoint, request);

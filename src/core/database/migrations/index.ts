@@ -2,5 +2,6 @@
 // A migration is never edited once it has landed: add a new one (npm run migration:generate).
 import { Initial1795442493460 } from './1795442493460-Initial';
 import { ChangeFeed1795447370766 } from './1795447370766-ChangeFeed';
+import { FormRawAsSent1796342400000 } from './1796342400000-FormRawAsSent';
 
-export const migrations: Function[] = [Initial1795442493460, ChangeFeed1795447370766];
+export const migrations: Function[] = [Initial1795442493460, ChangeFeed1795447370766, FormRawAsSent1796342400000];

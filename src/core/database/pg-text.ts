@@ -1,0 +1,43 @@
+/**
+ * What PostgreSQL text, json and jsonb cannot hold: U+0000, and UTF-16 surrogates without their pair (a JSON body may
+ * escape either: `"\u0000"`, `"\ud800"`). Each becomes U+FFFD, the Unicode replacement character, the one way this
+ * service replaces characters (docs/socketlabs-wire-format.md, "Characters PostgreSQL cannot hold").
+ */
+const REPLACEMENT = '\uFFFD';
+
+/** `value` with NUL and unpaired surrogates replaced by U+FFFD; the same string when it has neither (nearly always). */
+export function pgText(value: string): string {
+  const wellFormed = (value as unknown as WellFormedString).isWellFormed();
+  if (wellFormed && !value.includes('\u0000')) return value;
+  const text = wellFormed ? value : (value as unknown as WellFormedString).toWellFormed();
+  return text.includes('\u0000') ? text.replace(/\u0000/g, REPLACEMENT) : text;
+}
+
+/**
+ * A JSON-like value with every string, keys included, made safe by pgText. Copies only what it changes (a value
+ * that needs nothing, nearly every one, is returned as it is); a key named `__proto__` stays an own data property.
+ */
+export function pgValue(value: unknown): unknown {
+  if (typeof value === 'string') return pgText(value);
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) {
+    let out: unknown[] | undefined;
+    value.forEach((item, i) => {
+      const safe = pgValue(item);
+      if (safe !== item) (out ??= value.slice())[i] = safe;
+    });
+    return out ?? value;
+  }
+  const keys = Object.keys(value);
+  const safe = keys.map((k) => [pgText(k), pgValue((value as Record<string, unknown>)[k])] as const);
+  if (safe.every(([k, v], i) => k === keys[i] && v === (value as Record<string, unknown>)[keys[i]])) return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of safe) Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+  return out;
+}
+
+/** Node 20 has both (V8 11.3); the ES2022 lib the project compiles against does not declare them yet. */
+interface WellFormedString {
+  isWellFormed(): boolean;
+  toWellFormed(): string;
+}
