@@ -68,16 +68,16 @@ describe('Webhook receiver: bad input never costs an event (e2e)', () => {
     expect(detail.raw.Reason).toBe('550 x\u0000y');
   });
 
-  it('a NUL in a form value (%00) and as a raw byte: 200, processed, raw with %00', async () => {
-    for (const [id, reason] of [
-      ['nul-form-escaped', 'x%00y'],
-      ['nul-form-byte', 'x\u0000y'],
+  it('a NUL in a form value (%00) and as a raw byte: 200, processed, raw as sent (the raw byte as U+FFFD)', async () => {
+    for (const [id, reason, stored] of [
+      ['nul-form-escaped', 'x%00y', 'x%00y'],
+      ['nul-form-byte', 'x\u0000y', 'x\uFFFDy'],
     ]) {
       const res = await post(`Type=Failed&SecretKey=${SECRET}&MessageId=${id}&Address=a%40example.com&Reason=${reason}`, FORM);
       expect(res.statusCode).toBe(200);
       const row = await settled(id);
       expect(row).toMatchObject({ state: 'processed', reason: 'x\uFFFDy' });
-      expect(row.raw).toBe(`Type=Failed&MessageId=${id}&Address=a%40example.com&Reason=x%00y`);
+      expect(row.raw).toBe(`Type=Failed&MessageId=${id}&Address=a%40example.com&Reason=${stored}`);
     }
   });
 

@@ -74,14 +74,38 @@ describe('Webhook receiver over a real socket (e2e)', () => {
     const socket = net.connect(port, '127.0.0.1');
     await new Promise((r) => socket.once('connect', r));
     let answer = '';
-    socket.on('data', (d) => (answer += d));
-    const closed = new Promise((r) => socket.once('close', r));
+    const answered = new Promise((r) => socket.on('data', (d) => (answer += d).includes('PAYLOAD_TOO_LARGE') && r(undefined)));
     socket.write(`POST /webhooks/socketlabs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${BODY_LIMIT + 1}\r\n\r\n`);
-    await closed;
+    await answered;
+    socket.destroy();
     expect(answer).toMatch(/^HTTP\/1\.1 413 /);
     expect(answer.toLowerCase()).toContain('connection: close');
     const next = await post([JSON.stringify(withSecret(deliveredEvent({ MessageId: 'after-413' }), SECRET))]);
     expect(next.status).toBe(200);
+  });
+
+  it('413 seen by a client that writes its whole oversized body before reading: the rest is read and thrown away', async () => {
+    // Several times the limit, with its Content-Length, in one write: the socket must stay open until it is all
+    // in, or the client gets EPIPE / ECONNRESET instead of the answer.
+    for (let i = 0; i < 5; i++) {
+      const big = JSON.stringify(withSecret(deliveredEvent({ MessageId: `written-whole-${i}`, Response: 'x'.repeat(BODY_LIMIT * 20) }), SECRET));
+      const res = await new Promise<RawResponse>((resolve, reject) => {
+        const req = http.request(
+          { port, host: '127.0.0.1', method: 'POST', path: '/webhooks/socketlabs', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(big) }, agent: false },
+          (r) => {
+            let body = '';
+            r.on('data', (d) => (body += d));
+            r.on('end', () => resolve({ status: r.statusCode!, headers: r.headers, body }));
+          },
+        );
+        req.on('error', reject);
+        req.end(big);
+      });
+      expect(res.status).toBe(413);
+      expect(res.headers.connection).toBe('close');
+      expect(JSON.parse(res.body)).toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
+    }
+    expect(await count('written-whole-0')).toBe(0);
   });
 
   it('stores nothing when the client goes away in the middle of the body, and keeps serving', async () => {

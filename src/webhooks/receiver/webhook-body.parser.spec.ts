@@ -152,9 +152,9 @@ describe('the text stored for each event (raw)', () => {
     expect(raw).not.toContain('\u0000');
   });
 
-  it('is the form body as sent, without the SecretKey pairs, a raw NUL byte written %00', () => {
+  it('is the form body as sent, without the SecretKey pairs, a raw NUL byte as U+FFFD', () => {
     expect(rawOf('Type=Delivered&SecretKey=abc&Reason=a+b%20c&Secret%4Bey=x&secretkey=y&Empty=', 'form')).toEqual(['Type=Delivered&Reason=a+b%20c&Empty=']);
-    expect(rawOf('Type=Queued&Reason=x\u0000y', 'form')).toEqual(['Type=Queued&Reason=x%00y']);
+    expect(rawOf('Type=Queued&Reason=x\u0000y', 'form')).toEqual(['Type=Queued&Reason=x\uFFFDy']);
     expect(rawOf('Type=Queued&Reason=x%00y', 'form')).toEqual(['Type=Queued&Reason=x%00y']);
   });
 

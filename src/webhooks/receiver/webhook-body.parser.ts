@@ -49,8 +49,8 @@ export interface ReceivedEvent {
   fields: WebhookEvent;
   /**
    * JSON: the event object's text exactly as it stood in the body, minus its top-level SecretKey members (any case).
-   * Form: the body's `name=value` pairs as sent, minus the SecretKey pairs, a raw NUL byte written `%00` (the same
-   * value, in a form PostgreSQL text can hold). What the worker normalizes and a replay parses again.
+   * Form: the body's `name=value` pairs as sent, minus the SecretKey pairs (a raw NUL byte, which PostgreSQL text
+   * cannot hold, as U+FFFD). What the worker normalizes and a replay parses again.
    */
   raw: string;
 }
@@ -137,7 +137,9 @@ function parseForm(text: string): ReceivedEvent {
   const pairs = text.split('&');
   const kept = pairs.filter((pair) => !isSecretKey(formKey(pair)));
   const raw = kept.length === pairs.length ? text : kept.join('&');
-  return { fields, raw: raw.includes('\u0000') ? raw.replace(/\u0000/g, '%00') : raw };
+  // A raw NUL byte (not %00) is no valid form encoding and no PostgreSQL text: stored as U+FFFD, like in the
+  // typed columns. (Written `%00` instead, Node's URLSearchParams decodes some neighbouring bytes differently.)
+  return { fields, raw: pgText(raw) };
 }
 
 function formFields(text: string): WebhookEvent {

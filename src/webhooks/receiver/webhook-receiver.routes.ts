@@ -204,10 +204,12 @@ export class WebhookReceiverRoutes implements OnModuleInit {
     else this.logger.warn(line);
     const headers: Record<string, string> = {};
     // A retry of what PostgreSQL could not store is welcome (it is deduplicated); after a body over the limit the
-    // rest of it is not read, so the connection cannot carry another request.
+    // rest of it is not stored, so the connection cannot carry another request.
     if (status === 503) headers['retry-after'] = '30';
     if (status === 413) headers.connection = 'close';
-    send(request, res, status, 'application/json; charset=utf-8', JSON.stringify(errorBody(status, String(request.id), err.message, reason.toUpperCase())), headers);
+    const body = JSON.stringify(errorBody(status, String(request.id), err.message, reason.toUpperCase()));
+    send(request, res, status, 'application/json; charset=utf-8', body, headers, status !== 413);
+    if (status === 413) endAfterDiscarding(request.raw, res);
   }
 }
 
@@ -216,10 +218,44 @@ function unreachable(): never {
   throw new Error('the webhook receiver answers from its onRequest hook');
 }
 
-function send(request: FastifyRequest, res: ServerResponse, status: number, contentType: string, body: string, headers: Record<string, string> = {}): void {
+/** Writes a whole answer; with `end` false the response stays open (endAfterDiscarding closes it). */
+function send(request: FastifyRequest, res: ServerResponse, status: number, contentType: string, body: string, headers: Record<string, string> = {}, end = true): void {
   if (res.headersSent || res.destroyed) return;
   res.writeHead(status, { ...headers, 'content-type': contentType, 'content-length': Buffer.byteLength(body), 'x-request-id': String(request.id) });
-  res.end(body);
+  if (end) res.end(body);
+  else res.write(body);
+}
+
+/** How much of a body over the limit is read and thrown away after the 413, at most, and for how long. */
+const DISCARD_MAX_BYTES = 16 * 1024 * 1024;
+const DISCARD_MAX_MS = 5_000;
+
+/**
+ * Ends the 413 once the rest of the body has arrived (read and thrown away), or after DISCARD_MAX_BYTES or
+ * DISCARD_MAX_MS. A client that writes its whole body before it reads the answer (most do) would otherwise meet a
+ * closed socket mid-body (EPIPE, ECONNRESET) and never see the 413; the answer itself is already on the wire.
+ */
+function endAfterDiscarding(req: IncomingMessage, res: ServerResponse): void {
+  if (req.complete || req.destroyed) {
+    res.end();
+    return;
+  }
+  let discarded = 0;
+  const finish = (abort: boolean) => {
+    clearTimeout(timer);
+    req.off('data', onData).off('end', onEnd).off('error', onEnd).off('close', onEnd);
+    res.end();
+    if (abort) req.socket?.destroySoon();
+  };
+  const onData = (chunk: Buffer) => {
+    discarded += chunk.length;
+    if (discarded > DISCARD_MAX_BYTES) finish(true);
+  };
+  const onEnd = () => finish(false);
+  const timer = setTimeout(() => finish(true), DISCARD_MAX_MS);
+  timer.unref();
+  req.on('data', onData).on('end', onEnd).on('error', onEnd).on('close', onEnd);
+  req.resume();
 }
 
 /** The body, at most `limit` bytes: a declared or actual size over it is refused (413) without reading further. */
