@@ -31,6 +31,7 @@ import {
   MAX_SUBJECT_LENGTH,
   MAX_TAGS,
 } from '../send-rules';
+import { SocketLabsShaped } from '../../core/http/validation';
 
 function IsAddress(options?: ValidationOptions): PropertyDecorator {
   return ValidateBy(
@@ -229,6 +230,7 @@ export class MetadataDto {
  * gives `mergeData.perMessage` instead (one entry per recipient). Field names are our API's camelCase; this
  * service translates them to the Injection API's.
  */
+@SocketLabsShaped()
 export class SendMessageDto {
   /**
    * The SocketLabs server (subaccount) id to send from. Default: SOCKETLABS_SERVER_ID.
