@@ -1,8 +1,15 @@
-/** @type {import('jest').Config} */
-module.exports = {
+/**
+ * Three Jest projects (`jest --selectProjects <name>`, or `npm run test:unit|test:integration|test:e2e`):
+ * - unit: the specs beside the code under src/; no database, no Redis, so no global setup;
+ * - integration: test/integration, against the real PostgreSQL and Redis;
+ * - e2e: test/e2e, the whole service (built as main.ts builds it) against PostgreSQL, Redis and the fake SocketLabs.
+ * The last two share one global setup: a template database migrated once per run, cloned by each test file.
+ */
+
+/** What every project compiles and runs alike. */
+const common = {
   rootDir: '.',
   moduleFileExtensions: ['js', 'json', 'ts'],
-  testRegex: '(src|test)/.*\\.(spec|e2e-spec)\\.ts$',
   testEnvironment: 'node',
   transform: {
     '^.+\\.ts$': [
@@ -20,7 +27,20 @@ module.exports = {
     '/node_modules/content-disposition/.+\\.js$': ['babel-jest', { plugins: ['@babel/plugin-transform-modules-commonjs'] }],
   },
   transformIgnorePatterns: ['/node_modules/(?!content-disposition/)'],
+};
+
+/** A migrated template database for the projects that talk to PostgreSQL. */
+const withDatabase = {
   globalSetup: '<rootDir>/test/utils/global-setup.ts',
   globalTeardown: '<rootDir>/test/utils/global-teardown.ts',
+};
+
+/** @type {import('jest').Config} */
+module.exports = {
   testTimeout: 60000,
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
+    { ...common, ...withDatabase, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.spec.ts'] },
+    { ...common, ...withDatabase, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'] },
+  ],
 };

@@ -1,6 +1,6 @@
 import type { InjectionAddress, InjectionMessage, InjectionRequest } from '../socketlabs/socketlabs.types';
 import type { EmailAddressDto, SendMessageDto } from './dto/send-message.dto';
-import { DELIVERY_ADDRESS_FIELD, isBulk, MergeField, RECIPIENT_NAME_FIELD } from './send-rules';
+import { BULK_TO_ADDRESS, BULK_TO_NAME, isBulk, MergeField, RECIPIENT_NAME_FIELD } from './send-rules';
 
 /**
  * Translates our camelCase send into the Injection API's request (../shared/SOCKETLABS.md §5.3):
@@ -15,10 +15,6 @@ export function toInjectionRequest(dto: SendMessageDto, serverId: number): Injec
   return { serverId, messages: [toInjectionMessage(dto)] };
 }
 
-/** The To of a bulk send: SocketLabs substitutes each recipient's merge fields into it [C] SDK-NODE bulkMessage. */
-export const BULK_TO_ADDRESS = `%%${DELIVERY_ADDRESS_FIELD}%%`;
-export const BULK_TO_NAME = `%%${RECIPIENT_NAME_FIELD}%%`;
-
 export function toInjectionMessage(dto: SendMessageDto): InjectionMessage {
   const message: InjectionMessage = {};
   const set = (name: string, value: unknown) => {
@@ -28,6 +24,7 @@ export function toInjectionMessage(dto: SendMessageDto): InjectionMessage {
   };
 
   if (isBulk(dto)) {
+    // The caller's To, if any, is SocketLabs' placeholder (send-rules.ts allows nothing else): it is rebuilt here.
     const perMessage = (dto.mergeData!.perMessage ?? []).map((entry) => entry.map(mergeField));
     // The SDKs always put %%RecipientName%% in the display name; here only when some recipient has one, and
     // the others get an empty one, so no recipient sees the placeholder itself.

@@ -43,10 +43,11 @@ export function summarizeSend(body: unknown, defaultServerId?: number): SendSumm
   const count = (v: unknown) => (Array.isArray(v) ? v.length : 0);
   const str = (v: unknown) => (typeof v === 'string' && v ? v.slice(0, 500) : null);
   const mergeData = b.mergeData && typeof b.mergeData === 'object' ? (b.mergeData as Record<string, unknown>) : {};
-  const bulk = Array.isArray(mergeData.perMessage);
+  const perMessage = mergeData.perMessage ?? mergeData.PerMessage; // the SDKs' spelling is taken too (send-message.dto.ts)
+  const bulk = Array.isArray(perMessage);
   return {
     bulk,
-    recipients: bulk ? count(mergeData.perMessage) : count(b.to) + count(b.cc) + count(b.bcc),
+    recipients: bulk ? count(perMessage) : count(b.to) + count(b.cc) + count(b.bcc),
     subjectLength: typeof b.subject === 'string' ? b.subject.length : null,
     messageId: str(b.messageId),
     mailingId: str(b.mailingId),

@@ -36,6 +36,33 @@ describe('send rules', () => {
     expect(checkSendRules({ textBody: 'hi', mergeData: { perMessage: [[{ field: 'DeliveryAddress', value: 'a@b.com' }]] } })).toEqual([]);
   });
 
+  const perMessage = [[{ field: 'DeliveryAddress', value: 'a@b.com' }]];
+
+  it("takes a bulk send's To in SocketLabs' own form: the one %%DeliveryAddress%% placeholder, with or without %%RecipientName%%", () => {
+    for (const to of [
+      [{ emailAddress: '%%DeliveryAddress%%', friendlyName: '%%RecipientName%%' }],
+      [{ emailAddress: '%%DeliveryAddress%%' }],
+      [{ emailAddress: '%%deliveryaddress%%', friendlyName: '%%recipientname%%' }],
+    ]) {
+      expect(checkSendRules({ textBody: 'hi', to, mergeData: { perMessage } })).toEqual([]);
+    }
+  });
+
+  it('refuses any other To in a bulk send, and the placeholder outside one', () => {
+    const omitted = expect.stringContaining('to must be omitted in a bulk send, or be the single placeholder');
+    expect(checkSendRules({ textBody: 'hi', to: [{ emailAddress: 'a@b.com' }], mergeData: { perMessage } })).toEqual([omitted]);
+    expect(
+      checkSendRules({ textBody: 'hi', to: [{ emailAddress: '%%DeliveryAddress%%' }, { emailAddress: '%%DeliveryAddress%%' }], mergeData: { perMessage } }),
+    ).toEqual([omitted]);
+    expect(checkSendRules({ textBody: 'hi', to: [], mergeData: { perMessage } })).toEqual([omitted]);
+    expect(checkSendRules({ textBody: 'hi', to: [{ emailAddress: '%%DeliveryAddress%%', friendlyName: 'Jane' }], mergeData: { perMessage } })).toEqual([
+      expect.stringContaining('to.0.friendlyName must be %%RecipientName%% or omitted in a bulk send'),
+    ]);
+    expect(checkSendRules({ textBody: 'hi', to: [{ emailAddress: 'a@b.com' }, { emailAddress: '%%DeliveryAddress%%' }] })).toEqual([
+      expect.stringContaining('to.1.emailAddress %%DeliveryAddress%% is the placeholder of a bulk send: give the recipients in mergeData.perMessage'),
+    ]);
+  });
+
   it('counts To, Cc and Bcc together against the limit of 50', () => {
     const list = (n: number) => Array.from({ length: n }, () => ({}));
     expect(checkSendRules({ ...base, to: list(25), cc: list(25) })).toEqual([]);

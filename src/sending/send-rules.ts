@@ -27,6 +27,17 @@ export const MAX_METADATA_AND_TAGS_BYTES = 12.5 * 1024;
 export const DELIVERY_ADDRESS_FIELD = 'DeliveryAddress';
 /** The merge field the SDKs use for the recipient's display name in a bulk send. */
 export const RECIPIENT_NAME_FIELD = 'RecipientName';
+/** The To of a bulk send: SocketLabs substitutes each recipient's merge fields into it [C] SDK-NODE bulkMessage. */
+export const BULK_TO_ADDRESS = `%%${DELIVERY_ADDRESS_FIELD}%%`;
+export const BULK_TO_NAME = `%%${RECIPIENT_NAME_FIELD}%%`;
+
+/**
+ * `%%DeliveryAddress%%`, the To address of a bulk send as SocketLabs' SDKs write it (merge field names match in
+ * any case). Only the cross-field rules decide whether it is in the right place (a bulk send's single To).
+ */
+export function isBulkToPlaceholder(value: unknown): boolean {
+  return typeof value === 'string' && value.toLowerCase() === BULK_TO_ADDRESS.toLowerCase();
+}
 
 /**
  * SocketLabs' own address syntax check (SDK-NODE `emailAddress.js#isValid`): at most 320 characters, exactly
@@ -60,7 +71,7 @@ export function isTemplateId(value: unknown): boolean {
 
 /** What the cross-field rules read; the DTO has already checked each field's own type and format. */
 export interface SendShape {
-  to?: unknown[];
+  to?: Array<{ emailAddress?: unknown; friendlyName?: unknown }>;
   cc?: unknown[];
   bcc?: unknown[];
   textBody?: string;
@@ -83,18 +94,20 @@ export function checkSendRules(dto: SendShape): string[] {
   const count = (list?: unknown[]) => (Array.isArray(list) ? list.length : 0);
 
   if (isBulk(dto)) {
-    for (const name of ['to', 'cc', 'bcc'] as const) {
-      if (dto[name] !== undefined && dto[name] !== null) {
-        problems.push(
-          name === 'to'
-            ? `to must be omitted in a bulk send: the recipients are mergeData.perMessage (each with a ${DELIVERY_ADDRESS_FIELD} field)`
-            : `${name} is not supported in a bulk send (mergeData.perMessage)`,
-        );
-      }
+    problems.push(...checkBulkTo(dto.to));
+    for (const name of ['cc', 'bcc'] as const) {
+      if (dto[name] !== undefined && dto[name] !== null) problems.push(`${name} is not supported in a bulk send (mergeData.perMessage)`);
     }
     problems.push(...checkPerMessage(dto.mergeData!.perMessage));
   } else {
     if (count(dto.to) === 0) problems.push('to must contain at least one recipient');
+    (dto.to ?? []).forEach((recipient, i) => {
+      if (isBulkToPlaceholder(recipient?.emailAddress)) {
+        problems.push(
+          `to.${i}.emailAddress ${BULK_TO_ADDRESS} is the placeholder of a bulk send: give the recipients in mergeData.perMessage, each with a ${DELIVERY_ADDRESS_FIELD} field`,
+        );
+      }
+    });
     const total = count(dto.to) + count(dto.cc) + count(dto.bcc);
     if (total > MAX_RECIPIENTS) problems.push(`to, cc and bcc together must not have more than ${MAX_RECIPIENTS} recipients (got ${total})`);
   }
@@ -134,6 +147,23 @@ export function metadataAndTagsBytes(metadata?: Array<{ key: string; value: stri
   for (const pair of metadata ?? []) bytes += Buffer.byteLength(pair.key) + Buffer.byteLength(pair.value);
   for (const tag of tags ?? []) bytes += Buffer.byteLength(tag);
   return bytes;
+}
+
+/**
+ * The To of a bulk send: left out, or SocketLabs' own form, the one placeholder its SDKs write
+ * (`[{ emailAddress: "%%DeliveryAddress%%", friendlyName: "%%RecipientName%%" }]`, the name optional). Either way
+ * the request to SocketLabs gets the To this service builds (see injection-request.ts).
+ */
+function checkBulkTo(to: SendShape['to']): string[] {
+  if (to === undefined || to === null) return [];
+  const form = `{ emailAddress: "${BULK_TO_ADDRESS}", friendlyName: "${BULK_TO_NAME}" }`;
+  const expected = `to must be omitted in a bulk send, or be the single placeholder ${form}: the recipients are mergeData.perMessage (each with a ${DELIVERY_ADDRESS_FIELD} field)`;
+  if (to.length !== 1 || !isBulkToPlaceholder(to[0]?.emailAddress)) return [expected];
+  const name = to[0].friendlyName;
+  if (name !== undefined && name !== null && name !== '' && (typeof name !== 'string' || name.toLowerCase() !== BULK_TO_NAME.toLowerCase())) {
+    return [`to.0.friendlyName must be ${BULK_TO_NAME} or omitted in a bulk send: each recipient's display name is its ${RECIPIENT_NAME_FIELD} merge field`];
+  }
+  return [];
 }
 
 /**

@@ -26,7 +26,9 @@ SocketLabs key held by this service, from \`serverId\` (default \`SOCKETLABS_SER
 
 **Basic send**: recipients in \`to\`, \`cc\`, \`bcc\` (at least one To; at most 50 together). **Bulk send**: \`mergeData.perMessage\`
 instead, one entry per recipient (at most 50) with a \`DeliveryAddress\` field; the message goes out once per recipient with
-its merge fields substituted (\`%%FirstName%%\`).
+its merge fields substituted (\`%%FirstName%%\`). \`to\` is then left out, or given in SocketLabs' own form, as its SDKs write it:
+\`[{ "emailAddress": "%%DeliveryAddress%%", "friendlyName": "%%RecipientName%%" }]\`; \`mergeData.PerMessage\` and
+\`mergeData.Global\`, the SDKs' spelling, are taken too.
 
 **Checked before anything is sent** (400 naming the field, nothing reaches SocketLabs): a recipient, at most 50, \`from\`, a
 subject of at most 200 characters, a body (\`textBody\` or \`htmlBody\`, \`ampBody\` only beside one of them) or an

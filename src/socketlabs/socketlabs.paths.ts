@@ -123,5 +123,3 @@ export const SocketLabsPaths = {
   /** [C] every official SDK. */
   injectEmail: () => route('sending.inject', 'POST', '/api/v1/email'),
 } as const;
-
-export type SocketLabsOperation = keyof typeof SocketLabsPaths;

@@ -31,11 +31,6 @@ export interface SocketLabsRequest extends SocketLabsRoute {
   body?: unknown;
 }
 
-/** Success envelope of every v2 answer. */
-export interface SocketLabsEnvelope<T> {
-  data: T;
-}
-
 /** Paged list envelope (`pageNumber` is 0-based). */
 export interface SocketLabsList<T> {
   data: T[];
@@ -47,13 +42,6 @@ export interface SocketLabsErrorItem {
   errorType: string;
   message: string;
 }
-
-export interface SocketLabsErrorEnvelope {
-  data: { error: SocketLabsErrorItem[] };
-}
-
-/** v1 Management API error body: a bare array. */
-export type SocketLabsV1Error = Array<{ Message: string; ErrorType: string }>;
 
 // ---- Account ------------------------------------------------------------------------------------
 

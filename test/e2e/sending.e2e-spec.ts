@@ -185,6 +185,79 @@ describe('POST /api/v1/messages: sending through the Injection API (e2e)', () =>
     expect(entry.details).toMatchObject({ bulk: true, recipients: 2, mailingId: 'spring-sale' });
   });
 
+  it("accepts a bulk send in SocketLabs' own form, as its Node SDK builds it: To is the placeholder, PerMessage and Global in PascalCase", async () => {
+    fake.misbehave({ path: '/api/v1/email', status: 200, body: injectionAnswer('Success') });
+    // BulkMessage.toJSON() of @socketlabs/email: one recipient with a name, one without.
+    const sdkMessage = {
+      subject: 'Spring sale, %%FirstName%%',
+      htmlBody: '<p>Hello %%FirstName%%, the sale ends %%SaleEnds%%.</p>',
+      mailingId: 'spring-sale',
+      from: { emailAddress: 'news@example.org', friendlyName: 'Example News' },
+      to: [{ emailAddress: '%%DeliveryAddress%%', friendlyName: '%%RecipientName%%' }],
+      mergeData: {
+        PerMessage: [
+          [
+            { field: 'DeliveryAddress', value: 'jane.doe@example.com' },
+            { field: 'RecipientName', value: 'Jane Doe' },
+            { field: 'FirstName', value: 'Jane' },
+          ],
+          [
+            { field: 'DeliveryAddress', value: 'sam.roe@example.com' },
+            { field: 'FirstName', value: 'Sam' },
+          ],
+        ],
+        Global: [{ field: 'SaleEnds', value: 'May 31' }],
+      },
+    };
+    const res = await send(sdkMessage);
+    expect(res.statusCode).toBe(200);
+    expect(injections()).toHaveLength(1);
+    expect(injections()[0].body).toEqual({
+      serverId: SERVER_ID,
+      messages: [
+        {
+          To: [{ emailAddress: '%%DeliveryAddress%%', friendlyName: '%%RecipientName%%' }],
+          From: { emailAddress: 'news@example.org', friendlyName: 'Example News' },
+          Subject: 'Spring sale, %%FirstName%%',
+          HtmlBody: '<p>Hello %%FirstName%%, the sale ends %%SaleEnds%%.</p>',
+          MailingId: 'spring-sale',
+          MergeData: {
+            PerMessage: [
+              [
+                { field: 'DeliveryAddress', value: 'jane.doe@example.com' },
+                { field: 'RecipientName', value: 'Jane Doe' },
+                { field: 'FirstName', value: 'Jane' },
+              ],
+              // No recipient sees the placeholder as its name: an empty RecipientName is added.
+              [
+                { field: 'DeliveryAddress', value: 'sam.roe@example.com' },
+                { field: 'FirstName', value: 'Sam' },
+                { field: 'RecipientName', value: '' },
+              ],
+            ],
+            Global: [{ field: 'SaleEnds', value: 'May 31' }],
+          },
+        },
+      ],
+    });
+    const entry = await auditOf(String(res.headers['x-request-id']));
+    expect(entry.details).toMatchObject({ bulk: true, recipients: 2, mailingId: 'spring-sale' });
+  });
+
+  it('accepts the placeholder To without a display name, and a bulk send without To, alike', async () => {
+    fake.misbehave({ path: '/api/v1/email', status: 200, body: injectionAnswer('Success'), times: 2 });
+    const { to: _to, ...rest } = minimalSend();
+    const perMessage = [[{ field: 'DeliveryAddress', value: 'jane.doe@example.com' }]];
+    expect((await send({ ...rest, to: [{ emailAddress: '%%DeliveryAddress%%' }], mergeData: { perMessage } })).statusCode).toBe(200);
+    expect((await send({ ...rest, mergeData: { perMessage } })).statusCode).toBe(200);
+    const sent = injections().map((r) => (r.body as { messages: Record<string, unknown>[] }).messages[0]);
+    expect(sent).toHaveLength(2);
+    for (const message of sent) {
+      expect(message.To).toEqual([{ emailAddress: '%%DeliveryAddress%%' }]);
+      expect(message.MergeData).toEqual({ PerMessage: perMessage });
+    }
+  });
+
   it('sends a template id as a number, without a body', async () => {
     const { textBody: _omit, ...rest } = minimalSend();
     const res = await send({ ...rest, apiTemplate: '4021' });
@@ -352,6 +425,11 @@ describe('POST /api/v1/messages: sending through the Injection API (e2e)', () =>
     ['51 bulk recipients', bulk(Array.from({ length: 51 }, (_, i) => [{ field: 'DeliveryAddress', value: `r${i}@example.com` }])), 'mergeData.perMessage must not have more than 50 recipients'],
     ['no bulk recipient', bulk([]), 'mergeData.perMessage must contain at least one recipient'],
     ['a bulk send with To', { ...bulk([[{ field: 'DeliveryAddress', value: 'jane@example.com' }]]), to: [{ emailAddress: 'sam@example.com' }] }, 'to must be omitted in a bulk send'],
+    ['a bulk send with two To', { ...bulk([[{ field: 'DeliveryAddress', value: 'jane@example.com' }]]), to: [{ emailAddress: '%%DeliveryAddress%%' }, { emailAddress: 'sam@example.com' }] }, 'to must be omitted in a bulk send, or be the single placeholder'],
+    ['a bulk To with another display name', { ...bulk([[{ field: 'DeliveryAddress', value: 'jane@example.com' }]]), to: [{ emailAddress: '%%DeliveryAddress%%', friendlyName: 'Customer' }] }, 'to.0.friendlyName must be %%RecipientName%% or omitted'],
+    ['the bulk placeholder without merge data', { ...minimalSend(), to: [{ emailAddress: '%%DeliveryAddress%%', friendlyName: '%%RecipientName%%' }] }, 'to.0.emailAddress %%DeliveryAddress%% is the placeholder of a bulk send'],
+    ['the bulk placeholder in Cc', { ...minimalSend(), cc: [{ emailAddress: '%%DeliveryAddress%%' }] }, 'cc.0.emailAddress must be an email address'],
+    ['a bulk recipient with a bad address in PascalCase PerMessage', { ...without('to'), mergeData: { PerMessage: [[{ field: 'DeliveryAddress', value: 'jane' }]] } }, 'mergeData.perMessage.0.DeliveryAddress must be an email address'],
     ['a bulk send with Cc', bulk([[{ field: 'DeliveryAddress', value: 'jane@example.com' }]], { cc: [{ emailAddress: 'sam@example.com' }] }), 'cc is not supported in a bulk send'],
     ['a global merge field without a value', { ...minimalSend(), mergeData: { global: [{ field: 'Shop' }] } }, 'mergeData.global.0.value must be a string'],
     ['serverId 0', { ...minimalSend(), serverId: 0 }, 'serverId must not be less than 1'],

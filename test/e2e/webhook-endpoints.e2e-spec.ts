@@ -177,6 +177,35 @@ describe('Webhook endpoint registry (e2e)', () => {
     for (const secret of ['lifecycle-secret-1', generated, 'vk-1']) expect(auditText).not.toContain(secret);
   });
 
+  it('refuses PATCH with secretKeys (400 saying how to rotate), and changes nothing', async () => {
+    const created = (await create({ name: 'no patch rotation', secretKeys: ['patch-secret-0001'] })).json();
+    const res = await t.request({ method: 'PATCH', url: `/api/v1/webhook-endpoints/${created.id}`, body: { name: 'renamed', secretKeys: ['patch-secret-0002'] } });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().code).toBe('VALIDATION_FAILED');
+    expect(res.json().message).toEqual([expect.stringMatching(/^secretKeys is not a known property: .*POST \/api\/v1\/webhook-endpoints\/\{id\}\/secrets/)]);
+    const after = (await t.request({ method: 'GET', url: `/api/v1/webhook-endpoints/${created.id}` })).json();
+    expect(after.name).toBe('no patch rotation');
+    expect(after.secrets.map((s: { hint: string }) => s.hint)).toEqual(['0001']);
+    expect((await receive(created.id, withSecret(deliveredEvent({ MessageId: 'np-1' }), 'patch-secret-0002'))).statusCode).toBe(401);
+  });
+
+  it('refuses unknown properties of its bodies and queries with a 400 that names each of them', async () => {
+    const created = (await create({ name: 'strict' })).json();
+    const cases: Array<[string, Promise<{ statusCode: number; json: () => any }>, string[]]> = [
+      ['POST body', create({ name: 'typo', expectedServerID: 16332 }), ['expectedServerID']],
+      ['PATCH body', t.request({ method: 'PATCH', url: `/api/v1/webhook-endpoints/${created.id}`, body: { enable: false, label: 'x' } }), ['enable', 'label']],
+      ['secrets body', t.request({ method: 'POST', url: `/api/v1/webhook-endpoints/${created.id}/secrets`, body: { secretKeys: ['a-long-secret-1'] } }), ['secretKeys']],
+      ['list query', t.request({ method: 'GET', url: '/api/v1/webhook-endpoints?enabeld=true' }), ['enabeld']],
+    ];
+    for (const [what, pending, names] of cases) {
+      const res = await pending;
+      expect([what, res.statusCode]).toEqual([what, 400]);
+      expect(res.json().message).toEqual(names.map((n) => expect.stringMatching(new RegExp(`^${n} is not a known property`))));
+    }
+    // Nothing was created or changed.
+    expect((await t.request({ method: 'GET', url: `/api/v1/webhook-endpoints/${created.id}` })).json()).toMatchObject({ enabled: true, secrets: [expect.anything()] });
+  });
+
   it('answers 404 for an unknown id and 400 for a malformed one', async () => {
     const missing = await t.request({ method: 'GET', url: '/api/v1/webhook-endpoints/6c1b8f0e-2d3a-4b5c-8d7e-9f0a1b2c3d4e' });
     expect(missing.statusCode).toBe(404);

@@ -84,6 +84,17 @@ export async function createTestApp(overrides: Record<string, string> = {}): Pro
   };
 }
 
+/**
+ * Makes the app listen on a free port of 127.0.0.1 (for clients that speak real HTTP, such as the typed client);
+ * answers its base URL. `close()` stops the listener with the app.
+ */
+export async function listenOnFreePort(t: TestApp): Promise<string> {
+  await t.app.listen(0, '127.0.0.1');
+  const address = t.app.getHttpServer().address();
+  if (!address || typeof address === 'string') throw new Error('the app is not listening on a TCP port');
+  return `http://127.0.0.1:${address.port}`;
+}
+
 /** Polls `check` until it returns a truthy value (no fixed sleeps); fails after `timeoutMs`. */
 export async function waitFor<T>(check: () => Promise<T | undefined | null | false>, timeoutMs = 15000, what = 'condition'): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -1,7 +1,9 @@
 import { Expose, Transform } from 'class-transformer';
 import { ArrayMaxSize, ArrayNotEmpty, ArrayUnique, IsArray, IsNotEmpty, IsString, Length } from 'class-validator';
 import { SocketLabsPageQueryDto } from '../../socketlabs/dto/socketlabs-page-query.dto';
+import { SocketLabsShaped } from '../../core/http/validation';
 
+@SocketLabsShaped()
 export class CreateIpPoolDto {
   /**
    * IP pool display name.

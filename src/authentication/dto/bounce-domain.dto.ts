@@ -3,11 +3,13 @@ import { IsBoolean, IsOptional, MaxLength } from 'class-validator';
 import { toBoolean } from '../../core/http/to-boolean';
 import { SocketLabsPageQueryDto } from '../../socketlabs/dto/socketlabs-page-query.dto';
 import { IsHostname } from '../../subaccounts/dto/subaccount-params.dto';
+import { SocketLabsShaped } from '../../core/http/validation';
 
 /**
  * A custom bounce domain (how SocketLabs does SPF). The domain must already have a CNAME to
  * tracking.socketlabs.com, or SocketLabs refuses it.
  */
+@SocketLabsShaped()
 export class CreateBounceDomainDto {
   /**
    * Domain or subdomain for custom bounce handling.
@@ -28,6 +30,7 @@ export class CreateBounceDomainDto {
   isDefault?: boolean;
 }
 
+@SocketLabsShaped()
 export class UpdateBounceDomainDto {
   /**
    * Whether this is the default bounce domain. The strings `"true"`/`"false"` are accepted.

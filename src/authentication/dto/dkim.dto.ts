@@ -1,12 +1,14 @@
 import { IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
 import { IsHostname } from '../../subaccounts/dto/subaccount-params.dto';
 import { SocketLabsPageQueryDto } from '../../socketlabs/dto/socketlabs-page-query.dto';
+import { SocketLabsShaped } from '../../core/http/validation';
 
 /**
  * A DKIM entry for a subaccount. Without `privateKey`, SocketLabs generates the key pair (the documented
  * `POST .../dkim?domain=&selector=` without a body) and answers the keys to publish; with it, SocketLabs
  * validates the key against the public key published in DNS for `selector._domainkey.domain`.
  */
+@SocketLabsShaped()
 export class CreateDkimDto {
   /**
    * Domain or subdomain of the DKIM entry; messages whose From domain matches are signed.

@@ -24,7 +24,24 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     operationIdFactory: (_controllerKey, methodKey) => methodKey,
   });
   document.paths = { ...document.paths, ...RECEIVER_OPENAPI_PATHS };
-  return sortKeys(document);
+  return sortKeys(withOptionalDefaults(document));
+}
+
+/**
+ * A query parameter that has a default is optional to the caller (`pageNumber`, `pageSize`, `sortDirection`,
+ * `limit`). The Swagger plugin marks it required because its DTO property is not optional (it has an
+ * initializer), which a generated client (client/) would then insist on.
+ */
+function withOptionalDefaults(document: OpenAPIObject): OpenAPIObject {
+  for (const item of Object.values(document.paths)) {
+    for (const operation of Object.values(item) as Array<{ parameters?: unknown[] }>) {
+      for (const parameter of operation?.parameters ?? []) {
+        const p = parameter as { in?: string; required?: boolean; schema?: { default?: unknown } };
+        if (p.in === 'query' && p.required && p.schema?.default !== undefined) p.required = false;
+      }
+    }
+  }
+  return document;
 }
 
 export function sortKeys<T>(value: T): T {

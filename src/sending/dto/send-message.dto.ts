@@ -1,5 +1,5 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
+import { plainToInstance, Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsArray,
@@ -20,8 +20,10 @@ import {
 import { INT4_MAX } from '../../core/database/pg-limits';
 import {
   HEADER_NAME,
+  BULK_TO_ADDRESS,
   HEADER_VALUE,
   isBase64,
+  isBulkToPlaceholder,
   isTemplateId,
   isValidAddress,
   MAX_ADDRESS_LENGTH,
@@ -29,6 +31,7 @@ import {
   MAX_SUBJECT_LENGTH,
   MAX_TAGS,
 } from '../send-rules';
+import { SocketLabsShaped } from '../../core/http/validation';
 
 function IsAddress(options?: ValidationOptions): PropertyDecorator {
   return ValidateBy(
@@ -38,6 +41,24 @@ function IsAddress(options?: ValidationOptions): PropertyDecorator {
         validate: (value) => isValidAddress(value),
         defaultMessage: buildMessage(
           (each) => `${each}$property must be an email address (one @, no comma, space or semicolon, at most ${MAX_ADDRESS_LENGTH} characters)`,
+          options,
+        ),
+      },
+    },
+    options,
+  );
+}
+
+/** An address, or `%%DeliveryAddress%%` (whether it may be there is a cross-field rule: send-rules.ts). */
+function IsAddressOrBulkPlaceholder(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isAddressOrBulkPlaceholder',
+      validator: {
+        validate: (value) => isValidAddress(value) || isBulkToPlaceholder(value),
+        defaultMessage: buildMessage(
+          (each) =>
+            `${each}$property must be an email address (one @, no comma, space or semicolon, at most ${MAX_ADDRESS_LENGTH} characters), or ${BULK_TO_ADDRESS} in a bulk send`,
           options,
         ),
       },
@@ -86,6 +107,23 @@ export class EmailAddressDto {
   friendlyName?: string;
 }
 
+/**
+ * A To recipient. In a bulk send, `to` may be SocketLabs' own placeholder, as its SDKs write it:
+ * `[{ "emailAddress": "%%DeliveryAddress%%", "friendlyName": "%%RecipientName%%" }]` (or left out).
+ */
+export class ToAddressDto {
+  /** An address, or `%%DeliveryAddress%%` as the single To of a bulk send. @example "jane.doe@example.com" */
+  @IsString()
+  @IsAddressOrBulkPlaceholder()
+  emailAddress: string;
+
+  /** Display name (`%%RecipientName%%` in a bulk send). @example "Jane Doe" */
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  friendlyName?: string;
+}
+
 export class CustomHeaderDto {
   /** Header field name (printable ASCII, no colon or space). @example "X-Order-Id" */
   @IsString()
@@ -115,8 +153,9 @@ export class MergeFieldDto {
 export class MergeDataDto {
   /**
    * A BULK send: one entry per recipient (1 to 50), each a list of merge fields with a `DeliveryAddress` (the
-   * recipient's address) and optionally `RecipientName`. The message's To is then `%%DeliveryAddress%%`, and
-   * `to`, `cc` and `bcc` must be left out.
+   * recipient's address) and optionally `RecipientName`. The message's To is then `%%DeliveryAddress%%`: leave
+   * `to` out or give that placeholder (`[{ "emailAddress": "%%DeliveryAddress%%", "friendlyName":
+   * "%%RecipientName%%" }]`, as SocketLabs' SDKs do); `cc` and `bcc` must be left out. `PerMessage` is taken too.
    */
   @ApiPropertyOptional({
     type: 'array',
@@ -137,7 +176,7 @@ export class MergeDataDto {
   @IsArray()
   perMessage?: MergeFieldDto[][];
 
-  /** Merge fields with the same value for every recipient. */
+  /** Merge fields with the same value for every recipient (`Global` is taken too). */
   @IsOptional()
   @IsArray()
   @ValidateNested({ each: true })
@@ -191,6 +230,7 @@ export class MetadataDto {
  * gives `mergeData.perMessage` instead (one entry per recipient). Field names are our API's camelCase; this
  * service translates them to the Injection API's.
  */
+@SocketLabsShaped()
 export class SendMessageDto {
   /**
    * The SocketLabs server (subaccount) id to send from. Default: SOCKETLABS_SERVER_ID.
@@ -202,12 +242,15 @@ export class SendMessageDto {
   @Max(INT4_MAX)
   serverId?: number;
 
-  /** Recipients of a basic send: at least one; To, Cc and Bcc together at most 50. */
+  /**
+   * Recipients of a basic send: at least one; To, Cc and Bcc together at most 50. In a bulk send: left out, or
+   * the single placeholder `{ "emailAddress": "%%DeliveryAddress%%", "friendlyName": "%%RecipientName%%" }`.
+   */
   @IsOptional()
   @IsArray()
   @ValidateNested({ each: true })
-  @Type(() => EmailAddressDto)
-  to?: EmailAddressDto[];
+  @Type(() => ToAddressDto)
+  to?: ToAddressDto[];
 
   @IsOptional()
   @IsArray()
@@ -291,6 +334,7 @@ export class SendMessageDto {
   @IsObject()
   @ValidateNested()
   @Type(() => MergeDataDto)
+  @Transform(({ value }) => withPascalCaseMergeData(value))
   mergeData?: MergeDataDto;
 
   /** Files, base64-encoded ("not recommended for bulk sending", says SocketLabs). */
@@ -319,4 +363,18 @@ export class SendMessageDto {
   @IsString({ each: true })
   @IsNotEmpty({ each: true })
   tags?: string[];
+}
+
+/**
+ * SocketLabs' SDKs write `mergeData.PerMessage` and `mergeData.Global` (the Injection API binds names in any case):
+ * they are taken as `perMessage` and `global` when those are not given, so the body an SDK builds is accepted as it is.
+ */
+function withPascalCaseMergeData(value: unknown): unknown {
+  if (!(value instanceof MergeDataDto)) return value;
+  const given = value as MergeDataDto & { PerMessage?: unknown; Global?: unknown };
+  if (given.perMessage === undefined && given.PerMessage !== undefined) given.perMessage = given.PerMessage as MergeFieldDto[][];
+  if (given.global === undefined && given.Global !== undefined) {
+    given.global = (Array.isArray(given.Global) ? plainToInstance(MergeFieldDto, given.Global as object[]) : given.Global) as MergeFieldDto[];
+  }
+  return value;
 }

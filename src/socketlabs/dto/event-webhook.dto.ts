@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { ArrayUnique, IsArray, IsBoolean, IsIn, IsOptional, IsString, IsUrl, Length, Matches } from 'class-validator';
 import { EVENT_WEBHOOK_EVENT_TYPES, EventWebhookEventType } from '../socketlabs.types';
+import { SocketLabsShaped } from '../../core/http/validation';
 
 /**
  * Event webhook bodies and answers, shared by the account and the subaccount event webhooks. SocketLabs
@@ -13,6 +14,7 @@ import { EVENT_WEBHOOK_EVENT_TYPES, EventWebhookEventType } from '../socketlabs.
 const toEventType = (value: unknown) =>
   typeof value === 'string' ? (EVENT_WEBHOOK_EVENT_TYPES.find((t) => t.toLowerCase() === value.toLowerCase()) ?? value) : value;
 
+@SocketLabsShaped()
 export class CreateEventWebhookDto {
   /**
    * The HTTPS endpoint SocketLabs posts events to. It must answer 200 to SocketLabs' validation.
@@ -55,6 +57,7 @@ export class CreateEventWebhookDto {
   secretKey?: string;
 }
 
+@SocketLabsShaped()
 export class UpdateEventWebhookDto extends PartialType(CreateEventWebhookDto) {}
 
 export class EventWebhookIdParamDto {
@@ -63,6 +66,7 @@ export class EventWebhookIdParamDto {
   webhookId: string;
 }
 
+@SocketLabsShaped()
 export class TestEventWebhookQueryDto {
   /** The sample event to send (a `Sent` test arrives as `Type: "Delivered"`, the wire name). */
   @Transform(({ value }) => toEventType(value))

@@ -2,11 +2,13 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { ArrayMaxSize, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import type { SocketLabsQuery } from '../socketlabs.types';
+import { SocketLabsShaped } from '../../core/http/validation';
 
 /**
  * Paging, sorting and filters of a proxied SocketLabs list, passed through as SocketLabs expects them
  * (SOCKETLABS.md §4.1). Only what the caller gives is sent, except the page (0 and 50 by default).
  */
+@SocketLabsShaped()
 export class SocketLabsPageQueryDto {
   /** 0-based page number. */
   @IsOptional()

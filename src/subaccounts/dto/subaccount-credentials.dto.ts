@@ -1,4 +1,5 @@
 import { IsString, Length, Matches } from 'class-validator';
+import { SocketLabsShaped } from '../../core/http/validation';
 
 /** The subaccount's Injection API credentials (SocketLabs' answer, unchanged). */
 export class InjectionApiCredentialsResponseDto {
@@ -26,6 +27,7 @@ export class SmtpCredentialsResponseDto {
   gateway: string;
 }
 
+@SocketLabsShaped()
 export class SetSmtpPasswordDto {
   /**
    * The new SMTP password, 8 to 128 characters without spaces or control characters. Never logged; redacted in the audit log.

@@ -17,6 +17,7 @@ import { IpPoolResponseDto } from '../../accounts/dto/ip-pool.dto';
 import { INT4_MAX } from '../../core/database/pg-limits';
 import { toBoolean } from '../../core/http/to-boolean';
 import { SocketLabsPageQueryDto } from '../../socketlabs/dto/socketlabs-page-query.dto';
+import { SocketLabsShaped } from '../../core/http/validation';
 
 const hasPool = (o: { ipPoolId?: unknown }) => o.ipPoolId !== undefined && o.ipPoolId !== null;
 
@@ -49,6 +50,7 @@ function problem(args: ValidationArguments): string | null {
   return nothing ? 'give at least one of name, ipPoolId, useRuleEngine' : null;
 }
 
+@SocketLabsShaped()
 export class CreateSubaccountDto {
   /**
    * Subaccount display name.
@@ -82,6 +84,7 @@ export class CreateSubaccountDto {
 }
 
 /** The fields to change; at least one. SocketLabs does not document this call: the create fields are sent. */
+@SocketLabsShaped()
 export class UpdateSubaccountDto {
   /**
    * New display name.

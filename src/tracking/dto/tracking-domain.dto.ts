@@ -3,6 +3,7 @@ import { IsBoolean, IsOptional, MaxLength } from 'class-validator';
 import { toBoolean } from '../../core/http/to-boolean';
 import { SocketLabsPageQueryDto } from '../../socketlabs/dto/socketlabs-page-query.dto';
 import { IsHostname } from '../../subaccounts/dto/subaccount-params.dto';
+import { SocketLabsShaped } from '../../core/http/validation';
 
 /** The switches of a tracking domain, in SocketLabs' names and order. */
 export const TRACKING_FLAGS = [
@@ -76,6 +77,7 @@ export class TrackingDomainFlagsDto {
 }
 
 /** An engagement tracking domain; it needs a CNAME to tracking.socketlabs.com first, or SocketLabs refuses it. */
+@SocketLabsShaped()
 export class CreateTrackingDomainDto extends TrackingDomainFlagsDto {
   /**
    * Domain or subdomain that labels the tracked links and images.
@@ -87,6 +89,7 @@ export class CreateTrackingDomainDto extends TrackingDomainFlagsDto {
 }
 
 /** The switches to change (at least one). */
+@SocketLabsShaped()
 export class UpdateTrackingDomainDto extends TrackingDomainFlagsDto {}
 
 export class ListTrackingDomainsQueryDto extends SocketLabsPageQueryDto {}

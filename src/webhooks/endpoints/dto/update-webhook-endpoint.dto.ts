@@ -1,5 +1,7 @@
+import { ApiHideProperty } from '@nestjs/swagger';
 import { IsBoolean, IsInt, IsOptional, IsString, Length, Max, Min, ValidateIf } from 'class-validator';
 import { INT4_MAX } from '../../../core/database/pg-limits';
+import { RefusedProperty } from '../../../core/http/validation';
 
 /** Only the fields given are changed; `null` clears an optional one. Secrets change through `/secrets`. */
 export class UpdateWebhookEndpointDto {
@@ -32,4 +34,14 @@ export class UpdateWebhookEndpointDto {
   @IsOptional()
   @IsBoolean()
   enabled?: boolean;
+
+  /**
+   * Not changed by PATCH: replacing every secret at once would refuse SocketLabs' events between this call and
+   * the change in SocketLabs. A rotation adds the new secret first and removes the old one after.
+   */
+  @ApiHideProperty()
+  @RefusedProperty(
+    'secrets are not changed by PATCH. Add one with POST /api/v1/webhook-endpoints/{id}/secrets, change it in SocketLabs, then remove the old one with DELETE /api/v1/webhook-endpoints/{id}/secrets/{secretId}',
+  )
+  secretKeys?: never;
 }
