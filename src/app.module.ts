@@ -9,6 +9,7 @@ import { DatabaseModule } from './core/database/database.module';
 import { HealthModule } from './core/health/health.module';
 import { LoggingModule } from './core/logging/logging.module';
 import { QueueModule } from './core/queue/queue.module';
+import { ThrottlingModule } from './core/throttling/throttling.module';
 import { EventsModule } from './events/events.module';
 import { SendingModule } from './sending/sending.module';
 import { SocketLabsModule } from './socketlabs/socketlabs.module';
@@ -33,6 +34,8 @@ export class AppModule {
         DatabaseModule,
         QueueModule,
         AuthModule,
+        // After AuthModule: its guard needs the API key that ApiKeyGuard resolved.
+        ThrottlingModule.forRoot(config),
         AuditModule,
         HealthModule,
         WebhooksModule,

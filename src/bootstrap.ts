@@ -10,6 +10,7 @@ import { AllExceptionsFilter } from './core/http/all-exceptions.filter';
 import { buildOpenApiDocument } from './core/http/openapi';
 import { useAppLogger } from './core/logging/logging';
 import { mountQueueDashboard } from './core/queue/queue-dashboard';
+import { documentRateLimits } from './core/throttling/throttling.openapi';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,100}$/;
 
@@ -42,7 +43,7 @@ export async function createHttpApp(config: AppConfig): Promise<NestFastifyAppli
   app.enableShutdownHooks();
 
   await mountQueueDashboard(app);
-  const document = buildOpenApiDocument(app);
+  const document = documentRateLimits(buildOpenApiDocument(app));
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', swaggerOptions: { persistAuthorization: true } });
 
   await app.init();
