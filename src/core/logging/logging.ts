@@ -1,4 +1,4 @@
-import { INestApplicationContext, Logger as NestLogger, RequestMethod } from '@nestjs/common';
+import { INestApplicationContext, Logger as NestLogger, LoggerService, RequestMethod } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Logger, Params, PinoLogger } from 'nestjs-pino';
 import pino from 'pino';
@@ -17,7 +17,7 @@ const QUIET_PATHS = /^\/(health|metrics)(\/|\?|$)/;
  * (pino's own `redact` takes fixed paths and cannot). Writes go through process.stdout: synchronous for
  * files, pipes and terminals on Linux, so a crash loses no line.
  */
-export function createRootLogger(config: AppConfig): pino.Logger {
+export function createRootLogger(config: AppConfig, output: NodeJS.WriteStream = process.stdout): pino.Logger {
   const options: pino.LoggerOptions = {
     level: PINO_LEVEL[config.logLevel],
     timestamp: pino.stdTimeFunctions.isoTime,
@@ -26,13 +26,13 @@ export function createRootLogger(config: AppConfig): pino.Logger {
       bindings: (bindings) => redactLogFields(bindings),
     },
   };
-  return pino(options, config.logFormat === 'pretty' ? prettyStdout() : process.stdout);
+  return pino(options, config.logFormat === 'pretty' ? pretty(output) : output);
 }
 
 /** pino-pretty's formatting, written synchronously in this thread (its stream form would end stdout with itself). */
-function prettyStdout(): pino.DestinationStream {
-  const prettify = prettyFactory({ colorize: process.stdout.isTTY === true, singleLine: true, ignore: 'pid,hostname' });
-  return { write: (line: string) => void process.stdout.write(prettify(line)) };
+function pretty(output: NodeJS.WriteStream): pino.DestinationStream {
+  const prettify = prettyFactory({ colorize: output.isTTY === true, singleLine: true, ignore: 'pid,hostname' });
+  return { write: (line: string) => void output.write(prettify(line)) };
 }
 
 /**
@@ -68,10 +68,16 @@ export function loggingParams(config: AppConfig): Params {
   };
 }
 
-/** Lines logged before the application exists (configuration, migrations at boot) go to the same logger. */
-export function useBootLogger(config: AppConfig): void {
-  const params = { pinoHttp: { logger: createRootLogger(config) } };
-  NestLogger.overrideLogger(new Logger(new PinoLogger(params), params));
+/**
+ * Lines logged before the application exists (configuration, migrations at boot) go to the same logger. The
+ * first PinoLogger of a process (this one, when called first) is also where nestjs-pino sends every line
+ * logged outside a request. The CLI logs to stderr, keeping stdout for its output.
+ */
+export function useBootLogger(config: AppConfig, output: NodeJS.WriteStream = process.stdout): LoggerService {
+  const params = { pinoHttp: { logger: createRootLogger(config, output) } };
+  const logger = new Logger(new PinoLogger(params), params);
+  NestLogger.overrideLogger(logger);
+  return logger;
 }
 
 /** The application's logger for Nest and every `new Logger(context)`; what was buffered during boot is written. */
