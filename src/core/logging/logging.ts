@@ -52,6 +52,11 @@ export function loggingParams(config: AppConfig): Params {
       quietReqLogger: true,
       customAttributeKeys: { reqId: 'requestId' },
       autoLogging: { ignore: (req: IncomingMessage) => QUIET_PATHS.test(req.url ?? '') },
+      // A 5xx gets the same completion line as any answer, without the stack of pino-http's stand-in error
+      // ("failed with status code 500"): the exception filter has logged the real one with the same requestId.
+      customErrorMessage: () => 'request completed',
+      customErrorObject: (_req: IncomingMessage, _res: ServerResponse, err: Error, val: Record<string, unknown>) =>
+        err.message.startsWith('failed with status code') ? { res: val.res, responseTime: val.responseTime } : val,
       customLogLevel: (_req: IncomingMessage, res: ServerResponse, err?: Error) =>
         err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
       serializers: {
