@@ -7,7 +7,9 @@ import { AppConfig } from './core/config/app-config';
 import { ConfigModule } from './core/config/config.module';
 import { DatabaseModule } from './core/database/database.module';
 import { HealthModule } from './core/health/health.module';
+import { LoggingModule } from './core/logging/logging.module';
 import { QueueModule } from './core/queue/queue.module';
+import { ThrottlingModule } from './core/throttling/throttling.module';
 import { EventsModule } from './events/events.module';
 import { SendingModule } from './sending/sending.module';
 import { SocketLabsModule } from './socketlabs/socketlabs.module';
@@ -28,9 +30,12 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
+        LoggingModule.forRoot(config),
         DatabaseModule,
         QueueModule,
         AuthModule,
+        // After AuthModule: its guard needs the API key that ApiKeyGuard resolved.
+        ThrottlingModule.forRoot(config),
         AuditModule,
         HealthModule,
         WebhooksModule,

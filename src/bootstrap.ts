@@ -1,4 +1,4 @@
-import { Logger, LogLevel } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule } from '@nestjs/swagger';
@@ -9,14 +9,11 @@ import { AppConfig } from './core/config/app-config';
 import { AllExceptionsFilter } from './core/http/all-exceptions.filter';
 import { buildOpenApiDocument } from './core/http/openapi';
 import { ApiValidationPipe } from './core/http/validation';
+import { useAppLogger } from './core/logging/logging';
 import { mountQueueDashboard } from './core/queue/queue-dashboard';
+import { documentRateLimits } from './core/throttling/throttling.openapi';
 
-const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,100}$/;
-
-export function logLevels(level: AppConfig['logLevel']): LogLevel[] {
-  return LEVELS.slice(0, LEVELS.indexOf(level) + 1);
-}
 
 /**
  * Builds the HTTP application exactly as main.ts runs it; the end-to-end tests call this too.
@@ -34,10 +31,9 @@ export async function createHttpApp(config: AppConfig): Promise<NestFastifyAppli
     // attachments, and SocketLabs documents no smaller maximum for an injected message.
     bodyLimit: 30 * 1024 * 1024,
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
-    logger: logLevels(config.logLevel),
-    abortOnError: false,
-  });
+  // Boot lines wait for the application's logger (nestjs-pino, LOG_LEVEL and LOG_FORMAT), then go through it.
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, { bufferLogs: true, abortOnError: false });
+  useAppLogger(app);
   app.getHttpAdapter().getInstance().addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
     done();
@@ -49,7 +45,7 @@ export async function createHttpApp(config: AppConfig): Promise<NestFastifyAppli
   app.enableShutdownHooks();
 
   await mountQueueDashboard(app);
-  const document = buildOpenApiDocument(app);
+  const document = documentRateLimits(buildOpenApiDocument(app));
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', swaggerOptions: { persistAuthorization: true } });
 
   await app.init();
@@ -59,7 +55,8 @@ export async function createHttpApp(config: AppConfig): Promise<NestFastifyAppli
 
 /** A process with the modules and the workers but no HTTP server (ROLE=worker). */
 export async function createWorkerContext(config: AppConfig) {
-  const app = await NestFactory.createApplicationContext(AppModule.forRoot(config), { logger: logLevels(config.logLevel) });
+  const app = await NestFactory.createApplicationContext(AppModule.forRoot(config), { bufferLogs: true });
+  useAppLogger(app);
   app.enableShutdownHooks();
   await app.init();
   return app;

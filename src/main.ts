@@ -4,6 +4,7 @@ import { isMainThread, parentPort, Worker } from 'node:worker_threads';
 import { bootLogger, createHttpApp, createWorkerContext } from './bootstrap';
 import { AppConfig } from './core/config/app-config';
 import { prepareDatabase } from './core/database/prepare-database';
+import { useBootLogger } from './core/logging/logging';
 import { RECEIVER_LOAD, ReceiverLoadPublisher } from './webhooks/processing/receiver-priority';
 import { ReceiverStats } from './webhooks/receiver/receiver.stats';
 
@@ -24,6 +25,7 @@ async function main(): Promise<void> {
     console.error((err as Error).message);
     process.exit(1);
   }
+  useBootLogger(config);
   await prepareDatabase(config.database.url);
 
   if (config.role === 'worker') {
@@ -77,7 +79,9 @@ function exitIfNotStoppedWithin(seconds: number): void {
 }
 
 async function runWorkerThread(): Promise<void> {
-  const app = await createWorkerContext(AppConfig.fromEnvironment({ ROLE: 'worker' }));
+  const config = AppConfig.fromEnvironment({ ROLE: 'worker' });
+  useBootLogger(config);
+  const app = await createWorkerContext(config);
   bootLogger.log('Worker started (worker thread of ROLE=all)');
   parentPort!.once('message', () => {
     void app.close().finally(() => process.exit(0));

@@ -267,12 +267,12 @@ describe('Events read API (e2e)', () => {
     expect(op('/api/v1/events/{id}/replay', 'post').operationId).toBe('replayEvent');
     expect(op('/api/v1/events/replay', 'post').operationId).toBe('replayEvents');
     const list = op('/api/v1/events', 'get');
-    expect(Object.keys(list.responses).sort()).toEqual(['200', '400', '401', '403']);
+    expect(Object.keys(list.responses).sort()).toEqual(['200', '400', '401', '403', '429']);
     expect(list.responses['200'].content['application/json'].schema.$ref).toMatch(/EventListResponseDto$/);
     expect(list.parameters.map((p: { name: string }) => p.name)).toEqual(
       expect.arrayContaining(['type', 'trackingType', 'address', 'messageId', 'mailingId', 'serverId', 'subaccountId', 'failureType', 'state', 'from', 'to', 'pageNumber', 'pageSize', 'sortField', 'sortDirection']),
     );
-    expect(Object.keys(op('/api/v1/events/{id}', 'get').responses).sort()).toEqual(['200', '400', '401', '403', '404']);
+    expect(Object.keys(op('/api/v1/events/{id}', 'get').responses).sort()).toEqual(['200', '400', '401', '403', '404', '429']);
     expect(Object.keys(op('/api/v1/events/{id}/replay', 'post').responses)).toContain('202');
     expect(doc.components.schemas.EventDetailResponseDto.properties).toHaveProperty('raw');
     expect(doc.components.schemas.EventResponseDto.properties).not.toHaveProperty('raw');

@@ -1,7 +1,8 @@
-import { CanActivate, ExecutionContext, HttpStatus, Injectable } from '@nestjs/common';
+import { CanActivate, ExecutionContext, HttpStatus, Injectable, Optional } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppException } from '../http/app.exception';
+import { AuthFailureLimiter } from '../throttling/auth-failure-limiter';
 import { ApiKeyScope } from './api-key.entity';
 import { ApiKeysService } from './api-keys.service';
 import { IS_PUBLIC, Principal, REQUIRED_SCOPES } from './auth.decorators';
@@ -16,6 +17,7 @@ export class ApiKeyGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly apiKeys: ApiKeysService,
+    @Optional() private readonly authFailures?: AuthFailureLimiter,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -24,9 +26,16 @@ export class ApiKeyGuard implements CanActivate {
 
     const request = context.switchToHttp().getRequest<FastifyRequest & { principal?: Principal }>();
     const key = extractApiKey(request);
-    if (!key) throw new AppException(HttpStatus.UNAUTHORIZED, 'API_KEY_MISSING', 'An API key is required: Authorization: Bearer <key> or X-API-Key: <key>');
+    if (!key) {
+      await this.authFailures?.failed(request, context.switchToHttp().getResponse<FastifyReply>());
+      throw new AppException(HttpStatus.UNAUTHORIZED, 'API_KEY_MISSING', 'An API key is required: Authorization: Bearer <key> or X-API-Key: <key>');
+    }
     const principal = await this.apiKeys.authenticate(key);
-    if (!principal) throw new AppException(HttpStatus.UNAUTHORIZED, 'API_KEY_INVALID', 'The API key is unknown or revoked');
+    if (!principal) {
+      // Past the limit of failures from this address, 429 instead of the 401.
+      await this.authFailures?.failed(request, context.switchToHttp().getResponse<FastifyReply>());
+      throw new AppException(HttpStatus.UNAUTHORIZED, 'API_KEY_INVALID', 'The API key is unknown or revoked');
+    }
 
     const required = this.reflector.getAllAndOverride<ApiKeyScope[]>(REQUIRED_SCOPES, targets) ?? ['admin'];
     if (!hasScopes(principal.scopes, required)) {

@@ -8,6 +8,9 @@ export class AppConfig {
   readonly env: EnvironmentVariables['NODE_ENV'];
   readonly role: Role;
   readonly logLevel: EnvironmentVariables['LOG_LEVEL'];
+  readonly logFormat: EnvironmentVariables['LOG_FORMAT'];
+  /** Per minute; 0 turns a limit off. */
+  readonly rateLimit: { perKeyPerMinute: number; authFailuresPerMinute: number };
   readonly http: { port: number; host: string; publicUrl?: string };
   readonly database: { url: string; poolSize: number; readUrl?: string };
   readonly redis: { url: string; prefix: string };
@@ -26,6 +29,8 @@ export class AppConfig {
     this.env = v.NODE_ENV;
     this.role = v.ROLE;
     this.logLevel = v.LOG_LEVEL;
+    this.logFormat = v.LOG_FORMAT;
+    this.rateLimit = { perKeyPerMinute: v.API_RATE_LIMIT_PER_MINUTE, authFailuresPerMinute: v.API_AUTH_FAILURES_PER_MINUTE };
     this.http = { port: v.PORT, host: v.HOST, publicUrl: v.PUBLIC_URL };
     this.database = { url: v.DATABASE_URL, poolSize: v.DATABASE_POOL_SIZE, readUrl: v.DATABASE_READ_URL };
     this.redis = { url: v.REDIS_URL, prefix: v.QUEUE_PREFIX };

@@ -119,6 +119,25 @@ export class EnvironmentVariables {
   @IsIn(['fatal', 'error', 'warn', 'log', 'debug', 'verbose'])
   LOG_LEVEL: 'fatal' | 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
 
+  /** `json`: one JSON object per line (for a log collector). `pretty`: coloured single lines for a terminal. */
+  @IsIn(['json', 'pretty'])
+  LOG_FORMAT: 'json' | 'pretty' = 'json';
+
+  /** Requests per minute per API key on /api/v1 (429 with Retry-After above it). 0: no limit. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  API_RATE_LIMIT_PER_MINUTE = 1200;
+
+  /**
+   * Failed authentications (missing, unknown or revoked key) per minute per client address on /api/v1; above it
+   * the address gets 429 with Retry-After instead of 401 until the minute is over. 0: no limit.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  API_AUTH_FAILURES_PER_MINUTE = 30;
+
   /** Events processed concurrently by one worker process (jobs of up to a few hundred events each). */
   @Transform(toInt)
   @IsInt()

@@ -3,6 +3,7 @@ import { Global, Module } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { QueueName } from './queue.constants';
 import { QueueShutdown } from './queue-shutdown';
+import { RedisPolicyCheck } from './redis-policy';
 import { redisOptionsFromUrl } from './redis-connection';
 
 /**
@@ -29,7 +30,7 @@ import { redisOptionsFromUrl } from './redis-connection';
     }),
     BullModule.registerQueue({ name: QueueName.Events }),
   ],
-  providers: [QueueShutdown],
+  providers: [QueueShutdown, RedisPolicyCheck],
   exports: [BullModule],
 })
 export class QueueModule {}
