@@ -32,6 +32,8 @@ export interface ReadSamples {
   suppressedAddress: string | null;
   /** A day in the middle of the data (UTC midnight, ISO). */
   day: string;
+  /** A change-feed cursor at the newest processed event. */
+  feedEnd: string | null;
 }
 
 export async function readSamples(db: Client): Promise<ReadSamples> {
@@ -52,6 +54,9 @@ export async function readSamples(db: Client): Promise<ReadSamples> {
   );
   const suppression = await one<{ address: string }>(`SELECT address FROM suppressions ORDER BY address OFFSET 100 LIMIT 1`);
   const range = await one<{ lo: Date; hi: Date }>(`SELECT min(occurred_at) AS lo, max(occurred_at) AS hi FROM email_events`);
+  const feed = await one<{ txid: string; id: string }>(
+    `SELECT processed_txid::text AS txid, id::text AS id FROM email_events WHERE processed_txid IS NOT NULL ORDER BY processed_txid DESC, id DESC LIMIT 1`,
+  );
   const middle = new Date((range!.lo.getTime() + range!.hi.getTime()) / 2);
   middle.setUTCHours(0, 0, 0, 0);
   return {
@@ -65,6 +70,7 @@ export async function readSamples(db: Client): Promise<ReadSamples> {
     messageAddress: message?.address ?? String(event.address),
     suppressedAddress: suppression?.address ?? null,
     day: middle.toISOString(),
+    feedEnd: feed ? `${feed.txid}.${feed.id}` : null,
   };
 }
 
