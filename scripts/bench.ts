@@ -349,6 +349,7 @@ async function rateMode(rateArgs: string[]): Promise<void> {
     if (!Number.isFinite(rate) || rate <= 0) throw new Error(`--rates: ${r} is neither a rate nor a percentage`);
     return rate;
   });
+  rates.sort((a, b) => a - b);
   const bare = await bareAtRates(rates);
 
   const runs: RateRun[] = [];
