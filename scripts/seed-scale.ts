@@ -19,7 +19,7 @@
 import 'dotenv/config';
 import { Client } from 'pg';
 import { prepareDatabase } from '../src/core/database/prepare-database';
-import { parseStoredRaw } from '../src/events/raw-event';
+import { parseStoredEvent } from '../src/webhooks/receiver/webhook-body.parser';
 import { normalizeEvent } from '../src/webhooks/processing/event-normalizer';
 import { UPSERT_MESSAGES, UPSERT_SUPPRESSIONS } from '../src/webhooks/processing/processing.sql';
 import {
@@ -119,7 +119,7 @@ async function checkAgainstNormalizer(db: Client, n: number): Promise<void> {
   const rows = await sampleEvents(db, n);
   let mismatches = 0;
   for (const row of rows) {
-    const normalized = normalizeEvent(parseStoredRaw(String(row.raw)));
+    const normalized = normalizeEvent(parseStoredEvent(String(row.raw), 'json'));
     const raw = String(row.raw);
     if (/secretkey/i.test(raw)) throw new Error(`event ${row.id}: the raw body has a SecretKey`);
     for (const [key, value] of Object.entries(normalized)) {
