@@ -234,7 +234,7 @@ function eventFor(step: Step | 'unknown', m: MessageInfo, at: Date, rnd: () => n
   return e;
 }
 
-/** Data.Meta in the shapes SocketLabs' documents show (SOCKETLABS.md 1.7), or no Data at all. */
+/** Data.Meta in the shapes SocketLabs' documents show (docs/socketlabs-wire-format.md 1.7), or no Data at all. */
 function withData(e: Fields, m: MessageInfo, shape: number): Fields {
   if (e.Type === 'Complaint') return e;
   const tags = ['simulate', 'digest'];

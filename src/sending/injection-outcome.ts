@@ -4,7 +4,7 @@ import type { InjectionResponse } from '../socketlabs/socketlabs.types';
 
 /**
  * What an Injection API answer means for our caller. SocketLabs answers HTTP 200 for almost everything and
- * says what happened in `ErrorCode` (../shared/SOCKETLABS.md §5.4); our caller gets an HTTP status that tells
+ * says what happened in `ErrorCode` (docs/socketlabs-wire-format.md §5); our caller gets an HTTP status that tells
  * the truth:
  *
  * - `Success` -> 200, the answer as it is.
@@ -66,7 +66,7 @@ const UNKNOWN: FailureMapping = {
   nothingSent: false,
 };
 
-/** Message-level ErrorCodes (SocketLabs' own descriptions, §5.4), for error messages. */
+/** Message-level ErrorCodes (SocketLabs' own descriptions, docs/socketlabs-wire-format.md §5), for error messages. */
 const MESSAGE_ERRORS: Record<string, string> = {
   InvalidAttachment: 'an attachment is invalid',
   MessageTooLarge: 'the message is too large',

@@ -3,7 +3,7 @@ import type { EmailAddressDto, SendMessageDto } from './dto/send-message.dto';
 import { BULK_TO_ADDRESS, BULK_TO_NAME, isBulk, MergeField, RECIPIENT_NAME_FIELD } from './send-rules';
 
 /**
- * Translates our camelCase send into the Injection API's request (../shared/SOCKETLABS.md §5.3):
+ * Translates our camelCase send into the Injection API's request (docs/socketlabs-wire-format.md §5):
  * `{ serverId, messages: [message] }`, one message per request as every SDK sends it, with the message's
  * fields in the spelling of SocketLabs' C# SDK and documents (`To`, `From`, `Subject`, `TextBody`,
  * `MergeData.PerMessage`...; nested objects camelCase: `emailAddress`, `name`, `field`, `key`). The endpoint

@@ -1,7 +1,7 @@
 /**
  * The checks a send must pass before anything leaves for SocketLabs, as pure functions. Field-level rules
  * live on the DTOs (class-validator); the rules here span fields or depend on the kind of send (basic or
- * bulk). The limits are SocketLabs' own (../shared/SOCKETLABS.md §1.7, §5.3, §5.5): checking them here turns
+ * bulk). The limits are SocketLabs' own (docs/socketlabs-wire-format.md §1.7 and §5): checking them here turns
  * a send that SocketLabs would refuse (or half-accept) into a 400 that names the field.
  */
 

@@ -180,7 +180,7 @@ function isPresent(v: unknown): boolean {
 /**
  * The query as SocketLabs' documents write it: `filters=IpAddress=like:10.28.100` keeps its `=` and `:`
  * readable (both are legal in a query value), arrays repeat the parameter, empty values are left out, and
- * a descending sort is sent as `dsc`, the value SocketLabs' v2 API takes (SOCKETLABS.md §4.1).
+ * a descending sort is sent as `dsc`, the value SocketLabs' v2 API takes (docs/socketlabs-wire-format.md §4).
  */
 export function buildQueryString(query?: SocketLabsQuery): string {
   if (!query) return '';

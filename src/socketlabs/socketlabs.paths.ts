@@ -6,7 +6,7 @@ import type { HttpMethod, SocketLabsRoute } from './socketlabs.types';
  *
  *   this.socketlabs.call<SocketLabsIpPool>({ ...SocketLabsPaths.createIpPool(), body })
  *
- * Sources (../shared/SOCKETLABS.md §4.2): [C] documented by SocketLabs; `// undocumented:` marks a path
+ * Sources (docs/socketlabs-wire-format.md §4): [C] documented by SocketLabs; `// undocumented:` marks a path
  * or verb chosen by the documented style (lower case, dashes, singular resource names, `/:id` below the
  * collection). v2 paths are case-insensitive and ignore trailing slashes.
  */

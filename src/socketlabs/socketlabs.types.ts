@@ -1,6 +1,6 @@
 /**
  * Wire types of the SocketLabs v2 API and the Injection API, as far as SocketLabs documents them
- * (../shared/SOCKETLABS.md §4, §5 and the Complex Sender quickstart). SocketLabs' own casing is kept,
+ * (docs/socketlabs-wire-format.md §4, §5 and the Complex Sender quickstart). SocketLabs' own casing is kept,
  * including its inconsistencies (`DnsHostName` next to `truncatedPrivateKey`): the proxy returns `data`
  * unchanged in shape. Fields marked [I] are inferred; every type allows fields nobody documented.
  */
@@ -192,7 +192,7 @@ export interface InjectionRequest {
   messages: InjectionMessage[];
 }
 
-/** One message; see SOCKETLABS.md §5.3 for every field and its spellings. */
+/** One message; see docs/socketlabs-wire-format.md §5 for every field and its spellings. */
 export interface InjectionMessage {
   to?: InjectionAddress[];
   from?: InjectionAddress;

@@ -1,6 +1,6 @@
 /**
  * A fake SocketLabs for tests: the v2 API and the Injection API on one local port, speaking the real wire
- * format (../shared/SOCKETLABS.md §4-5), keeping its resources in memory, recording every request, and
+ * format (docs/socketlabs-wire-format.md §4-5), keeping its resources in memory, recording every request, and
  * misbehaving on demand.
  *
  * START / STOP

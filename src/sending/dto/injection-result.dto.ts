@@ -3,7 +3,7 @@ import { ErrorResponseDto } from '../../core/http/error-response.dto';
 
 /**
  * The Injection API's answer, passed through as SocketLabs gave it: PascalCase, not wrapped in `data`
- * (../shared/SOCKETLABS.md §5.4).
+ * (docs/socketlabs-wire-format.md §5).
  */
 export class InjectionAddressResultDto {
   @ApiProperty({ example: 'not-an-address' })

@@ -6,7 +6,7 @@ import { SocketLabsShaped } from '../../core/http/validation';
 
 /**
  * Paging, sorting and filters of a proxied SocketLabs list, passed through as SocketLabs expects them
- * (SOCKETLABS.md §4.1). Only what the caller gives is sent, except the page (0 and 50 by default).
+ * (docs/socketlabs-wire-format.md §4). Only what the caller gives is sent, except the page (0 and 50 by default).
  */
 @SocketLabsShaped()
 export class SocketLabsPageQueryDto {

@@ -237,7 +237,7 @@ describe('normalizeEvent: legacy form posts (every value a string)', () => {
 });
 
 describe('normalizeEvent: field names', () => {
-  it('maps the documented aliases and casings (SOCKETLABS.md 1.5)', () => {
+  it('maps the documented aliases and casings (docs/socketlabs-wire-format.md 1.4)', () => {
     const e = normalizeEvent({
       type: 'delivered',
       DATETIME: ISO_7,

@@ -8,7 +8,7 @@ import { isPlainObject, setOwn } from '../receiver/webhook-body.parser';
 /**
  * The typed columns of one event, as the worker writes them into `email_events`.
  *
- * Tolerant by design (SOCKETLABS.md 1.4-1.8): field names in any case and their documented aliases, numbers
+ * Tolerant by design (docs/socketlabs-wire-format.md 1.4-1.8): field names in any case and their documented aliases, numbers
  * as JSON numbers or strings, both date formats, every `Data.Meta` shape. A value that is present but
  * cannot be read is never guessed at: its column stays null and the value is kept in `extra` under its
  * name as sent, next to the undocumented fields, so it stays visible through the API. Never throws, whatever the
@@ -72,7 +72,7 @@ type StringField =
   | 'fblType';
 type IntField = 'serverId' | 'subaccountId' | 'ipPoolId' | 'messageSize' | 'deferralCode' | 'failureCode' | 'length';
 
-/** Lower-cased spellings seen in the wild for each field (SOCKETLABS.md 1.5). */
+/** Lower-cased spellings seen in the wild for each field (docs/socketlabs-wire-format.md 1.4). */
 const STRING_FIELDS: Record<StringField, string[]> = {
   fromAddress: ['fromaddress'],
   subject: ['subject', 'subjectline'],
@@ -271,7 +271,7 @@ class FieldBag {
   }
 }
 
-/** The v2 API's `{ "data": {...} }` envelope (SOCKETLABS.md 1.2): unwrapped when the root has no Type. */
+/** The v2 API's `{ "data": {...} }` envelope (docs/socketlabs-wire-format.md 1.2): unwrapped when the root has no Type. */
 function unwrapEnvelope(body: Record<string, unknown>): Record<string, unknown> {
   const keys = Object.keys(body);
   if (keys.some((k) => k.toLowerCase() === 'type')) return body;
