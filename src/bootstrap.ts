@@ -41,7 +41,7 @@ export async function createHttpApp(config: AppConfig): Promise<NestFastifyAppli
     void reply.header('x-request-id', request.id);
     done();
   });
-  app.setGlobalPrefix('api/v1', { exclude: ['health'] });
+  app.setGlobalPrefix('api/v1', { exclude: ['health', 'health/live', 'health/ready'] });
   app.useGlobalPipes(new ValidationPipe({ transform: true, whitelist: true, transformOptions: { enableImplicitConversion: false } }));
   app.useGlobalFilters(new AllExceptionsFilter());
   app.enableShutdownHooks();
