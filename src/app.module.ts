@@ -7,6 +7,7 @@ import { AppConfig } from './core/config/app-config';
 import { ConfigModule } from './core/config/config.module';
 import { DatabaseModule } from './core/database/database.module';
 import { HealthModule } from './core/health/health.module';
+import { MetricsModule } from './core/metrics/metrics.module';
 import { QueueModule } from './core/queue/queue.module';
 import { EventsModule } from './events/events.module';
 import { SendingModule } from './sending/sending.module';
@@ -33,6 +34,7 @@ export class AppModule {
         AuthModule,
         AuditModule,
         HealthModule,
+        MetricsModule,
         WebhooksModule,
         EventsModule,
         SocketLabsModule,

@@ -8,6 +8,7 @@ import { AppModule } from './app.module';
 import { AppConfig } from './core/config/app-config';
 import { AllExceptionsFilter } from './core/http/all-exceptions.filter';
 import { buildOpenApiDocument } from './core/http/openapi';
+import { ApiMetrics } from './core/metrics/api.metrics';
 import { mountQueueDashboard } from './core/queue/queue-dashboard';
 
 const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
@@ -37,6 +38,8 @@ export async function createHttpApp(config: AppConfig): Promise<NestFastifyAppli
     logger: logLevels(config.logLevel),
     abortOnError: false,
   });
+  // Before any route is registered: the API's routes get their request metrics as they are (see ApiMetrics).
+  app.get(ApiMetrics).instrument(app);
   app.getHttpAdapter().getInstance().addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
     done();
