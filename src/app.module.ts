@@ -8,6 +8,7 @@ import { ConfigModule } from './core/config/config.module';
 import { DatabaseModule } from './core/database/database.module';
 import { HealthModule } from './core/health/health.module';
 import { LoggingModule } from './core/logging/logging.module';
+import { MetricsModule } from './core/metrics/metrics.module';
 import { QueueModule } from './core/queue/queue.module';
 import { ThrottlingModule } from './core/throttling/throttling.module';
 import { EventsModule } from './events/events.module';
@@ -38,6 +39,7 @@ export class AppModule {
         ThrottlingModule.forRoot(config),
         AuditModule,
         HealthModule,
+        MetricsModule,
         WebhooksModule,
         EventsModule,
         SocketLabsModule,

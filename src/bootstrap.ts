@@ -10,6 +10,7 @@ import { AllExceptionsFilter } from './core/http/all-exceptions.filter';
 import { buildOpenApiDocument } from './core/http/openapi';
 import { ApiValidationPipe } from './core/http/validation';
 import { useAppLogger } from './core/logging/logging';
+import { ApiMetrics } from './core/metrics/api.metrics';
 import { mountQueueDashboard } from './core/queue/queue-dashboard';
 import { documentRateLimits } from './core/throttling/throttling.openapi';
 
@@ -34,11 +35,13 @@ export async function createHttpApp(config: AppConfig): Promise<NestFastifyAppli
   // Boot lines wait for the application's logger (nestjs-pino, LOG_LEVEL and LOG_FORMAT), then go through it.
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, { bufferLogs: true, abortOnError: false });
   useAppLogger(app);
+  // Before any route is registered: the API's routes get their request metrics as they are (see ApiMetrics).
+  app.get(ApiMetrics).instrument(app);
   app.getHttpAdapter().getInstance().addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
     done();
   });
-  app.setGlobalPrefix('api/v1', { exclude: ['health'] });
+  app.setGlobalPrefix('api/v1', { exclude: ['health', 'health/live', 'health/ready'] });
   // Unknown properties: refused by name in our own API, ignored in SocketLabs-shaped bodies (see validation.ts).
   app.useGlobalPipes(new ApiValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());

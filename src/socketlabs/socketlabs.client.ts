@@ -1,6 +1,7 @@
-import { HttpStatus, Injectable, Logger } from '@nestjs/common';
+import { HttpStatus, Injectable, Logger, Optional } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AppConfig } from '../core/config/app-config';
+import { SocketLabsMetrics } from '../core/metrics/socketlabs.metrics';
 import { ci, scrub, SocketLabsApiException, SocketLabsErrorCode, upstreamHttpError } from './socketlabs.errors';
 import { SocketLabsPaths } from './socketlabs.paths';
 import {
@@ -34,13 +35,16 @@ interface Answer {
  * Take `operation`, `method` and `path` from `SocketLabsPaths`. Every failure is a `SocketLabsApiException`
  * (our error shape, honest status). Retries follow the rule in socketlabs.retry.ts. Every call is logged
  * once, when it ends: operation, method, path with query parameter NAMES only, status, duration and
- * attempts; never the key, never a body.
+ * attempts; never the key, never a body. The same moment is reported to the metrics (SocketLabsMetrics).
  */
 @Injectable()
 export class SocketLabsClient {
   private readonly logger = new Logger('SocketLabs');
 
-  constructor(private readonly config: AppConfig) {}
+  constructor(
+    private readonly config: AppConfig,
+    @Optional() private readonly metrics?: SocketLabsMetrics,
+  ) {}
 
   async call<T>(request: SocketLabsRequest): Promise<T> {
     const body = await this.send(this.config.socketlabs.apiUrl, request);
@@ -165,7 +169,9 @@ export class SocketLabsClient {
   }
 
   private logCall(req: SocketLabsRequest, status: string, started: number, attempts: number, level: 'log' | 'warn' | 'error'): void {
-    const ms = Math.round(performance.now() - started);
+    const elapsed = performance.now() - started;
+    this.metrics?.callEnded(req.operation, status, elapsed / 1000, attempts);
+    const ms = Math.round(elapsed);
     const names = req.query ? Object.keys(req.query).filter((k) => isPresent(req.query![k])) : [];
     const path = names.length ? `${req.path}?${names.join('&')}` : req.path;
     const line = `${req.operation} ${req.method} ${path} -> ${status} in ${ms}ms (${attempts} attempt${attempts > 1 ? 's' : ''})`;

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { IsNull, Repository } from 'typeorm';
+import { LookupCache } from '../cache/lookup-cache';
 import { AppConfig } from '../config/app-config';
 import { CacheInvalidation } from '../database/cache-invalidation';
 import { NotFoundAppException } from '../http/app.exception';
@@ -10,6 +11,9 @@ import { Principal } from './auth.decorators';
 
 /** How long a key is trusted without a query; a revocation is announced to every process at once (CacheInvalidation). */
 const CACHE_TTL_MS = 10_000;
+/** Keys in use kept at most, and unknown keys remembered (apart: a flood of wrong keys cannot evict the keys in use). */
+const MAX_CACHED = 10_000;
+const MAX_CACHED_UNKNOWN = 1_000;
 const LAST_USED_RESOLUTION_MS = 60_000;
 
 export function sha256(value: string): string {
@@ -19,9 +23,11 @@ export function sha256(value: string): string {
 @Injectable()
 export class ApiKeysService {
   /** hash -> principal (or null for an unknown key), so a busy caller costs no query per request. */
-  private readonly cache = new Map<string, { principal: Principal | null; expires: number }>();
-  /** Bumped by every drop: a lookup that started before a revocation must not cache the key as it was. */
-  private epoch = 0;
+  private readonly cache = new LookupCache<Principal>({ max: MAX_CACHED, maxMissing: MAX_CACHED_UNKNOWN, ttlMs: CACHE_TTL_MS });
+  private readonly load = async (hash: string): Promise<Principal | null> => {
+    const row = await this.repo.findOne({ where: { keyHash: hash, revokedAt: IsNull() } });
+    return row ? { id: row.id, name: row.name, scopes: row.scopes } : null;
+  };
   private readonly lastUsedWritten = new Map<string, number>();
   private readonly adminKeyHash?: Buffer;
 
@@ -32,8 +38,8 @@ export class ApiKeysService {
   ) {
     invalidation.subscribe(
       'api-key',
-      (hash) => this.drop(hash),
-      () => this.drop(),
+      (hash) => this.cache.delete(hash),
+      () => this.cache.clear(),
     );
     if (config.auth.adminApiKey) this.adminKeyHash = createHash('sha256').update(config.auth.adminApiKey).digest();
   }
@@ -43,21 +49,8 @@ export class ApiKeysService {
     if (this.adminKeyHash && timingSafeEqual(digest, this.adminKeyHash)) {
       return { id: null, name: 'ADMIN_API_KEY', scopes: ['admin'] };
     }
-    const hash = digest.toString('hex');
-    const now = Date.now();
-    const cached = this.cache.get(hash);
-    if (cached && cached.expires > now) {
-      this.touch(cached.principal, now);
-      return cached.principal;
-    }
-    const epoch = this.epoch;
-    const row = await this.repo.findOne({ where: { keyHash: hash, revokedAt: IsNull() } });
-    const principal = row ? { id: row.id, name: row.name, scopes: row.scopes } : null;
-    if (epoch === this.epoch) {
-      if (this.cache.size > 10_000) this.cache.clear();
-      this.cache.set(hash, { principal, expires: now + CACHE_TTL_MS });
-    }
-    this.touch(principal, now);
+    const principal = await this.cache.get(digest.toString('hex'), this.load);
+    this.touch(principal, Date.now());
     return principal;
   }
 
@@ -80,16 +73,9 @@ export class ApiKeysService {
       row.revokedAt = new Date();
       await this.repo.save(row);
     }
-    this.drop(row.keyHash);
+    this.cache.delete(row.keyHash);
     await this.invalidation.publish('api-key', row.keyHash);
     return row;
-  }
-
-  /** One key's entry, or every entry. */
-  private drop(hash?: string): void {
-    this.epoch++;
-    if (hash === undefined) this.cache.clear();
-    else this.cache.delete(hash);
   }
 
   /** Records use at most once a minute per key: a hot key must not turn every read into a write. */

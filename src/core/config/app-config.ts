@@ -24,6 +24,7 @@ export class AppConfig {
     sweeperDelaySeconds: number;
     stopTimeoutSeconds: number;
   };
+  readonly metrics: { token?: string; port?: number };
 
   constructor(v: EnvironmentVariables) {
     this.env = v.NODE_ENV;
@@ -56,6 +57,7 @@ export class AppConfig {
       sweeperDelaySeconds: v.SWEEPER_DELAY_SECONDS,
       stopTimeoutSeconds: v.STOP_TIMEOUT_SECONDS,
     };
+    this.metrics = { token: v.METRICS_TOKEN, port: v.METRICS_PORT };
   }
 
   /** Reads `.env` (if present) under the real environment, validates, and throws one error listing every problem. */

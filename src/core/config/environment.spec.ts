@@ -56,4 +56,17 @@ describe('environment validation', () => {
     expect(() => validateEnvironment({ ...env, NODE_ENV: 'development' })).not.toThrow();
     expect(() => validateEnvironment({ ...env, NODE_ENV: 'production' })).toThrow(/ADMIN_API_KEY: still the placeholder[\s\S]*WEBHOOK_SECRET_KEY/);
   });
+
+  it('takes an optional METRICS_TOKEN (16 characters at least) and METRICS_PORT, neither set by default', () => {
+    expect(new AppConfig(validateEnvironment({})).metrics).toEqual({ token: undefined, port: undefined });
+    expect(new AppConfig(validateEnvironment({ METRICS_TOKEN: '', METRICS_PORT: '' })).metrics).toEqual({ token: undefined, port: undefined });
+    expect(new AppConfig(validateEnvironment({ METRICS_TOKEN: 'scrape-token-0123456789', METRICS_PORT: '9464' })).metrics).toEqual({
+      token: 'scrape-token-0123456789',
+      port: 9464,
+    });
+    expect(() => validateEnvironment({ METRICS_TOKEN: 'short' })).toThrow(/- METRICS_TOKEN: METRICS_TOKEN must be at least 16 characters/);
+    expect(() => validateEnvironment({ METRICS_PORT: '0' })).toThrow(/- METRICS_PORT:/);
+    expect(() => validateEnvironment({ METRICS_PORT: '65536' })).toThrow(/- METRICS_PORT:/);
+    expect(() => validateEnvironment({ METRICS_TOKEN: 'change-me-metrics-token', NODE_ENV: 'production' })).toThrow(/METRICS_TOKEN: still the placeholder/);
+  });
 });

@@ -175,6 +175,24 @@ export class EnvironmentVariables {
   @IsInt()
   @Min(1)
   STOP_TIMEOUT_SECONDS = 15;
+
+  /** If set, GET /metrics requires `Authorization: Bearer <METRICS_TOKEN>` (Prometheus' `authorization` setting). */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(16, { message: 'METRICS_TOKEN must be at least 16 characters' })
+  METRICS_TOKEN?: string;
+
+  /**
+   * A small listener of its own for /metrics, /health/live and /health/ready: how a ROLE=worker process (no HTTP
+   * server) is scraped and probed. With ROLE=all or api it is optional, beside /metrics on PORT. Unset: none.
+   */
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  METRICS_PORT?: number;
 }
 
 export function validateEnvironment(env: Record<string, string | undefined>): EnvironmentVariables {
@@ -182,7 +200,7 @@ export function validateEnvironment(env: Record<string, string | undefined>): En
   const errors = validateSync(values, { skipMissingProperties: false, whitelist: false });
   const problems = errors.flatMap((e) => Object.values(e.constraints ?? {}).map((m) => `  - ${e.property}: ${m}`));
   if (values.NODE_ENV === 'production') {
-    for (const name of ['ADMIN_API_KEY', 'SOCKETLABS_API_KEY', 'WEBHOOK_SECRET_KEY'] as const) {
+    for (const name of ['ADMIN_API_KEY', 'SOCKETLABS_API_KEY', 'WEBHOOK_SECRET_KEY', 'METRICS_TOKEN'] as const) {
       const value = values[name];
       if (value && PLACEHOLDER.test(value)) problems.push(`  - ${name}: still the placeholder from .env.example`);
     }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { AppConfig } from '../../core/config/app-config';
+import { LookupCache } from '../../core/cache/lookup-cache';
 import { CacheInvalidation } from '../../core/database/cache-invalidation';
 import { WebhookEndpointEntity } from '../entities/webhook-endpoint.entity';
 import { secretDigest } from './endpoint-secrets';
@@ -24,21 +25,25 @@ export interface ResolvedEndpoint {
 export const ENDPOINT_CACHE_TTL_MS = 5_000;
 /** Before refusing a request, a cached entry older than this is read again (see `resolveBeforeRefusing`). */
 const RECHECK_AFTER_MS = 1_000;
+/** Endpoints in use kept at most, and unknown ids remembered (apart: a flood of them cannot evict the endpoints). */
 const MAX_CACHED = 10_000;
+const MAX_CACHED_UNKNOWN = 1_000;
 /** The form of an endpoint id (a UUID): anything else is no endpoint, without asking the database. */
 export const ENDPOINT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
- * Resolves receiver endpoints for the hot path: rows are cached for a few seconds (unknown ids too), and
- * concurrent misses for one id share one query, so a burst of webhooks costs no lookup per request.
+ * Resolves receiver endpoints for the hot path: rows are cached for a few seconds (unknown ids too, in an LRU of
+ * their own), and concurrent misses for one id share one query, so a burst of webhooks costs no lookup per request.
  * WebhookEndpointsService calls `changed` after every change: the entry is dropped here and in every other process.
  */
 @Injectable()
 export class EndpointResolver {
-  private readonly cache = new Map<string, { value: ResolvedEndpoint | null; expires: number; loadedAt: number }>();
-  private readonly loading = new Map<string, Promise<ResolvedEndpoint | null>>();
-  private epoch = 0;
+  private readonly cache = new LookupCache<ResolvedEndpoint>({ max: MAX_CACHED, maxMissing: MAX_CACHED_UNKNOWN, ttlMs: ENDPOINT_CACHE_TTL_MS });
   private readonly fromEnvironment: ResolvedEndpoint | null;
+  private readonly load = async (id: string): Promise<ResolvedEndpoint | null> => {
+    const row = await this.repo.findOne({ where: { id } });
+    return row ? toResolved(row) : null;
+  };
 
   constructor(
     @InjectRepository(WebhookEndpointEntity) private readonly repo: Repository<WebhookEndpointEntity>,
@@ -47,8 +52,8 @@ export class EndpointResolver {
   ) {
     invalidation.subscribe(
       'webhook-endpoint',
-      (id) => this.invalidate(id),
-      () => this.invalidateAll(),
+      (id) => this.cache.delete(id.toLowerCase()),
+      () => this.cache.clear(),
     );
     const { secretKey, validationKey, serverId } = config.webhook;
     this.fromEnvironment = secretKey
@@ -71,19 +76,7 @@ export class EndpointResolver {
   /** The endpoint with this id (enabled or not), or null if there is none. Throws if PostgreSQL cannot be asked. */
   async resolve(id: string): Promise<ResolvedEndpoint | null> {
     if (!ENDPOINT_ID.test(id)) return null;
-    const key = id.toLowerCase();
-    const now = Date.now();
-    const hit = this.cache.get(key);
-    if (hit && hit.expires > now) return hit.value;
-    let pending = this.loading.get(key);
-    if (!pending) {
-      const p: Promise<ResolvedEndpoint | null> = this.load(key).finally(() => {
-        if (this.loading.get(key) === p) this.loading.delete(key);
-      });
-      pending = p;
-      this.loading.set(key, p);
-    }
-    return pending;
+    return this.cache.get(id.toLowerCase(), this.load);
   }
 
   /**
@@ -93,43 +86,14 @@ export class EndpointResolver {
    */
   async resolveBeforeRefusing(id: string): Promise<ResolvedEndpoint | null> {
     if (!ENDPOINT_ID.test(id)) return null;
-    const key = id.toLowerCase();
-    const hit = this.cache.get(key);
-    if (hit && Date.now() - hit.loadedAt < RECHECK_AFTER_MS) return hit.value;
-    this.cache.delete(key);
-    return this.resolve(key);
+    return this.cache.get(id.toLowerCase(), this.load, RECHECK_AFTER_MS);
   }
 
   /** After a change to the endpoint's row (committed): drops it from this cache and from every other process's. */
   async changed(id: string): Promise<void> {
-    this.invalidate(id);
-    await this.invalidation.publish('webhook-endpoint', id.toLowerCase());
-  }
-
-  private invalidate(id: string): void {
     const key = id.toLowerCase();
-    this.epoch++;
     this.cache.delete(key);
-    this.loading.delete(key);
-  }
-
-  private invalidateAll(): void {
-    this.epoch++;
-    this.cache.clear();
-    this.loading.clear();
-  }
-
-  private async load(id: string): Promise<ResolvedEndpoint | null> {
-    const epoch = this.epoch;
-    const row = await this.repo.findOne({ where: { id } });
-    const value = row ? toResolved(row) : null;
-    // A load that raced with a change must not cache the row as it was before the change.
-    if (epoch === this.epoch) {
-      if (this.cache.size >= MAX_CACHED) this.cache.clear();
-      const now = Date.now();
-      this.cache.set(id, { value, expires: now + ENDPOINT_CACHE_TTL_MS, loadedAt: now });
-    }
-    return value;
+    await this.invalidation.publish('webhook-endpoint', key);
   }
 }
 

@@ -1,7 +1,8 @@
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
-import { BeforeApplicationShutdown, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { BeforeApplicationShutdown, Logger, OnApplicationBootstrap, Optional } from '@nestjs/common';
 import { Job, UnrecoverableError } from 'bullmq';
 import { AppConfig } from '../../core/config/app-config';
+import { ProcessingMetrics } from '../../core/metrics/processing.metrics';
 import { JobData, JobName, QueueName } from '../../core/queue/queue.constants';
 import { untilStarted } from '../../core/queue/queue-shutdown';
 import { BatchOutcome, EventProcessingService } from './event-processing.service';
@@ -26,6 +27,7 @@ export class EventsProcessor extends WorkerHost implements OnApplicationBootstra
     private readonly processing: EventProcessingService,
     private readonly sweeper: PendingSweeperService,
     private readonly priority: ReceiverPriorityService,
+    @Optional() private readonly metrics?: ProcessingMetrics,
   ) {
     super();
   }
@@ -75,6 +77,7 @@ export class EventsProcessor extends WorkerHost implements OnApplicationBootstra
       `job ${job.id}: ${ids.length} ids, ${total.processed} processed, ${total.skipped} skipped, ` +
         `${total.retrying} to retry, ${total.dead} dead, ${Date.now() - started} ms`,
     );
+    this.metrics?.jobDone(total, (Date.now() - started) / 1000);
     // Throwing hands the still-pending rows to BullMQ's retry with backoff; once the job's attempts are used
     // up, the sweeper picks them up. Each try counts against the event, so a poison row ends `failed`.
     if (total.retrying) throw new Error(`${total.retrying} of ${ids.length} events failed and will be retried`);

@@ -9,6 +9,8 @@ export class InFlightGauge {
   private count = 0;
   /** Requests x milliseconds since `since`. */
   private area = 0;
+  /** Requests x milliseconds before `since` (handed out by takeMean). */
+  private retired = 0;
   private since: number;
   private changedAt: number;
 
@@ -36,9 +38,19 @@ export class InFlightGauge {
     this.advance();
     const span = this.changedAt - this.since;
     const mean = span > 0 ? this.area / span : this.count;
+    this.retired += this.area;
     this.area = 0;
     this.since = this.changedAt;
     return mean;
+  }
+
+  /**
+   * Requests x seconds in flight since the gauge was made: the sum of the durations of every request so far (those
+   * still in flight up to now). Its rate over the rate of requests is their mean duration. Read at scrape time.
+   */
+  get totalSeconds(): number {
+    this.advance();
+    return (this.retired + this.area) / 1000;
   }
 
   private advance(): void {

@@ -1,6 +1,7 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { Queue } from 'bullmq';
+import { performance } from 'node:perf_hooks';
 import { DataSource } from 'typeorm';
 import type { BodyFormat } from '../../events/entities/email-event.entity';
 import { JobData, JobName, processEventsJobId, QueueName } from '../../core/queue/queue.constants';
@@ -117,6 +118,7 @@ export class IngestWriter implements OnModuleDestroy {
     }
     const rows = [...groups.values()].map((g) => g[0].row);
     let inserted: Map<string, string>;
+    const started = performance.now();
     try {
       inserted = await this.insert(rows);
     } catch (err) {
@@ -131,6 +133,7 @@ export class IngestWriter implements OnModuleDestroy {
       for (const w of batch) w.reject(failure);
       return;
     }
+    this.stats.committed(rows.length, batch.length, (performance.now() - started) / 1000, (Date.now() - batch[0].row.receivedAt.getTime()) / 1000);
     for (const [key, group] of groups) {
       const id = inserted.get(key) ?? null;
       group.forEach((w, i) => w.resolve({ id: i === 0 ? id : null }));

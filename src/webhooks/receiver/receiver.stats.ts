@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { BATCH_ROW_BUCKETS, BucketCounts, LATENCY_BUCKETS } from '../../core/metrics/bucket-counts';
 import { ReceiverStatsResponseDto } from './dto/receiver-stats.dto';
 import { InFlightGauge } from './in-flight.gauge';
 import type { RejectReason } from './webhook-body.parser';
@@ -18,6 +19,10 @@ export class ReceiverStats {
   private readonly rejections = new Map<RejectReason, number>();
   /** Requests being received right now (the workers of ROLE=all give way while many are). */
   readonly inFlight = new InFlightGauge();
+  /** Per committed INSERT of the ingest writer (not per request): its rows, its duration, and how long its oldest event waited. */
+  readonly batchRows = new BucketCounts(BATCH_ROW_BUCKETS);
+  readonly commitSeconds = new BucketCounts(LATENCY_BUCKETS);
+  readonly storeLatencySeconds = new BucketCounts(LATENCY_BUCKETS);
 
   accepted(stored: number, duplicates: number, validations: number): void {
     this.acceptedRequests++;
@@ -28,6 +33,16 @@ export class ReceiverStats {
 
   rejected(reason: RejectReason): void {
     this.rejections.set(reason, (this.rejections.get(reason) ?? 0) + 1);
+  }
+
+  /**
+   * One INSERT committed: `rows` rows for `events` events (twins share a row), in `commitSeconds`; its oldest event
+   * was accepted `oldestWaitSeconds` before the commit, an upper bound of what each of them waited, counted once per event.
+   */
+  committed(rows: number, events: number, commitSeconds: number, oldestWaitSeconds: number): void {
+    this.batchRows.observe(rows);
+    this.commitSeconds.observe(commitSeconds);
+    this.storeLatencySeconds.observe(oldestWaitSeconds, events);
   }
 
   enqueueFailed(): void {

@@ -8,3 +8,19 @@ export class HealthResponseDto {
   databaseRead?: 'up' | 'down';
   redis: 'up' | 'down';
 }
+
+export class ReadinessResponseDto {
+  /** `ready` when PostgreSQL (the primary) answers; `unready` (503) otherwise. Redis and the replica do not count. */
+  status: 'ready' | 'unready';
+  /** The primary (DATABASE_URL). */
+  database: 'up' | 'down';
+  /** The read replica (DATABASE_READ_URL); absent when the read API reads the primary. Down: only the read API fails. */
+  databaseRead?: 'up' | 'down';
+  /** Down: webhooks are still stored and answered 200; they are processed once Redis is back. */
+  redis: 'up' | 'down';
+}
+
+export class LivenessResponseDto {
+  /** Always `ok`: the process answers. */
+  status: 'ok';
+}
