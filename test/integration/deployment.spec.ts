@@ -49,7 +49,10 @@ describe('deployment files', () => {
       expect(env(name).DATABASE_URL).toMatch(/@postgres:5432\//);
       expect(env(name).REDIS_URL).toBe('redis://redis:6379');
     }
-    expect([services.api.healthcheck.test].flat().join(' ')).toMatch(/fetch\('http:\/\/127\.0\.0\.1:3000\/health'\)/);
+    expect([services.api.healthcheck.test].flat().join(' ')).toMatch(/fetch\('http:\/\/127\.0\.0\.1:3000\/health\/ready'\)/);
+    // A worker has no API: it is probed (and scraped) on its metrics listener.
+    expect(services.worker.environment.METRICS_PORT).toBe('9464');
+    expect([services.worker.healthcheck.test].flat().join(' ')).toMatch(/fetch\('http:\/\/127\.0\.0\.1:9464\/health\/ready'\)/);
     // Nothing else publishes a port inside a range that scaled api containers could need.
     for (const [name, s] of Object.entries(services)) {
       if (name === 'api' || name === 'worker') continue;
