@@ -11,38 +11,31 @@ export class FormRawAsSent1796342400000 implements MigrationInterface {
   name = 'FormRawAsSent1796342400000';
 
   public async up(queryRunner: QueryRunner): Promise<void> {
-    let after = '0';
-    for (;;) {
-      const rows: { id: string; raw: string }[] = await queryRunner.query(
-        `SELECT id::text AS id, raw FROM email_events WHERE format = 'form' AND id > $1 ORDER BY id LIMIT ${BATCH}`,
-        [after],
-      );
-      if (rows.length === 0) return;
-      const converted = rows.map((r) => ({ id: r.id, raw: formText(r.raw) })).filter((r) => r.raw !== null);
-      if (converted.length > 0) {
-        await queryRunner.query(`UPDATE email_events e SET raw = c.raw FROM unnest($1::bigint[], $2::text[]) AS c(id, raw) WHERE e.id = c.id`, [
-          converted.map((c) => c.id),
-          converted.map((c) => c.raw),
-        ]);
-      }
-      after = rows[rows.length - 1].id;
-    }
+    await rewriteFormRows(queryRunner, formText);
   }
 
   public async down(queryRunner: QueryRunner): Promise<void> {
-    let after = '0';
-    for (;;) {
-      const rows: { id: string; raw: string }[] = await queryRunner.query(
-        `SELECT id::text AS id, raw FROM email_events WHERE format = 'form' AND id > $1 ORDER BY id LIMIT ${BATCH}`,
-        [after],
-      );
-      if (rows.length === 0) return;
+    await rewriteFormRows(queryRunner, jsonText);
+  }
+}
+
+/** Every form row's raw, in batches by id, through `convert` (null: left as it is). */
+async function rewriteFormRows(queryRunner: QueryRunner, convert: (raw: string) => string | null): Promise<void> {
+  let after = '0';
+  for (;;) {
+    const rows: { id: string; raw: string }[] = await queryRunner.query(
+      `SELECT id::text AS id, raw FROM email_events WHERE format = 'form' AND id > $1 ORDER BY id LIMIT ${BATCH}`,
+      [after],
+    );
+    if (rows.length === 0) return;
+    const converted = rows.map((r) => ({ id: r.id, raw: convert(r.raw) })).filter((r): r is { id: string; raw: string } => r.raw !== null);
+    if (converted.length > 0) {
       await queryRunner.query(`UPDATE email_events e SET raw = c.raw FROM unnest($1::bigint[], $2::text[]) AS c(id, raw) WHERE e.id = c.id`, [
-        rows.map((r) => r.id),
-        rows.map((r) => jsonText(r.raw)),
+        converted.map((c) => c.id),
+        converted.map((c) => c.raw),
       ]);
-      after = rows[rows.length - 1].id;
     }
+    after = rows[rows.length - 1].id;
   }
 }
 
