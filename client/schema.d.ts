@@ -808,11 +808,50 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Liveness and dependencies. 200 when PostgreSQL (and the read replica, if configured) and Redis answer, 503
+         * Every dependency. 200 when PostgreSQL (and the read replica, if configured) and Redis answer, 503
          *     otherwise. Without Redis the receiver still accepts events (they are processed once Redis is back); without
-         *     PostgreSQL it answers 503; without the replica the read API fails and everything else works.
+         *     PostgreSQL it answers 503; without the replica the read API fails and everything else works. For a probe
+         *     that decides whether to send traffic, use /health/ready.
          */
         get: operations["getHealth"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/health/live": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Liveness: 200 as long as the process answers HTTP. Asks no dependency (a database outage must not restart it). */
+        get: operations["getLiveness"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/health/ready": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Readiness: 200 when this process can take traffic, that is when PostgreSQL answers; 503 otherwise. Redis down
+         *     keeps it ready: the receiver still stores every event (processed once Redis is back). The body says which
+         *     dependency is down.
+         */
+        get: operations["getReadiness"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1700,6 +1739,10 @@ export interface components {
             /** @example 85 */
             streamScore: number;
         };
+        LivenessResponseDto: {
+            /** @description Always `ok`: the process answers. */
+            status: string;
+        };
         MergeDataDto: {
             /** @description Merge fields with the same value for every recipient (`Global` is taken too). */
             global?: components["schemas"]["MergeFieldDto"][];
@@ -1895,6 +1938,28 @@ export interface components {
             id: string;
             /** @description The secret key in full. Store it now (in SocketLabs' webhook settings): it is not shown again. */
             secretKey: string;
+        };
+        ReadinessResponseDto: {
+            /**
+             * @description The primary (DATABASE_URL).
+             * @enum {string}
+             */
+            database: "up" | "down";
+            /**
+             * @description The read replica (DATABASE_READ_URL); absent when the read API reads the primary. Down: only the read API fails.
+             * @enum {string}
+             */
+            databaseRead?: "up" | "down";
+            /**
+             * @description Down: webhooks are still stored and answered 200; they are processed once Redis is back.
+             * @enum {string}
+             */
+            redis: "up" | "down";
+            /**
+             * @description `ready` when PostgreSQL (the primary) answers; `unready` (503) otherwise. Redis and the replica do not count.
+             * @enum {string}
+             */
+            status: "ready" | "unready";
         };
         ReceiverStatsResponseDto: {
             /** @description Requests answered 200. */
@@ -2493,9 +2558,11 @@ export interface operations {
                     "application/json": components["schemas"]["SocketLabsErrorResponseDto"];
                 };
             };
-            /** @description SocketLabs rate-limits this service's key (SOCKETLABS_RATE_LIMITED); `details.retryAfterSeconds` says when to retry. */
+            /** @description SocketLabs rate-limits this service's key (SOCKETLABS_RATE_LIMITED); `details.retryAfterSeconds` says when to retry. Or: this API key made more than API_RATE_LIMIT_PER_MINUTE requests this minute (`RATE_LIMITED`), or this address failed authentication more than API_AUTH_FAILURES_PER_MINUTE times this minute (`AUTH_RATE_LIMITED`). */
             429: {
                 headers: {
+                    /** @description Seconds until the limit of this service resets (with RATE_LIMITED and AUTH_RATE_LIMITED). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2606,9 +2673,11 @@ export interface operations {
                     "application/json": components["schemas"]["SocketLabsErrorResponseDto"];
                 };
             };
-            /** @description SocketLabs rate-limits this service's key (SOCKETLABS_RATE_LIMITED); `details.retryAfterSeconds` says when to retry. */
+            /** @description SocketLabs rate-limits this service's key (SOCKETLABS_RATE_LIMITED); `details.retryAfterSeconds` says when to retry. Or: this API key made more than API_RATE_LIMIT_PER_MINUTE requests this minute (`RATE_LIMITED`), or this address failed authentication more than API_AUTH_FAILURES_PER_MINUTE times this minute (`AUTH_RATE_LIMITED`). */
             429: {
                 headers: {
+                    /** @description Seconds until the limit of this service resets (with RATE_LIMITED and AUTH_RATE_LIMITED). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2715,9 +2784,11 @@ export interface operations {
                     "application/json": components["schemas"]["SocketLabsErrorResponseDto"];
                 };
             };
-            /** @description SocketLabs rate-limits this service's key (SOCKETLABS_RATE_LIMITED); `details.retryAfterSeconds` says when to retry. */
+            /** @description SocketLabs rate-limits this service's key (SOCKETLABS_RATE_LIMITED); `details.retryAfterSeconds` says when to retry. Or: this API key made more than API_RATE_LIMIT_PER_MINUTE requests this minute (`RATE_LIMITED`), or this address failed authentication more than API_AUTH_FAILURES_PER_MINUTE times this minute (`AUTH_RATE_LIMITED`). */
             429: {
                 headers: {
+                    /** @description Seconds until the limit of this service resets (with RATE_LIMITED and AUTH_RATE_LIMITED). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2827,9 +2898,11 @@ export interface operations {
                     "application/json": components["schemas"]["SocketLabsErrorResponseDto"];
                 };
             };
-            /** @description SocketLabs rate-limits this service's key (SOCKETLABS_RATE_LIMITED); `details.retryAfterSeconds` says when to retry. */
+            /** @description SocketLabs rate-limits this service's key (SOCKETLABS_RATE_LIMITED); `details.retryAfterSeconds` says when to retry. Or: this API key made more than API_RATE_LIMIT_PER_MINUTE requests this minute (`RATE_LIMITED`), or this address failed authentication more than API_AUTH_FAILURES_PER_MINUTE times this minute (`AUTH_RATE_LIMITED`). */
             429: {
                 headers: {
+                    /** @description Seconds until the limit of this service resets (with RATE_LIMITED and AUTH_RATE_LIMITED). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2943,9 +3016,11 @@ export interface operations {
                     "application/json": components["schemas"]["SocketLabsErrorResponseDto"];
                 };
             };
-            /** @description SocketLabs rate-limits this service's key (SOCKETLABS_RATE_LIMITED); `details.retryAfterSeconds` says when to retry. */
+            /** @description SocketLabs rate-limits this service's key (SOCKETLABS_RATE_LIMITED); `details.retryAfterSeconds` says when to retry. Or: this API key made more than API_RATE_LIMIT_PER_MINUTE requests this minute (`RATE_LIMITED`), or this address failed authentication more than API_AUTH_FAILURES_PER_MINUTE times this minute (`AUTH_RATE_LIMITED`). */
             429: {
                 headers: {
+                    /** @description Seconds until the limit of this service resets (with RATE_LIMITED and AUTH_RATE_LIMITED). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3054,9 +3129,11 @@ export interface operations {
                     "application/json": components["schemas"]["SocketLabsErrorResponseDto"];
                 };
             };
-            /** @description SocketLabs rate-limits this service's key (SOCKETLABS_RATE_LIMITED); `details.retryAfterSeconds` says when to retry. */
+            /** @description SocketLabs rate-limits this service's key (SOCKETLABS_RATE_LIMITED); `details.retryAfterSeconds` says when to retry. Or: this API key made more than API_RATE_LIMIT_PER_MINUTE requests this minute (`RATE_LIMITED`), or this address failed authentication more than API_AUTH_FAILURES_PER_MINUTE times this minute (`AUTH_RATE_LIMITED`). */
             429: {
                 headers: {
+                    /** @description Seconds until the limit of this service resets (with RATE_LIMITED and AUTH_RATE_LIMITED). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3169,9 +3246,11 @@ export interface operations {
                     "application/json": components["schemas"]["SocketLabsErrorResponseDto"];
                 };
             };
-            /** @description SocketLabs rate-limits this service's key (SOCKETLABS_RATE_LIMITED); `details.retryAfterSeconds` says when to retry. */
+            /** @description SocketLabs rate-limits this service's key (SOCKETLABS_RATE_LIMITED); `details.retryAfterSeconds` says when to retry. Or: this API key made more than API_RATE_LIMIT_PER_MINUTE requests this minute (`RATE_LIMITED`), or this address failed authentication more than API_AUTH_FAILURES_PER_MINUTE times this minute (`AUTH_RATE_LIMITED`). */
             429: {
                 headers: {
+                    /** @description Seconds until the limit of this service resets (with RATE_LIMITED and AUTH_RATE_LIMITED). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3289,9 +3368,11 @@ export interface operations {
                     "application/json": components["schemas"]["SocketLabsErrorResponseDto"];
                 };
             };
-            /** @description SocketLabs rate-limits this service's key (SOCKETLABS_RATE_LIMITED); `details.retryAfterSeconds` says when to retry. */
+            /** @description SocketLabs rate-limits this service's key (SOCKETLABS_RATE_LIMITED); `details.retryAfterSeconds` says when to retry. Or: this API key made more than API_RATE_LIMIT_PER_MINUTE requests this minute (`RATE_LIMITED`), or this address failed authentication more than API_AUTH_FAILURES_PER_MINUTE times this minute (`AUTH_RATE_LIMITED`). */
             429: {
                 headers: {
+                    /** @description Seconds until the limit of this service resets (with RATE_LIMITED and AUTH_RATE_LIMITED). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3409,9 +3490,11 @@ export interface operations {
                     "application/json": components["schemas"]["SocketLabsErrorResponseDto"];
                 };
             };
-            /** @description SocketLabs rate-limits this service's key (SOCKETLABS_RATE_LIMITED); `details.retryAfterSeconds` says when to retry. */
+            /** @description SocketLabs rate-limits this service's key (SOCKETLABS_RATE_LIMITED); `details.retryAfterSeconds` says when to retry. Or: this API key made more than API_RATE_LIMIT_PER_MINUTE requests this minute (`RATE_LIMITED`), or this address failed authentication more than API_AUTH_FAILURES_PER_MINUTE times this minute (`AUTH_RATE_LIMITED`). */
             429: {
                 headers: {
+                    /** @description Seconds until the limit of this service resets (with RATE_LIMITED and AUTH_RATE_LIMITED). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3522,9 +3605,11 @@ export interface operations {
                     "application/json": components["schemas"]["SocketLabsErrorResponseDto"];
                 };
             };
-            /** @description SocketLabs rate-limits this service's key (SOCKETLABS_RATE_LIMITED); `details.retryAfterSeconds` says when to retry. */
+            /** @description SocketLabs rate-limits this service's key (SOCKETLABS_RATE_LIMITED); `details.retryAfterSeconds` says when to retry. Or: this API key made more than API_RATE_LIMIT_PER_MINUTE requests this minute (`RATE_LIMITED`), or this address failed authentication more than API_AUTH_FAILURES_PER_MINUTE times this minute (`AUTH_RATE_LIMITED`). */
             429: {
                 headers: {
+                    /** @description Seconds until the limit of this service resets (with RATE_LIMITED and AUTH_RATE_LIMITED). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3595,6 +3680,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description Rate limited: this API key made more than API_RATE_LIMIT_PER_MINUTE requests this minute (`RATE_LIMITED`), or this address failed authentication more than API_AUTH_FAILURES_PER_MINUTE times this minute (`AUTH_RATE_LIMITED`). */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit of this service resets (with RATE_LIMITED and AUTH_RATE_LIMITED). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
         };
     };
     createApiKey: {
@@ -3639,6 +3735,17 @@ export interface operations {
             /** @description The API key lacks the required scope. */
             403: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limited: this API key made more than API_RATE_LIMIT_PER_MINUTE requests this minute (`RATE_LIMITED`), or this address failed authentication more than API_AUTH_FAILURES_PER_MINUTE times this minute (`AUTH_RATE_LIMITED`). */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit of this service resets (with RATE_LIMITED and AUTH_RATE_LIMITED). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3702,6 +3809,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description Rate limited: this API key made more than API_RATE_LIMIT_PER_MINUTE requests this minute (`RATE_LIMITED`), or this address failed authentication more than API_AUTH_FAILURES_PER_MINUTE times this minute (`AUTH_RATE_LIMITED`). */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit of this service resets (with RATE_LIMITED and AUTH_RATE_LIMITED). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
         };
     };
     listAuditLog: {
@@ -3750,6 +3868,17 @@ export interface operations {
             /** @description The API key lacks the required scope. */
             403: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limited: this API key made more than API_RATE_LIMIT_PER_MINUTE requests this minute (`RATE_LIMITED`), or this address failed authentication more than API_AUTH_FAILURES_PER_MINUTE times this minute (`AUTH_RATE_LIMITED`). */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit of this service resets (with RATE_LIMITED and AUTH_RATE_LIMITED). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3837,6 +3966,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description Rate limited: this API key made more than API_RATE_LIMIT_PER_MINUTE requests this minute (`RATE_LIMITED`), or this address failed authentication more than API_AUTH_FAILURES_PER_MINUTE times this minute (`AUTH_RATE_LIMITED`). */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit of this service resets (with RATE_LIMITED and AUTH_RATE_LIMITED). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
         };
     };
     getEventFeed: {
@@ -3885,6 +4025,17 @@ export interface operations {
             /** @description The API key lacks the required scope. */
             403: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limited: this API key made more than API_RATE_LIMIT_PER_MINUTE requests this minute (`RATE_LIMITED`), or this address failed authentication more than API_AUTH_FAILURES_PER_MINUTE times this minute (`AUTH_RATE_LIMITED`). */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit of this service resets (with RATE_LIMITED and AUTH_RATE_LIMITED). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3941,6 +4092,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description Rate limited: this API key made more than API_RATE_LIMIT_PER_MINUTE requests this minute (`RATE_LIMITED`), or this address failed authentication more than API_AUTH_FAILURES_PER_MINUTE times this minute (`AUTH_RATE_LIMITED`). */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit of this service resets (with RATE_LIMITED and AUTH_RATE_LIMITED). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
         };
     };
     getEventStats: {
@@ -3986,6 +4148,17 @@ export interface operations {
             /** @description The API key lacks the required scope. */
             403: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limited: this API key made more than API_RATE_LIMIT_PER_MINUTE requests this minute (`RATE_LIMITED`), or this address failed authentication more than API_AUTH_FAILURES_PER_MINUTE times this minute (`AUTH_RATE_LIMITED`). */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit of this service resets (with RATE_LIMITED and AUTH_RATE_LIMITED). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4049,6 +4222,17 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            /** @description Rate limited: this API key made more than API_RATE_LIMIT_PER_MINUTE requests this minute (`RATE_LIMITED`), or this address failed authentication more than API_AUTH_FAILURES_PER_MINUTE times this minute (`AUTH_RATE_LIMITED`). */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit of this service resets (with RATE_LIMITED and AUTH_RATE_LIMITED). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
         };
     };
     replayEvent: {
@@ -4104,6 +4288,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": unknown;
+                };
+            };
+            /** @description Rate limited: this API key made more than API_RATE_LIMIT_PER_MINUTE requests this minute (`RATE_LIMITED`), or this address failed authentication more than API_AUTH_FAILURES_PER_MINUTE times this minute (`AUTH_RATE_LIMITED`). */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit of this service resets (with RATE_LIMITED and AUTH_RATE_LIMITED). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
         };
@@ -4162,6 +4357,17 @@ export interface operations {
             /** @description The API key lacks the required scope. */
             403: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limited: this API key made more than API_RATE_LIMIT_PER_MINUTE requests this minute (`RATE_LIMITED`), or this address failed authentication more than API_AUTH_FAILURES_PER_MINUTE times this minute (`AUTH_RATE_LIMITED`). */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit of this service resets (with RATE_LIMITED and AUTH_RATE_LIMITED). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4263,9 +4469,11 @@ export interface operations {
                     "application/json": components["schemas"]["SendErrorResponseDto"];
                 };
             };
-            /** @description SocketLabs rate-limits this service (`OverQuota`, or HTTP 429 after the client waited as long as it may). Nothing was sent. */
+            /** @description SocketLabs rate-limits this service (`OverQuota`, or HTTP 429 after the client waited as long as it may). Nothing was sent. Or: this API key made more than API_RATE_LIMIT_PER_MINUTE requests this minute (`RATE_LIMITED`), or this address failed authentication more than API_AUTH_FAILURES_PER_MINUTE times this minute (`AUTH_RATE_LIMITED`). */
             429: {
                 headers: {
+                    /** @description Seconds until the limit of this service resets (with RATE_LIMITED and AUTH_RATE_LIMITED). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4388,6 +4596,17 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            /** @description Rate limited: this API key made more than API_RATE_LIMIT_PER_MINUTE requests this minute (`RATE_LIMITED`), or this address failed authentication more than API_AUTH_FAILURES_PER_MINUTE times this minute (`AUTH_RATE_LIMITED`). */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit of this service resets (with RATE_LIMITED and AUTH_RATE_LIMITED). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
         };
     };
     listSubaccounts: {
@@ -4472,9 +4691,11 @@ export interface operations {
                     "application/json": components["schemas"]["SocketLabsErrorResponseDto"];
                 };
             };
-            /** @description SocketLabs rate-limits this service's key (SOCKETLABS_RATE_LIMITED); `details.retryAfterSeconds` says when to retry. */
+            /** @description SocketLabs rate-limits this service's key (SOCKETLABS_RATE_LIMITED); `details.retryAfterSeconds` says when to retry. Or: this API key made more than API_RATE_LIMIT_PER_MINUTE requests this minute (`RATE_LIMITED`), or this address failed authentication more than API_AUTH_FAILURES_PER_MINUTE times this minute (`AUTH_RATE_LIMITED`). */
             429: {
                 headers: {
+                    /** @description Seconds until the limit of this service resets (with RATE_LIMITED and AUTH_RATE_LIMITED). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4585,9 +4806,11 @@ export interface operations {
                     "application/json": components["schemas"]["SocketLabsErrorResponseDto"];
                 };
             };
-            /** @description SocketLabs rate-limits this service's key (SOCKETLABS_RATE_LIMITED); `details.retryAfterSeconds` says when to retry. */
+            /** @description SocketLabs rate-limits this service's key (SOCKETLABS_RATE_LIMITED); `details.retryAfterSeconds` says when to retry. Or: this API key made more than API_RATE_LIMIT_PER_MINUTE requests this minute (`RATE_LIMITED`), or this address failed authentication more than API_AUTH_FAILURES_PER_MINUTE times this minute (`AUTH_RATE_LIMITED`). */
             429: {
                 headers: {
+                    /** @description Seconds until the limit of this service resets (with RATE_LIMITED and AUTH_RATE_LIMITED). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4697,9 +4920,11 @@ export interface operations {
                     "application/json": components["schemas"]["SocketLabsErrorResponseDto"];
                 };
             };
-            /** @description SocketLabs rate-limits this service's key (SOCKETLABS_RATE_LIMITED); `details.retryAfterSeconds` says when to retry. */
+            /** @description SocketLabs rate-limits this service's key (SOCKETLABS_RATE_LIMITED); `details.retryAfterSeconds` says when to retry. Or: this API key made more than API_RATE_LIMIT_PER_MINUTE requests this minute (`RATE_LIMITED`), or this address failed authentication more than API_AUTH_FAILURES_PER_MINUTE times this minute (`AUTH_RATE_LIMITED`). */
             429: {
                 headers: {
+                    /** @description Seconds until the limit of this service resets (with RATE_LIMITED and AUTH_RATE_LIMITED). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4813,9 +5038,11 @@ export interface operations {
                     "application/json": components["schemas"]["SocketLabsErrorResponseDto"];
                 };
             };
-            /** @description SocketLabs rate-limits this service's key (SOCKETLABS_RATE_LIMITED); `details.retryAfterSeconds` says when to retry. */
+            /** @description SocketLabs rate-limits this service's key (SOCKETLABS_RATE_LIMITED); `details.retryAfterSeconds` says when to retry. Or: this API key made more than API_RATE_LIMIT_PER_MINUTE requests this minute (`RATE_LIMITED`), or this address failed authentication more than API_AUTH_FAILURES_PER_MINUTE times this minute (`AUTH_RATE_LIMITED`). */
             429: {
                 headers: {
+                    /** @description Seconds until the limit of this service resets (with RATE_LIMITED and AUTH_RATE_LIMITED). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4924,9 +5151,11 @@ export interface operations {
                     "application/json": components["schemas"]["SocketLabsErrorResponseDto"];
                 };
             };
-            /** @description SocketLabs rate-limits this service's key (SOCKETLABS_RATE_LIMITED); `details.retryAfterSeconds` says when to retry. */
+            /** @description SocketLabs rate-limits this service's key (SOCKETLABS_RATE_LIMITED); `details.retryAfterSeconds` says when to retry. Or: this API key made more than API_RATE_LIMIT_PER_MINUTE requests this minute (`RATE_LIMITED`), or this address failed authentication more than API_AUTH_FAILURES_PER_MINUTE times this minute (`AUTH_RATE_LIMITED`). */
             429: {
                 headers: {
+                    /** @description Seconds until the limit of this service resets (with RATE_LIMITED and AUTH_RATE_LIMITED). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5047,9 +5276,11 @@ export interface operations {
                     "application/json": components["schemas"]["SocketLabsErrorResponseDto"];
                 };
             };
-            /** @description SocketLabs rate-limits this service's key (SOCKETLABS_RATE_LIMITED); `details.retryAfterSeconds` says when to retry. */
+            /** @description SocketLabs rate-limits this service's key (SOCKETLABS_RATE_LIMITED); `details.retryAfterSeconds` says when to retry. Or: this API key made more than API_RATE_LIMIT_PER_MINUTE requests this minute (`RATE_LIMITED`), or this address failed authentication more than API_AUTH_FAILURES_PER_MINUTE times this minute (`AUTH_RATE_LIMITED`). */
             429: {
                 headers: {
+                    /** @description Seconds until the limit of this service resets (with RATE_LIMITED and AUTH_RATE_LIMITED). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5163,9 +5394,11 @@ export interface operations {
                     "application/json": components["schemas"]["SocketLabsErrorResponseDto"];
                 };
             };
-            /** @description SocketLabs rate-limits this service's key (SOCKETLABS_RATE_LIMITED); `details.retryAfterSeconds` says when to retry. */
+            /** @description SocketLabs rate-limits this service's key (SOCKETLABS_RATE_LIMITED); `details.retryAfterSeconds` says when to retry. Or: this API key made more than API_RATE_LIMIT_PER_MINUTE requests this minute (`RATE_LIMITED`), or this address failed authentication more than API_AUTH_FAILURES_PER_MINUTE times this minute (`AUTH_RATE_LIMITED`). */
             429: {
                 headers: {
+                    /** @description Seconds until the limit of this service resets (with RATE_LIMITED and AUTH_RATE_LIMITED). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5277,9 +5510,11 @@ export interface operations {
                     "application/json": components["schemas"]["SocketLabsErrorResponseDto"];
                 };
             };
-            /** @description SocketLabs rate-limits this service's key (SOCKETLABS_RATE_LIMITED); `details.retryAfterSeconds` says when to retry. */
+            /** @description SocketLabs rate-limits this service's key (SOCKETLABS_RATE_LIMITED); `details.retryAfterSeconds` says when to retry. Or: this API key made more than API_RATE_LIMIT_PER_MINUTE requests this minute (`RATE_LIMITED`), or this address failed authentication more than API_AUTH_FAILURES_PER_MINUTE times this minute (`AUTH_RATE_LIMITED`). */
             429: {
                 headers: {
+                    /** @description Seconds until the limit of this service resets (with RATE_LIMITED and AUTH_RATE_LIMITED). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5395,9 +5630,11 @@ export interface operations {
                     "application/json": components["schemas"]["SocketLabsErrorResponseDto"];
                 };
             };
-            /** @description SocketLabs rate-limits this service's key (SOCKETLABS_RATE_LIMITED); `details.retryAfterSeconds` says when to retry. */
+            /** @description SocketLabs rate-limits this service's key (SOCKETLABS_RATE_LIMITED); `details.retryAfterSeconds` says when to retry. Or: this API key made more than API_RATE_LIMIT_PER_MINUTE requests this minute (`RATE_LIMITED`), or this address failed authentication more than API_AUTH_FAILURES_PER_MINUTE times this minute (`AUTH_RATE_LIMITED`). */
             429: {
                 headers: {
+                    /** @description Seconds until the limit of this service resets (with RATE_LIMITED and AUTH_RATE_LIMITED). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5508,9 +5745,11 @@ export interface operations {
                     "application/json": components["schemas"]["SocketLabsErrorResponseDto"];
                 };
             };
-            /** @description SocketLabs rate-limits this service's key (SOCKETLABS_RATE_LIMITED); `details.retryAfterSeconds` says when to retry. */
+            /** @description SocketLabs rate-limits this service's key (SOCKETLABS_RATE_LIMITED); `details.retryAfterSeconds` says when to retry. Or: this API key made more than API_RATE_LIMIT_PER_MINUTE requests this minute (`RATE_LIMITED`), or this address failed authentication more than API_AUTH_FAILURES_PER_MINUTE times this minute (`AUTH_RATE_LIMITED`). */
             429: {
                 headers: {
+                    /** @description Seconds until the limit of this service resets (with RATE_LIMITED and AUTH_RATE_LIMITED). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5620,9 +5859,11 @@ export interface operations {
                     "application/json": components["schemas"]["SocketLabsErrorResponseDto"];
                 };
             };
-            /** @description SocketLabs rate-limits this service's key (SOCKETLABS_RATE_LIMITED); `details.retryAfterSeconds` says when to retry. */
+            /** @description SocketLabs rate-limits this service's key (SOCKETLABS_RATE_LIMITED); `details.retryAfterSeconds` says when to retry. Or: this API key made more than API_RATE_LIMIT_PER_MINUTE requests this minute (`RATE_LIMITED`), or this address failed authentication more than API_AUTH_FAILURES_PER_MINUTE times this minute (`AUTH_RATE_LIMITED`). */
             429: {
                 headers: {
+                    /** @description Seconds until the limit of this service resets (with RATE_LIMITED and AUTH_RATE_LIMITED). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5732,9 +5973,11 @@ export interface operations {
                     "application/json": components["schemas"]["SocketLabsErrorResponseDto"];
                 };
             };
-            /** @description SocketLabs rate-limits this service's key (SOCKETLABS_RATE_LIMITED); `details.retryAfterSeconds` says when to retry. */
+            /** @description SocketLabs rate-limits this service's key (SOCKETLABS_RATE_LIMITED); `details.retryAfterSeconds` says when to retry. Or: this API key made more than API_RATE_LIMIT_PER_MINUTE requests this minute (`RATE_LIMITED`), or this address failed authentication more than API_AUTH_FAILURES_PER_MINUTE times this minute (`AUTH_RATE_LIMITED`). */
             429: {
                 headers: {
+                    /** @description Seconds until the limit of this service resets (with RATE_LIMITED and AUTH_RATE_LIMITED). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5848,9 +6091,11 @@ export interface operations {
                     "application/json": components["schemas"]["SocketLabsErrorResponseDto"];
                 };
             };
-            /** @description SocketLabs rate-limits this service's key (SOCKETLABS_RATE_LIMITED); `details.retryAfterSeconds` says when to retry. */
+            /** @description SocketLabs rate-limits this service's key (SOCKETLABS_RATE_LIMITED); `details.retryAfterSeconds` says when to retry. Or: this API key made more than API_RATE_LIMIT_PER_MINUTE requests this minute (`RATE_LIMITED`), or this address failed authentication more than API_AUTH_FAILURES_PER_MINUTE times this minute (`AUTH_RATE_LIMITED`). */
             429: {
                 headers: {
+                    /** @description Seconds until the limit of this service resets (with RATE_LIMITED and AUTH_RATE_LIMITED). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5971,9 +6216,11 @@ export interface operations {
                     "application/json": components["schemas"]["SocketLabsErrorResponseDto"];
                 };
             };
-            /** @description SocketLabs rate-limits this service's key (SOCKETLABS_RATE_LIMITED); `details.retryAfterSeconds` says when to retry. */
+            /** @description SocketLabs rate-limits this service's key (SOCKETLABS_RATE_LIMITED); `details.retryAfterSeconds` says when to retry. Or: this API key made more than API_RATE_LIMIT_PER_MINUTE requests this minute (`RATE_LIMITED`), or this address failed authentication more than API_AUTH_FAILURES_PER_MINUTE times this minute (`AUTH_RATE_LIMITED`). */
             429: {
                 headers: {
+                    /** @description Seconds until the limit of this service resets (with RATE_LIMITED and AUTH_RATE_LIMITED). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6088,9 +6335,11 @@ export interface operations {
                     "application/json": components["schemas"]["SocketLabsErrorResponseDto"];
                 };
             };
-            /** @description SocketLabs rate-limits this service's key (SOCKETLABS_RATE_LIMITED); `details.retryAfterSeconds` says when to retry. */
+            /** @description SocketLabs rate-limits this service's key (SOCKETLABS_RATE_LIMITED); `details.retryAfterSeconds` says when to retry. Or: this API key made more than API_RATE_LIMIT_PER_MINUTE requests this minute (`RATE_LIMITED`), or this address failed authentication more than API_AUTH_FAILURES_PER_MINUTE times this minute (`AUTH_RATE_LIMITED`). */
             429: {
                 headers: {
+                    /** @description Seconds until the limit of this service resets (with RATE_LIMITED and AUTH_RATE_LIMITED). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6201,9 +6450,11 @@ export interface operations {
                     "application/json": components["schemas"]["SocketLabsErrorResponseDto"];
                 };
             };
-            /** @description SocketLabs rate-limits this service's key (SOCKETLABS_RATE_LIMITED); `details.retryAfterSeconds` says when to retry. */
+            /** @description SocketLabs rate-limits this service's key (SOCKETLABS_RATE_LIMITED); `details.retryAfterSeconds` says when to retry. Or: this API key made more than API_RATE_LIMIT_PER_MINUTE requests this minute (`RATE_LIMITED`), or this address failed authentication more than API_AUTH_FAILURES_PER_MINUTE times this minute (`AUTH_RATE_LIMITED`). */
             429: {
                 headers: {
+                    /** @description Seconds until the limit of this service resets (with RATE_LIMITED and AUTH_RATE_LIMITED). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6324,9 +6575,11 @@ export interface operations {
                     "application/json": components["schemas"]["SocketLabsErrorResponseDto"];
                 };
             };
-            /** @description SocketLabs rate-limits this service's key (SOCKETLABS_RATE_LIMITED); `details.retryAfterSeconds` says when to retry. */
+            /** @description SocketLabs rate-limits this service's key (SOCKETLABS_RATE_LIMITED); `details.retryAfterSeconds` says when to retry. Or: this API key made more than API_RATE_LIMIT_PER_MINUTE requests this minute (`RATE_LIMITED`), or this address failed authentication more than API_AUTH_FAILURES_PER_MINUTE times this minute (`AUTH_RATE_LIMITED`). */
             429: {
                 headers: {
+                    /** @description Seconds until the limit of this service resets (with RATE_LIMITED and AUTH_RATE_LIMITED). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6440,9 +6693,11 @@ export interface operations {
                     "application/json": components["schemas"]["SocketLabsErrorResponseDto"];
                 };
             };
-            /** @description SocketLabs rate-limits this service's key (SOCKETLABS_RATE_LIMITED); `details.retryAfterSeconds` says when to retry. */
+            /** @description SocketLabs rate-limits this service's key (SOCKETLABS_RATE_LIMITED); `details.retryAfterSeconds` says when to retry. Or: this API key made more than API_RATE_LIMIT_PER_MINUTE requests this minute (`RATE_LIMITED`), or this address failed authentication more than API_AUTH_FAILURES_PER_MINUTE times this minute (`AUTH_RATE_LIMITED`). */
             429: {
                 headers: {
+                    /** @description Seconds until the limit of this service resets (with RATE_LIMITED and AUTH_RATE_LIMITED). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6552,9 +6807,11 @@ export interface operations {
                     "application/json": components["schemas"]["SocketLabsErrorResponseDto"];
                 };
             };
-            /** @description SocketLabs rate-limits this service's key (SOCKETLABS_RATE_LIMITED); `details.retryAfterSeconds` says when to retry. */
+            /** @description SocketLabs rate-limits this service's key (SOCKETLABS_RATE_LIMITED); `details.retryAfterSeconds` says when to retry. Or: this API key made more than API_RATE_LIMIT_PER_MINUTE requests this minute (`RATE_LIMITED`), or this address failed authentication more than API_AUTH_FAILURES_PER_MINUTE times this minute (`AUTH_RATE_LIMITED`). */
             429: {
                 headers: {
+                    /** @description Seconds until the limit of this service resets (with RATE_LIMITED and AUTH_RATE_LIMITED). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6666,9 +6923,11 @@ export interface operations {
                     "application/json": components["schemas"]["SocketLabsErrorResponseDto"];
                 };
             };
-            /** @description SocketLabs rate-limits this service's key (SOCKETLABS_RATE_LIMITED); `details.retryAfterSeconds` says when to retry. */
+            /** @description SocketLabs rate-limits this service's key (SOCKETLABS_RATE_LIMITED); `details.retryAfterSeconds` says when to retry. Or: this API key made more than API_RATE_LIMIT_PER_MINUTE requests this minute (`RATE_LIMITED`), or this address failed authentication more than API_AUTH_FAILURES_PER_MINUTE times this minute (`AUTH_RATE_LIMITED`). */
             429: {
                 headers: {
+                    /** @description Seconds until the limit of this service resets (with RATE_LIMITED and AUTH_RATE_LIMITED). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6784,9 +7043,11 @@ export interface operations {
                     "application/json": components["schemas"]["SocketLabsErrorResponseDto"];
                 };
             };
-            /** @description SocketLabs rate-limits this service's key (SOCKETLABS_RATE_LIMITED); `details.retryAfterSeconds` says when to retry. */
+            /** @description SocketLabs rate-limits this service's key (SOCKETLABS_RATE_LIMITED); `details.retryAfterSeconds` says when to retry. Or: this API key made more than API_RATE_LIMIT_PER_MINUTE requests this minute (`RATE_LIMITED`), or this address failed authentication more than API_AUTH_FAILURES_PER_MINUTE times this minute (`AUTH_RATE_LIMITED`). */
             429: {
                 headers: {
+                    /** @description Seconds until the limit of this service resets (with RATE_LIMITED and AUTH_RATE_LIMITED). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6897,9 +7158,11 @@ export interface operations {
                     "application/json": components["schemas"]["SocketLabsErrorResponseDto"];
                 };
             };
-            /** @description SocketLabs rate-limits this service's key (SOCKETLABS_RATE_LIMITED); `details.retryAfterSeconds` says when to retry. */
+            /** @description SocketLabs rate-limits this service's key (SOCKETLABS_RATE_LIMITED); `details.retryAfterSeconds` says when to retry. Or: this API key made more than API_RATE_LIMIT_PER_MINUTE requests this minute (`RATE_LIMITED`), or this address failed authentication more than API_AUTH_FAILURES_PER_MINUTE times this minute (`AUTH_RATE_LIMITED`). */
             429: {
                 headers: {
+                    /** @description Seconds until the limit of this service resets (with RATE_LIMITED and AUTH_RATE_LIMITED). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7014,9 +7277,11 @@ export interface operations {
                     "application/json": components["schemas"]["SocketLabsErrorResponseDto"];
                 };
             };
-            /** @description SocketLabs rate-limits this service's key (SOCKETLABS_RATE_LIMITED); `details.retryAfterSeconds` says when to retry. */
+            /** @description SocketLabs rate-limits this service's key (SOCKETLABS_RATE_LIMITED); `details.retryAfterSeconds` says when to retry. Or: this API key made more than API_RATE_LIMIT_PER_MINUTE requests this minute (`RATE_LIMITED`), or this address failed authentication more than API_AUTH_FAILURES_PER_MINUTE times this minute (`AUTH_RATE_LIMITED`). */
             429: {
                 headers: {
+                    /** @description Seconds until the limit of this service resets (with RATE_LIMITED and AUTH_RATE_LIMITED). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7137,9 +7402,11 @@ export interface operations {
                     "application/json": components["schemas"]["SocketLabsErrorResponseDto"];
                 };
             };
-            /** @description SocketLabs rate-limits this service's key (SOCKETLABS_RATE_LIMITED); `details.retryAfterSeconds` says when to retry. */
+            /** @description SocketLabs rate-limits this service's key (SOCKETLABS_RATE_LIMITED); `details.retryAfterSeconds` says when to retry. Or: this API key made more than API_RATE_LIMIT_PER_MINUTE requests this minute (`RATE_LIMITED`), or this address failed authentication more than API_AUTH_FAILURES_PER_MINUTE times this minute (`AUTH_RATE_LIMITED`). */
             429: {
                 headers: {
+                    /** @description Seconds until the limit of this service resets (with RATE_LIMITED and AUTH_RATE_LIMITED). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7253,9 +7520,11 @@ export interface operations {
                     "application/json": components["schemas"]["SocketLabsErrorResponseDto"];
                 };
             };
-            /** @description SocketLabs rate-limits this service's key (SOCKETLABS_RATE_LIMITED); `details.retryAfterSeconds` says when to retry. */
+            /** @description SocketLabs rate-limits this service's key (SOCKETLABS_RATE_LIMITED); `details.retryAfterSeconds` says when to retry. Or: this API key made more than API_RATE_LIMIT_PER_MINUTE requests this minute (`RATE_LIMITED`), or this address failed authentication more than API_AUTH_FAILURES_PER_MINUTE times this minute (`AUTH_RATE_LIMITED`). */
             429: {
                 headers: {
+                    /** @description Seconds until the limit of this service resets (with RATE_LIMITED and AUTH_RATE_LIMITED). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7367,9 +7636,11 @@ export interface operations {
                     "application/json": components["schemas"]["SocketLabsErrorResponseDto"];
                 };
             };
-            /** @description SocketLabs rate-limits this service's key (SOCKETLABS_RATE_LIMITED); `details.retryAfterSeconds` says when to retry. */
+            /** @description SocketLabs rate-limits this service's key (SOCKETLABS_RATE_LIMITED); `details.retryAfterSeconds` says when to retry. Or: this API key made more than API_RATE_LIMIT_PER_MINUTE requests this minute (`RATE_LIMITED`), or this address failed authentication more than API_AUTH_FAILURES_PER_MINUTE times this minute (`AUTH_RATE_LIMITED`). */
             429: {
                 headers: {
+                    /** @description Seconds until the limit of this service resets (with RATE_LIMITED and AUTH_RATE_LIMITED). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7485,9 +7756,11 @@ export interface operations {
                     "application/json": components["schemas"]["SocketLabsErrorResponseDto"];
                 };
             };
-            /** @description SocketLabs rate-limits this service's key (SOCKETLABS_RATE_LIMITED); `details.retryAfterSeconds` says when to retry. */
+            /** @description SocketLabs rate-limits this service's key (SOCKETLABS_RATE_LIMITED); `details.retryAfterSeconds` says when to retry. Or: this API key made more than API_RATE_LIMIT_PER_MINUTE requests this minute (`RATE_LIMITED`), or this address failed authentication more than API_AUTH_FAILURES_PER_MINUTE times this minute (`AUTH_RATE_LIMITED`). */
             429: {
                 headers: {
+                    /** @description Seconds until the limit of this service resets (with RATE_LIMITED and AUTH_RATE_LIMITED). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7598,9 +7871,11 @@ export interface operations {
                     "application/json": components["schemas"]["SocketLabsErrorResponseDto"];
                 };
             };
-            /** @description SocketLabs rate-limits this service's key (SOCKETLABS_RATE_LIMITED); `details.retryAfterSeconds` says when to retry. */
+            /** @description SocketLabs rate-limits this service's key (SOCKETLABS_RATE_LIMITED); `details.retryAfterSeconds` says when to retry. Or: this API key made more than API_RATE_LIMIT_PER_MINUTE requests this minute (`RATE_LIMITED`), or this address failed authentication more than API_AUTH_FAILURES_PER_MINUTE times this minute (`AUTH_RATE_LIMITED`). */
             429: {
                 headers: {
+                    /** @description Seconds until the limit of this service resets (with RATE_LIMITED and AUTH_RATE_LIMITED). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7691,6 +7966,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description Rate limited: this API key made more than API_RATE_LIMIT_PER_MINUTE requests this minute (`RATE_LIMITED`), or this address failed authentication more than API_AUTH_FAILURES_PER_MINUTE times this minute (`AUTH_RATE_LIMITED`). */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit of this service resets (with RATE_LIMITED and AUTH_RATE_LIMITED). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
         };
     };
     getSuppression: {
@@ -7747,6 +8033,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": unknown;
+                };
+            };
+            /** @description Rate limited: this API key made more than API_RATE_LIMIT_PER_MINUTE requests this minute (`RATE_LIMITED`), or this address failed authentication more than API_AUTH_FAILURES_PER_MINUTE times this minute (`AUTH_RATE_LIMITED`). */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit of this service resets (with RATE_LIMITED and AUTH_RATE_LIMITED). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
         };
@@ -7807,6 +8104,17 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            /** @description Rate limited: this API key made more than API_RATE_LIMIT_PER_MINUTE requests this minute (`RATE_LIMITED`), or this address failed authentication more than API_AUTH_FAILURES_PER_MINUTE times this minute (`AUTH_RATE_LIMITED`). */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit of this service resets (with RATE_LIMITED and AUTH_RATE_LIMITED). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
         };
     };
     listWebhookEndpoints: {
@@ -7854,6 +8162,17 @@ export interface operations {
             /** @description The API key lacks the required scope. */
             403: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limited: this API key made more than API_RATE_LIMIT_PER_MINUTE requests this minute (`RATE_LIMITED`), or this address failed authentication more than API_AUTH_FAILURES_PER_MINUTE times this minute (`AUTH_RATE_LIMITED`). */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit of this service resets (with RATE_LIMITED and AUTH_RATE_LIMITED). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7908,6 +8227,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description Rate limited: this API key made more than API_RATE_LIMIT_PER_MINUTE requests this minute (`RATE_LIMITED`), or this address failed authentication more than API_AUTH_FAILURES_PER_MINUTE times this minute (`AUTH_RATE_LIMITED`). */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit of this service resets (with RATE_LIMITED and AUTH_RATE_LIMITED). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
         };
     };
     getReceiverStats: {
@@ -7939,6 +8269,17 @@ export interface operations {
             /** @description The API key lacks the required scope. */
             403: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limited: this API key made more than API_RATE_LIMIT_PER_MINUTE requests this minute (`RATE_LIMITED`), or this address failed authentication more than API_AUTH_FAILURES_PER_MINUTE times this minute (`AUTH_RATE_LIMITED`). */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit of this service resets (with RATE_LIMITED and AUTH_RATE_LIMITED). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7998,6 +8339,17 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Rate limited: this API key made more than API_RATE_LIMIT_PER_MINUTE requests this minute (`RATE_LIMITED`), or this address failed authentication more than API_AUTH_FAILURES_PER_MINUTE times this minute (`AUTH_RATE_LIMITED`). */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit of this service resets (with RATE_LIMITED and AUTH_RATE_LIMITED). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
         };
     };
     disableWebhookEndpoint: {
@@ -8050,6 +8402,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Rate limited: this API key made more than API_RATE_LIMIT_PER_MINUTE requests this minute (`RATE_LIMITED`), or this address failed authentication more than API_AUTH_FAILURES_PER_MINUTE times this minute (`AUTH_RATE_LIMITED`). */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit of this service resets (with RATE_LIMITED and AUTH_RATE_LIMITED). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
@@ -8107,6 +8470,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Rate limited: this API key made more than API_RATE_LIMIT_PER_MINUTE requests this minute (`RATE_LIMITED`), or this address failed authentication more than API_AUTH_FAILURES_PER_MINUTE times this minute (`AUTH_RATE_LIMITED`). */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit of this service resets (with RATE_LIMITED and AUTH_RATE_LIMITED). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
@@ -8172,6 +8546,17 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Rate limited: this API key made more than API_RATE_LIMIT_PER_MINUTE requests this minute (`RATE_LIMITED`), or this address failed authentication more than API_AUTH_FAILURES_PER_MINUTE times this minute (`AUTH_RATE_LIMITED`). */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit of this service resets (with RATE_LIMITED and AUTH_RATE_LIMITED). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
         };
     };
     removeWebhookEndpointSecret: {
@@ -8233,6 +8618,17 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Rate limited: this API key made more than API_RATE_LIMIT_PER_MINUTE requests this minute (`RATE_LIMITED`), or this address failed authentication more than API_AUTH_FAILURES_PER_MINUTE times this minute (`AUTH_RATE_LIMITED`). */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit of this service resets (with RATE_LIMITED and AUTH_RATE_LIMITED). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
         };
     };
     getHealth: {
@@ -8250,6 +8646,62 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HealthResponseDto"];
+                };
+            };
+            /** @description A dependency does not answer; the body says which. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HealthResponseDto"];
+                };
+            };
+        };
+    };
+    getLiveness: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LivenessResponseDto"];
+                };
+            };
+        };
+    };
+    getReadiness: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReadinessResponseDto"];
+                };
+            };
+            /** @description PostgreSQL does not answer: send this process no traffic. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReadinessResponseDto"];
                 };
             };
         };
