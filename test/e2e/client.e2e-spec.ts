@@ -29,7 +29,9 @@ describe('the typed client against the running service (e2e)', () => {
   let dir: string;
 
   beforeAll(async () => {
-    t = await createTestApp({ ROLE: 'all', WEBHOOK_SECRET_KEY: SECRET });
+    // The consumer below polls every 20 ms, far past the per-key rate limit (which has tests of its own): with the
+    // limit on, a connection of the client stayed open and the app took over a minute to close.
+    t = await createTestApp({ ROLE: 'all', WEBHOOK_SECRET_KEY: SECRET, API_RATE_LIMIT_PER_MINUTE: '0' });
     const baseUrl = await listenOnFreePort(t);
     admin = createGatewayClient({ baseUrl, apiKey: TEST_ADMIN_KEY });
     const created = await admin.POST('/api/v1/api-keys', { body: { name: 'feed consumer', scopes: ['events:read'] } });
