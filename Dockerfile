@@ -22,4 +22,4 @@ EXPOSE 3000
 # No curl in the image: Node's fetch. A ROLE=worker container has no API: docker-compose.yml probes it on METRICS_PORT.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-CMD ["node", "--max-semi-space-size=64", "dist/main.js"]
+CMD ["node", "--max-semi-space-size=16", "dist/main.js"]

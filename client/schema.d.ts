@@ -123,6 +123,31 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/addresses/{address}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Erases one address (a person's right to erasure), in one transaction: its events are anonymised (kept and
+         *     counted, so the statistics do not change, with nothing of the address left: text, typed fields, metadata,
+         *     dedupe key), its messages deleted, its suppression entry deleted and kept under the address' fingerprint
+         *     (so that it is still not mailed), and earlier audit entries that named it redacted. Recorded in the audit log
+         *     under the fingerprint, never the address; the address is not logged either. Idempotent: an address that
+         *     nothing holds answers 200 with zeros. Events that arrive for it later (a late open, a SocketLabs retry) are
+         *     stored as usual: erase again to remove them. See docs/privacy.md.
+         */
+        delete: operations["eraseAddress"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/api-keys": {
         parameters: {
             query?: never;
@@ -183,9 +208,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Stored events, newest first by default. Filters on typed fields (address, messageId, failureType...) only
-         *     match processed events; `type` and `state` match pending ones too. `from`/`to` apply to `occurredAt`,
-         *     and to `receivedAt` for events not processed yet.
+         * Stored events, newest first by default. Every filter matches from the moment an event is stored (its typed
+         *     fields are written with it). `from`/`to` apply to `occurredAt`. `total` is exact up to 10,000 matching events
+         *     (or when the counters know it: no filter but type, trackingType, state and whole hours); beyond, `totalExact`
+         *     is false and `total` a lower bound.
          */
         get: operations["listEvents"];
         put?: never;
@@ -204,11 +230,13 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The change feed: every processed event, once, in one order, for a service that must not miss any. Follow
+         * The change feed: every stored event, once, in one order, for a service that must not miss any. Follow
          *     `nextCursor` page after page (an empty page means nothing new yet; ask again later with the same cursor).
-         *     Events appear once processed, and only when no older processing transaction can still commit, so the
-         *     order never changes behind a cursor. A replayed event comes again once processed again: deduplicate by
-         *     `id`. A transaction that stays open in the database holds the feed back until it ends.
+         *     Events appear as they are stored with their typed fields (an event the receiver had to store raw, once a
+         *     worker has normalized it), and only when no older transaction can still commit, so the order never changes
+         *     behind a cursor. Their message status may be derived a moment later (`state` says whether it was). A replayed
+         *     event comes again: deduplicate by `id`. A transaction that stays open in the database holds the feed back
+         *     until it ends.
          */
         get: operations["getEventFeed"];
         put?: never;
@@ -248,8 +276,9 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Event counts per type, tracking type and processing state over a time window (all time without one).
-         *     `byState.pending` is the backlog; `byState.failed` are dead rows to look at and replay.
+         * Event counts per type, tracking type and processing state over a window of whole hours (all time without one),
+         *     from counters: as fast with a billion events as with ten. `byState.pending` is the backlog; `byState.failed`
+         *     are dead events to look at and replay.
          */
         get: operations["getEventStats"];
         put?: never;
@@ -688,14 +717,16 @@ export interface paths {
         };
         /**
          * Whether an address is suppressed: 200 with the reason if it is, 404 if it may be sent to. One index
-         *     lookup, meant to be called before sending.
+         *     lookup, meant to be called before sending. An erased address that was suppressed is still found
+         *     (`erased: true`, without its event): erasure does not make an address that complained mailable again.
          */
         get: operations["getSuppression"];
         put?: never;
         post?: never;
         /**
-         * Removes an address from the suppression list and answers the removed entry. A later event that
-         *     suppresses the address (a new bounce, complaint or unsubscribe) adds it again.
+         * Removes an address from the suppression list and answers the removed entry (also the one kept for an
+         *     erased address). A later event that suppresses the address (a new bounce, complaint or unsubscribe) adds
+         *     it again.
          */
         delete: operations["deleteSuppression"];
         options?: never;
@@ -964,6 +995,38 @@ export interface components {
              *     sent back in clear to SocketLabs anyway; treat it as sensitive all the same.
              */
             validationKey: string | null;
+        };
+        AddressErasureResponseDto: {
+            /**
+             * @description Earlier audit log entries that named the address, which now say `[erased]` instead.
+             * @example 1
+             */
+            auditEntriesRedacted: number;
+            /**
+             * @description Events of the address anonymised: kept and counted, with nothing of the address left in them.
+             * @example 12
+             */
+            eventsAnonymised: number;
+            /**
+             * @description The address' fingerprint: HMAC-SHA256 of the lower-cased address under ERASURE_SECRET, hex. The target of the
+             *     erasure's audit entry, and how a suppression kept for the address is found.
+             * @example 6f1c0d5e9a3b47c28e1f5a6b7c8d9e0f1a2b3c4d5e6f708192a3b4c5d6e7f809
+             */
+            fingerprint: string;
+            /**
+             * @description Messages (one per message and recipient) deleted.
+             * @example 3
+             */
+            messagesDeleted: number;
+            /** @description Whether the address was on the suppression list: its entry is deleted. */
+            suppressionDeleted: boolean;
+            /**
+             * @description The reason of the suppression kept under the fingerprint (this erasure's or an earlier one's), so that the
+             *     address is still not mailed; null when it was not suppressed.
+             * @example complaint
+             * @enum {string|null}
+             */
+            suppressionKept: "complaint" | "permanent_failure" | "unsubscribe" | null;
         };
         ApiKeyListResponseDto: {
             data: components["schemas"]["ApiKeyResponseDto"][];
@@ -1356,91 +1419,124 @@ export interface components {
              * @example jane@example.com
              */
             address: string | null;
-            /** @description Processing attempts so far. */
+            /** @description Failed processing attempts (of an event still pending, or failed). */
             attempts: number;
+            /** @description Enhanced status code of a bounce (Failed). */
             bounceStatus: string | null;
+            /** @description The address of the client that opened or clicked. */
             clientIp: string | null;
+            /** @description SocketLabs deferral code (Deferred). */
             deferralCode: number | null;
+            /** @description Diagnostic code of a bounce (Failed). */
             diagnosticCode: string | null;
             /** @description The receiver endpoint it came through; null for the endpoint configured from the environment. */
             endpointId: string | null;
-            /** @description Fields SocketLabs sent that have no column here, by their name as sent. */
+            /** @description Fields SocketLabs sent that have no column here (or whose value could not be read), by their name as sent. */
             extra: {
                 [key: string]: unknown;
             } | null;
             /** @description SocketLabs failure code, e.g. 2001 (bad address). */
             failureCode: number | null;
-            /** @enum {string|null} */
+            /**
+             * @description `Temporary`, `Permanent` or `Suppressed` (Failed).
+             * @enum {string|null}
+             */
             failureType: "Temporary" | "Permanent" | "Suppressed" | null;
+            /** @description The feedback-loop report's sender (Complaint `From`). */
             fblFrom: string | null;
+            /** @description The feedback-loop report's receiver (Complaint `To`). */
             fblTo: string | null;
+            /** @description Feedback-loop report type (Complaint). */
             fblType: string | null;
+            /** @description The sender address. */
             fromAddress: string | null;
             /**
              * @description Row id (a 64-bit integer, as a string).
              * @example 1024
              */
             id: string;
+            /** @description The dedicated IP pool that sent it. */
             ipPoolId: number | null;
-            /** @description False for a type this service does not know; null until processed. */
+            /** @description False for a type this service does not know; null until normalized. */
             knownType: boolean | null;
-            /** @description Why processing failed (state `failed`). */
+            /** @description Why processing failed (state `failed`, or `pending` after a failed attempt). */
             lastError: string | null;
+            /** @description Length of the feedback-loop report (Complaint). */
             length: number | null;
+            /** @description The sending IP address. */
             localIp: string | null;
-            /** @example spring-sale */
+            /**
+             * @description The mailing id given at send time.
+             * @example spring-sale
+             */
             mailingId: string | null;
-            /** @example order-8812 */
+            /**
+             * @description The message id given at send time.
+             * @example order-8812
+             */
             messageId: string | null;
+            /** @description Size of the message in bytes (Queued). */
             messageSize: number | null;
             /** @description `Data.Meta` as key/value pairs, whatever shape SocketLabs sent it in. */
             meta: components["schemas"]["MetaEntryDto"][] | null;
             /**
              * Format: date-time
-             * @description When it happened at SocketLabs (the event's `DateTime`).
+             * @description When it happened at SocketLabs (the event's `DateTime`); null when it had no readable one.
              */
             occurredAt: string | null;
-            /** Format: date-time */
-            processedAt: string | null;
             /** @description The event exactly as SocketLabs posted it, without SecretKey (form bodies as an object of strings). */
             raw: {
                 [key: string]: unknown;
             } | null;
+            /** @description Why it was deferred or failed. */
             reason: string | null;
             /**
              * Format: date-time
              * @description When this service received and stored it.
              */
             receivedAt: string;
+            /** @description The receiving mail server. */
             remoteMta: string | null;
-            /** @description The receiving server's SMTP response. */
+            /** @description The receiving server's SMTP response (Delivered). */
             response: string | null;
-            /** @example 12345 */
+            /**
+             * @description The SocketLabs server (account) id.
+             * @example 12345
+             */
             serverId: number | null;
             /**
+             * @description `pending` until processing has derived the message status and suppressions from it, `processed` then, `failed`
+             *     when processing gave up on it (see `lastError`; replayable).
              * @example processed
              * @enum {string}
              */
             state: "pending" | "processed" | "failed";
+            /** @description The SocketLabs subaccount id. */
             subaccountId: number | null;
+            /** @description The subject line (Queued). */
             subject: string | null;
+            /** @description The tag of the link clicked. */
             tag: string | null;
             /** @description `Data.Tags`. */
             tags: string[] | null;
-            /** @enum {string|null} */
+            /**
+             * @description `Click`, `Open` or `Unsubscribe` (Tracking).
+             * @enum {string|null}
+             */
             trackingType: "Click" | "Open" | "Unsubscribe" | null;
             /**
-             * @description The canonical type (`Queued`, `Deferred`, `Delivered`, `Failed`, `Tracking`, `Complaint`) once processed;
-             *     before that, or for a type this service does not know, `Type` as SocketLabs sent it.
+             * @description The canonical type (`Queued`, `Deferred`, `Delivered`, `Failed`, `Tracking`, `Complaint`); a type this service
+             *     does not know, lower-cased (the raw payload keeps it as sent).
              * @example Delivered
              */
             type: string | null;
             /** @description The link clicked (Tracking, Click). */
             url: string | null;
+            /** @description The user agent of an open, click or complaint. */
             userAgent: string | null;
         };
         EventFeedResponseDto: {
-            /** @description Processed events after the cursor, in feed order. */
+            /** @description Events after the cursor, in feed order. */
             data: components["schemas"]["EventResponseDto"][];
             /**
              * @description The cursor to ask for the next page with: after the last event of this page, or the cursor asked with when
@@ -1451,8 +1547,13 @@ export interface components {
         };
         EventListResponseDto: {
             data: components["schemas"]["EventResponseDto"][];
-            /** @description Rows matching the filters, whatever the page. */
+            /**
+             * @description Rows matching the filters, whatever the page: exact when `totalExact` is true; otherwise counting stopped at 10,000 to keep the answer fast, and more match (page on until a page comes back short).
+             * @example 1200
+             */
             total: number;
+            /** @description Whether `total` is the exact count (false: at least `total` rows match). */
+            totalExact: boolean;
         };
         EventResponseDto: {
             /**
@@ -1460,83 +1561,116 @@ export interface components {
              * @example jane@example.com
              */
             address: string | null;
-            /** @description Processing attempts so far. */
+            /** @description Failed processing attempts (of an event still pending, or failed). */
             attempts: number;
+            /** @description Enhanced status code of a bounce (Failed). */
             bounceStatus: string | null;
+            /** @description The address of the client that opened or clicked. */
             clientIp: string | null;
+            /** @description SocketLabs deferral code (Deferred). */
             deferralCode: number | null;
+            /** @description Diagnostic code of a bounce (Failed). */
             diagnosticCode: string | null;
             /** @description The receiver endpoint it came through; null for the endpoint configured from the environment. */
             endpointId: string | null;
-            /** @description Fields SocketLabs sent that have no column here, by their name as sent. */
+            /** @description Fields SocketLabs sent that have no column here (or whose value could not be read), by their name as sent. */
             extra: {
                 [key: string]: unknown;
             } | null;
             /** @description SocketLabs failure code, e.g. 2001 (bad address). */
             failureCode: number | null;
-            /** @enum {string|null} */
+            /**
+             * @description `Temporary`, `Permanent` or `Suppressed` (Failed).
+             * @enum {string|null}
+             */
             failureType: "Temporary" | "Permanent" | "Suppressed" | null;
+            /** @description The feedback-loop report's sender (Complaint `From`). */
             fblFrom: string | null;
+            /** @description The feedback-loop report's receiver (Complaint `To`). */
             fblTo: string | null;
+            /** @description Feedback-loop report type (Complaint). */
             fblType: string | null;
+            /** @description The sender address. */
             fromAddress: string | null;
             /**
              * @description Row id (a 64-bit integer, as a string).
              * @example 1024
              */
             id: string;
+            /** @description The dedicated IP pool that sent it. */
             ipPoolId: number | null;
-            /** @description False for a type this service does not know; null until processed. */
+            /** @description False for a type this service does not know; null until normalized. */
             knownType: boolean | null;
-            /** @description Why processing failed (state `failed`). */
+            /** @description Why processing failed (state `failed`, or `pending` after a failed attempt). */
             lastError: string | null;
+            /** @description Length of the feedback-loop report (Complaint). */
             length: number | null;
+            /** @description The sending IP address. */
             localIp: string | null;
-            /** @example spring-sale */
+            /**
+             * @description The mailing id given at send time.
+             * @example spring-sale
+             */
             mailingId: string | null;
-            /** @example order-8812 */
+            /**
+             * @description The message id given at send time.
+             * @example order-8812
+             */
             messageId: string | null;
+            /** @description Size of the message in bytes (Queued). */
             messageSize: number | null;
             /** @description `Data.Meta` as key/value pairs, whatever shape SocketLabs sent it in. */
             meta: components["schemas"]["MetaEntryDto"][] | null;
             /**
              * Format: date-time
-             * @description When it happened at SocketLabs (the event's `DateTime`).
+             * @description When it happened at SocketLabs (the event's `DateTime`); null when it had no readable one.
              */
             occurredAt: string | null;
-            /** Format: date-time */
-            processedAt: string | null;
+            /** @description Why it was deferred or failed. */
             reason: string | null;
             /**
              * Format: date-time
              * @description When this service received and stored it.
              */
             receivedAt: string;
+            /** @description The receiving mail server. */
             remoteMta: string | null;
-            /** @description The receiving server's SMTP response. */
+            /** @description The receiving server's SMTP response (Delivered). */
             response: string | null;
-            /** @example 12345 */
+            /**
+             * @description The SocketLabs server (account) id.
+             * @example 12345
+             */
             serverId: number | null;
             /**
+             * @description `pending` until processing has derived the message status and suppressions from it, `processed` then, `failed`
+             *     when processing gave up on it (see `lastError`; replayable).
              * @example processed
              * @enum {string}
              */
             state: "pending" | "processed" | "failed";
+            /** @description The SocketLabs subaccount id. */
             subaccountId: number | null;
+            /** @description The subject line (Queued). */
             subject: string | null;
+            /** @description The tag of the link clicked. */
             tag: string | null;
             /** @description `Data.Tags`. */
             tags: string[] | null;
-            /** @enum {string|null} */
+            /**
+             * @description `Click`, `Open` or `Unsubscribe` (Tracking).
+             * @enum {string|null}
+             */
             trackingType: "Click" | "Open" | "Unsubscribe" | null;
             /**
-             * @description The canonical type (`Queued`, `Deferred`, `Delivered`, `Failed`, `Tracking`, `Complaint`) once processed;
-             *     before that, or for a type this service does not know, `Type` as SocketLabs sent it.
+             * @description The canonical type (`Queued`, `Deferred`, `Delivered`, `Failed`, `Tracking`, `Complaint`); a type this service
+             *     does not know, lower-cased (the raw payload keeps it as sent).
              * @example Delivered
              */
             type: string | null;
             /** @description The link clicked (Tracking, Click). */
             url: string | null;
+            /** @description The user agent of an open, click or complaint. */
             userAgent: string | null;
         };
         EventStateCountsDto: {
@@ -1550,18 +1684,18 @@ export interface components {
             byType: components["schemas"]["EventTypeCountsDto"];
             /**
              * Format: date-time
-             * @description The window asked for (null: unbounded).
+             * @description The window counted: the one asked for, widened to whole hours (UTC); null: unbounded.
              */
             from: string | null;
             /**
              * Format: date-time
-             * @description When the oldest event still pending was received; null when none is pending.
+             * @description When the oldest event still pending was received, whatever the window; null when none is pending.
              */
             oldestPendingReceivedAt: string | null;
             /** Format: date-time */
             to: string | null;
             /**
-             * @description All events in the window.
+             * @description All events in the window (events without a readable DateTime only in an unbounded window).
              * @example 1200
              */
             total: number;
@@ -1861,8 +1995,13 @@ export interface components {
         };
         MessageListResponseDto: {
             data: components["schemas"]["MessageResponseDto"][];
-            /** @description Rows matching the filters, whatever the page. */
+            /**
+             * @description Rows matching the filters, whatever the page: exact when `totalExact` is true; otherwise counting stopped at 10,000 to keep the answer fast, and more match (page on until a page comes back short).
+             * @example 1200
+             */
             total: number;
+            /** @description Whether `total` is the exact count (false: at least `total` rows match). */
+            totalExact: boolean;
         };
         MessageResponseDto: {
             /**
@@ -2261,8 +2400,13 @@ export interface components {
         };
         SuppressionListResponseDto: {
             data: components["schemas"]["SuppressionResponseDto"][];
-            /** @description Rows matching the filters, whatever the page. */
+            /**
+             * @description Rows matching the filters, whatever the page: exact when `totalExact` is true; otherwise counting stopped at 10,000 to keep the answer fast, and more match (page on until a page comes back short).
+             * @example 1200
+             */
             total: number;
+            /** @description Whether `total` is the exact count (false: at least `total` rows match). */
+            totalExact: boolean;
         };
         SuppressionResponseDto: {
             /**
@@ -2273,10 +2417,15 @@ export interface components {
             /** Format: date-time */
             createdAt: string;
             /**
-             * @description The event that caused it (see GET /api/v1/events/{id}).
+             * @description True when the address was erased (DELETE /api/v1/addresses/{address}): the suppression is kept under its
+             *     fingerprint, without the address or its event, so that it is still not mailed. Only a lookup by address finds it.
+             */
+            erased: boolean;
+            /**
+             * @description The event that caused it (see GET /api/v1/events/{id}); null once the address was erased.
              * @example 1024
              */
-            eventId: string;
+            eventId: string | null;
             /** @example 2001 */
             failureCode: number | null;
             /** @example order-8812 */
@@ -3645,6 +3794,75 @@ export interface operations {
             };
         };
     };
+    eraseAddress: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The address to erase, case-insensitive (URL-encoded). */
+                address: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AddressErasureResponseDto"];
+                };
+            };
+            /** @description A parameter is invalid; the message names it. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description No API key, or an unknown or revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The API key lacks the required scope. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limited: this API key made more than API_RATE_LIMIT_PER_MINUTE requests this minute (`RATE_LIMITED`), or this address failed authentication more than API_AUTH_FAILURES_PER_MINUTE times this minute (`AUTH_RATE_LIMITED`). */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit of this service resets (with RATE_LIMITED and AUTH_RATE_LIMITED). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description ERASURE_SECRET is not configured (ERASURE_NOT_CONFIGURED): nothing was erased. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
     listApiKeys: {
         parameters: {
             query?: never;
@@ -3894,19 +4112,16 @@ export interface operations {
                 trackingType?: "Click" | "Open" | "Unsubscribe";
                 /** @description `temporary`, `permanent` or `suppressed` (any case). */
                 failureType?: "Temporary" | "Permanent" | "Suppressed";
-                /** @description Processing state: `pending` (not processed yet), `processed`, `failed` (gave up, replayable). */
+                /** @description Processing state: `pending` (message status and suppressions not derived yet), `processed`, `failed` (gave up, replayable). */
                 state?: "pending" | "processed" | "failed";
                 /**
-                 * @description `occurredAt` (default; events not processed yet have none and come first in descending order, last in
-                 *     ascending), `receivedAt` or `id` (arrival order). Ties are broken by id.
+                 * @description `occurredAt` (default; events without a readable DateTime come last in descending order, first in ascending),
+                 *     `receivedAt` (arrival order: the same as `id`, which grows as events are stored) or `id`. Ties are broken by id.
                  */
                 sortField?: "occurredAt" | "receivedAt" | "id";
-                /**
-                 * @description Events at or after this time (ISO 8601). The window applies to `occurredAt`; events without one yet (not
-                 *     processed) are placed by `receivedAt`.
-                 */
+                /** @description Events that occurred at or after this time (ISO 8601, `occurredAt`). */
                 from?: string;
-                /** @description Events before this time (ISO 8601, exclusive). */
+                /** @description Events that occurred before this time (ISO 8601, exclusive). */
                 to?: string;
                 /**
                  * @description Event type, any case: `Queued`, `Deferred`, `Delivered`, `Failed`, `Tracking`, `Complaint`, or the name of
@@ -3984,7 +4199,7 @@ export interface operations {
             query?: {
                 /**
                  * @description Where to continue: the `nextCursor` of the previous page, as given. Without it the feed starts at its
-                 *     beginning (the first event ever processed).
+                 *     beginning (the first event ever stored).
                  */
                 after?: string;
                 /** @description Events per page (1 to 1000). */
@@ -4108,9 +4323,9 @@ export interface operations {
     getEventStats: {
         parameters: {
             query?: {
-                /** @description Events at or after this time (ISO 8601). */
+                /** @description Events that occurred at or after this time (ISO 8601), rounded down to the hour. */
                 from?: string;
-                /** @description Events before this time (ISO 8601, exclusive). */
+                /** @description Events that occurred before this time (ISO 8601, exclusive), rounded up to the hour. */
                 to?: string;
             };
             header?: never;

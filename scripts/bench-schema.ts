@@ -4,12 +4,14 @@
  * the one to adapt. Every statement here reads or writes the tables as the service's migrations create them.
  */
 import type { Client } from 'pg';
+import { counterKeySql } from '../src/events/storage/event-counters';
+import { addMonths, createPartition, DEFAULT_PARTITION, monthPartitions, monthStart, partitionName } from '../src/events/storage/event-partitions';
 
 // ---------------------------------------------------------------- npm run bench
 
 /** Events stored and not processed yet: the workers' backlog. */
 export async function pendingEvents(db: Client): Promise<number> {
-  return (await db.query(`SELECT count(*)::int AS n FROM email_events WHERE state = 'pending'`)).rows[0].n;
+  return (await db.query(`SELECT count(*)::int AS n FROM event_backlog WHERE state = 'pending'`)).rows[0].n;
 }
 
 /** Every event stored, whatever its state (>= the 200s: an event is committed before its 200). */
@@ -25,6 +27,7 @@ export interface ReadSamples {
   address: string;
   messageId: string;
   mailingId: string;
+  /** The least common server id. */
   serverId: number;
   subaccountId: number;
   messageRowId: string;
@@ -37,34 +40,41 @@ export interface ReadSamples {
 }
 
 export async function readSamples(db: Client): Promise<ReadSamples> {
-  const one = async <T>(sql: string): Promise<T | undefined> => (await db.query(sql)).rows[0] as T | undefined;
-  // TABLESAMPLE: a random processed event without a scan of a large table (the seeded ids are dense).
-  const event =
-    (await one<Record<string, unknown>>(
-      `SELECT id::text AS id, address, message_id, mailing_id, server_id, subaccount_id FROM email_events TABLESAMPLE SYSTEM (1)
-       WHERE state = 'processed' AND address IS NOT NULL AND message_id IS NOT NULL AND mailing_id IS NOT NULL LIMIT 1`,
-    )) ??
-    (await one<Record<string, unknown>>(
-      `SELECT id::text AS id, address, message_id, mailing_id, server_id, subaccount_id FROM email_events
-       WHERE state = 'processed' AND address IS NOT NULL AND message_id IS NOT NULL AND mailing_id IS NOT NULL LIMIT 1`,
-    ));
-  if (!event) throw new Error('no processed event with an address, a messageId and a mailingId: seed the database first (npm run seed:scale)');
-  const message = await one<{ id: string; address: string }>(
-    `SELECT id::text AS id, address FROM messages WHERE message_id = '${String(event.message_id).replace(/'/g, "''")}' LIMIT 1`,
-  );
-  const suppression = await one<{ address: string }>(`SELECT address FROM suppressions ORDER BY address OFFSET 100 LIMIT 1`);
-  const range = await one<{ lo: Date; hi: Date }>(`SELECT min(occurred_at) AS lo, max(occurred_at) AS hi FROM email_events`);
-  const feed = await one<{ txid: string; id: string }>(
-    `SELECT processed_txid::text AS txid, id::text AS id FROM email_events WHERE processed_txid IS NOT NULL ORDER BY processed_txid DESC, id DESC LIMIT 1`,
-  );
-  const middle = new Date((range!.lo.getTime() + range!.hi.getTime()) / 2);
+  const one = async <T>(sql: string, params: unknown[] = []): Promise<T | undefined> => (await db.query(sql, params)).rows[0] as T | undefined;
+  // The counters know the span of the data without a scan of the events ('-infinity' hours left out).
+  const range = await one<{ lo: Date; hi: Date }>(`SELECT min(hour) AS lo, max(hour) AS hi FROM event_counts WHERE hour > '-infinity' AND hour < 'infinity'`);
+  if (!range?.lo) throw new Error('event_counts is empty: seed the database first (npm run seed:scale)');
+  const middle = new Date((range.lo.getTime() + range.hi.getTime()) / 2);
   middle.setUTCHours(0, 0, 0, 0);
+  // The first processed event of the middle day with every filter value: the same one at every run on the same data,
+  // and the harder case for filters whose rows are close together in time (its mailing, its recipient): half of
+  // the data is newer than they are.
+  const event = await one<Record<string, unknown>>(
+    `SELECT id::text AS id, address, message_id, mailing_id, server_id, subaccount_id FROM email_events e
+     WHERE occurred_at >= $1 AND address IS NOT NULL AND message_id IS NOT NULL AND mailing_id IS NOT NULL AND mailing_id <> ''
+       AND NOT EXISTS (SELECT 1 FROM event_backlog b WHERE b.event_id = e.id)
+     ORDER BY occurred_at, id LIMIT 1`,
+    [middle],
+  );
+  if (!event) throw new Error('no processed event with an address, a messageId and a mailingId: seed the database first (npm run seed:scale)');
+  const message = await one<{ id: string; address: string }>(`SELECT id::text AS id, address FROM messages WHERE message_id = $1 ORDER BY id LIMIT 1`, [
+    event.message_id,
+  ]);
+  const suppression = await one<{ address: string }>(`SELECT address FROM suppressions ORDER BY address OFFSET 100 LIMIT 1`);
+  // The least common server: the harder case for a filter (a count that stops at 10,000 reads further to get there).
+  const server = await one<{ server_id: number }>(
+    `SELECT server_id FROM messages WHERE server_id IS NOT NULL GROUP BY server_id ORDER BY count(*), server_id LIMIT 1`,
+  );
+  const feed = await one<{ txid: string; id: string }>(
+    // Ordered by the columns, not the text aliases: the feed index serves it (sorting by the text read every event).
+    `SELECT e.txid::text AS txid, e.id::text AS id FROM email_events e WHERE e.txid IS NOT NULL ORDER BY e.txid DESC, e.id DESC LIMIT 1`,
+  );
   return {
     eventId: String(event.id),
     address: String(event.address),
     messageId: String(event.message_id),
     mailingId: String(event.mailing_id),
-    serverId: Number(event.server_id),
+    serverId: Number(server?.server_id ?? event.server_id),
     subaccountId: Number(event.subaccount_id),
     messageRowId: message?.id ?? '1',
     messageAddress: message?.address ?? String(event.address),
@@ -74,14 +84,41 @@ export async function readSamples(db: Client): Promise<ReadSamples> {
   };
 }
 
-/** How large the database is, for the report. */
-export async function tableSizes(db: Client): Promise<Record<string, number>> {
+/** How large the database is, for the report: rows (the planner's estimate) and bytes with indexes, per table. */
+export interface TableSize {
+  name: string;
+  rows: number;
+  bytes: number;
+  indexBytes: number;
+}
+
+/** email_events counts its partitions (the parent holds no row itself). */
+export async function tableSizes(db: Client): Promise<TableSize[]> {
   const rows = (
     await db.query(
-      `SELECT relname AS name, reltuples::bigint AS rows FROM pg_class WHERE relname IN ('email_events', 'messages', 'suppressions') AND relkind IN ('r', 'p')`,
+      `WITH t(name, ord) AS (VALUES ('email_events', 1), ('event_backlog', 2), ('event_counts', 3), ('messages', 4), ('suppressions', 5)),
+       rel AS (
+         SELECT t.name, t.ord, c.oid FROM t JOIN pg_class c ON c.relname = t.name AND c.relkind = 'r'
+         UNION ALL
+         SELECT t.name, t.ord, i.inhrelid FROM t JOIN pg_inherits i ON i.inhparent = to_regclass(t.name)
+       )
+       SELECT rel.name, sum(greatest(c.reltuples, 0))::bigint AS rows, sum(pg_total_relation_size(rel.oid))::bigint AS bytes,
+         sum(pg_indexes_size(rel.oid))::bigint AS index_bytes
+       FROM rel JOIN pg_class c ON c.oid = rel.oid GROUP BY rel.name, rel.ord ORDER BY rel.ord`,
     )
-  ).rows as { name: string; rows: string }[];
-  return Object.fromEntries(rows.map((r) => [r.name, Number(r.rows)]));
+  ).rows as { name: string; rows: string; bytes: string; index_bytes: string }[];
+  return rows.map((r) => ({ name: r.name, rows: Number(r.rows), bytes: Number(r.bytes), indexBytes: Number(r.index_bytes) }));
+}
+
+/** The partitions of email_events and their rows (estimates after ANALYZE), oldest first, the default one last. */
+export async function eventPartitionRows(db: Client): Promise<{ name: string; rows: number }[]> {
+  return (
+    await db.query(
+      `SELECT c.relname AS name, greatest(c.reltuples, 0)::bigint::int AS rows
+       FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+       WHERE i.inhparent = 'email_events'::regclass ORDER BY c.relname = '${DEFAULT_PARTITION}', c.relname`,
+    )
+  ).rows;
 }
 
 // ---------------------------------------------------------------- npm run seed:scale
@@ -177,12 +214,19 @@ const RAW_SQL = `'{' || concat_ws(',', ${SEED_FIELDS.filter((f) => f.json)
  * deferral for some (three before a temporary failure), Delivered (97 %) or Failed (2 % permanent, 0.7 %
  * temporary, 0.3 % suppressed), then for 65 % of the delivered ones 1-4 opens and 0-4 clicks, rarely an
  * unsubscribe (after a click) or a complaint: about five events a message. Deterministic (hashes of the
- * message number), so a seed is reproducible. Processed: state, processed_at and processed_txid (this
- * transaction's id, the change feed's order) are set, as a worker sets them.
+ * message number), so a seed is reproducible.
+ *
+ * Stored as the receiver stores them (docs/storage.md): into the partitioned email_events, typed columns filled, the
+ * type canonical, `txid` this transaction's id (the change feed's order), in arrival order (ids follow received_at).
+ * Processed: no backlog row, and counted as `processed` (a delta per counter key, compacted at the end by the
+ * service's own COMPACT_COUNTERS). The dedupe key is the SHA-256 of the raw text (unique, though not the receiver's
+ * canonical form: a seeded event posted again would be stored again).
+ *
+ * Answers one row: `events` inserted, the id range, and what the workers' statements need to derive messages and
+ * suppressions from them: the (message, recipient) keys, and the events that may suppress their address (with
+ * their occurred_at as text: exact to the microsecond, which a JS Date is not).
  */
 export const SEED_EVENTS = `
-INSERT INTO email_events (received_at, dedupe_key, format, raw, state, attempts, processed_at, processed_txid, known_type,
-  ${SEED_FIELDS.filter((f) => f.column).map((f) => f.column).join(', ')})
 WITH msg AS (
   SELECT m,
     to_timestamp($4::float8 + (m::float8 + 0.5) / $3::float8 * $5::float8) AS t0,
@@ -245,12 +289,112 @@ WITH msg AS (
     ${RAW_SQL} AS raw,
     ${SEED_FIELDS.filter((f) => f.column).map((f) => `${f.sql} AS ${f.column}`).join(',\n    ')}
   FROM ev
+), ins AS (
+  INSERT INTO email_events (received_at, dedupe_key, format, raw, known_type, txid,
+    ${SEED_FIELDS.filter((f) => f.column).map((f) => f.column).join(', ')})
+  SELECT received_at, sha256(convert_to(raw, 'UTF8')), 'json', raw, true, pg_current_xact_id()::text::bigint,
+    ${SEED_FIELDS.filter((f) => f.column).map((f) => f.column).join(', ')}
+  FROM typed
+  ORDER BY received_at
+  RETURNING id, occurred_at, type, tracking_type, failure_type, address, message_id
+), counted AS (
+  INSERT INTO event_count_deltas (hour, type, tracking_type, state, n)
+  SELECT ${counterKeySql('occurred_at', 'type', 'tracking_type')}, 'processed', count(*) FROM ins GROUP BY 1, 2, 3
+), keys AS (
+  -- Each message's first and last event: UPSERT_MESSAGES reads the months between them.
+  SELECT k.mid, k.address, t.at
+  FROM (SELECT coalesce(message_id, '') AS mid, address, min(occurred_at) AS lo, max(occurred_at) AS hi
+        FROM ins WHERE address IS NOT NULL GROUP BY 1, 2) k
+  CROSS JOIN LATERAL (VALUES (k.lo), (k.hi)) AS t(at)
+), suppressing AS (
+  SELECT id, occurred_at FROM ins WHERE type IN ('Complaint', 'Failed') OR tracking_type = 'Unsubscribe'
 )
-SELECT received_at, encode(sha256(convert_to(raw, 'UTF8')), 'hex'), 'json', raw, 'processed', 1,
-  received_at + interval '50 milliseconds', pg_current_xact_id()::text::bigint, true,
-  ${SEED_FIELDS.filter((f) => f.column).map((f) => f.column).join(', ')}
-FROM typed
-ORDER BY received_at`;
+SELECT (SELECT count(*) FROM ins)::int AS events,
+  (SELECT min(id)::text FROM ins) AS first_id, (SELECT max(id)::text FROM ins) AS last_id,
+  (SELECT coalesce(array_agg(mid ORDER BY mid, address), '{}') FROM keys) AS message_ids,
+  (SELECT coalesce(array_agg(address ORDER BY mid, address), '{}') FROM keys) AS addresses,
+  (SELECT coalesce(array_agg(at::text ORDER BY mid, address), '{}') FROM keys) AS message_at,
+  (SELECT coalesce(array_agg(id::text ORDER BY id), '{}') FROM suppressing) AS suppressing_ids,
+  (SELECT coalesce(array_agg(occurred_at::text ORDER BY id), '{}') FROM suppressing) AS suppressing_at`;
+
+export interface SeededChunk {
+  events: number;
+  firstId: string;
+  lastId: string;
+  /** Per message, twice: its first and its last event (UPSERT_MESSAGES' arrays). */
+  messageIds: string[];
+  addresses: string[];
+  messageAt: string[];
+  suppressingIds: string[];
+  suppressingAt: string[];
+}
+
+/** $1, $2 messages [from, to); $3 messages in all; $4, $5 first time and span (epoch seconds); $6 recipients. */
+export async function seedEvents(db: Client, params: number[]): Promise<SeededChunk> {
+  const r = (await db.query(SEED_EVENTS, params)).rows[0];
+  return {
+    events: r.events,
+    firstId: r.first_id,
+    lastId: r.last_id,
+    messageIds: r.message_ids,
+    addresses: r.addresses,
+    messageAt: r.message_at,
+    suppressingIds: r.suppressing_ids,
+    suppressingAt: r.suppressing_at,
+  };
+}
+
+/**
+ * The monthly partitions of email_events for [from, to], made as the service makes them (createPartition of
+ * event-partitions.ts) where they are missing: the service creates the months around now, a 90-day seed reaches
+ * further back, and its rows must land in their months, not in the default partition. Returns the names created.
+ */
+export async function ensureSeedPartitions(db: Client, from: Date, to: Date): Promise<string[]> {
+  const query = async (sql: string, params?: unknown[]) => (await db.query(sql, params)).rows;
+  const have = new Set((await monthPartitions(query)).map((p) => p.from.getTime()));
+  const created: string[] = [];
+  for (let month = monthStart(from); month <= to; month = addMonths(month, 1)) {
+    if (have.has(month.getTime())) continue;
+    await createPartition(query, month);
+    created.push(partitionName(month));
+  }
+  return created;
+}
+
+/**
+ * A small backlog, as a running service has one: the newest `pending` events are not processed yet, and `failed`
+ * events spread over the last chunk are dead (processing gave up on them after 5 attempts). Both get their
+ * backlog row and move from the `processed` counters to theirs. Run on the last chunk before its messages and
+ * suppressions are derived; returns the backlog's event ids, which processing has not derived anything from.
+ */
+export async function seedBacklog(db: Client, firstId: string, lastId: string, pending: number, failed: number): Promise<Set<string>> {
+  const rows = (
+    await db.query(
+      `WITH picked AS (
+         (SELECT id, occurred_at, received_at, type, tracking_type, 'pending' AS state
+          FROM email_events WHERE id BETWEEN $1 AND $2 ORDER BY id DESC LIMIT $3)
+         UNION ALL
+         (SELECT id, occurred_at, received_at, type, tracking_type, 'failed'
+          FROM email_events WHERE id BETWEEN $1 AND $2 - $3 AND hashint8(id) % 997 = 0 ORDER BY hashint8(id + 1) LIMIT $4)
+       ), backlog AS (
+         INSERT INTO event_backlog (event_id, occurred_at, received_at, state, attempts, last_error, normalize)
+         SELECT id, occurred_at, received_at, state,
+           CASE state WHEN 'failed' THEN 5 ELSE 0 END,
+           CASE state WHEN 'failed' THEN 'canceling statement due to statement timeout' END,
+           false
+         FROM picked
+       ), counted AS (
+         INSERT INTO event_count_deltas (hour, type, tracking_type, state, n)
+         SELECT ${counterKeySql('p.occurred_at', 'p.type', 'p.tracking_type')}, s.state, sum(s.n)
+         FROM picked p CROSS JOIN LATERAL (VALUES ('processed', -1), (p.state, 1)) AS s(state, n)
+         GROUP BY 1, 2, 3, 4
+       )
+       SELECT id::text AS id FROM picked`,
+      [firstId, lastId, pending, failed],
+    )
+  ).rows as { id: string }[];
+  return new Set(rows.map((r) => r.id));
+}
 
 /**
  * Session settings for the seed: the generator's expressions are large, and with JIT on PostgreSQL spent
@@ -258,45 +402,37 @@ ORDER BY received_at`;
  */
 export const SEED_SESSION = [`SET jit = off`, `SET synchronous_commit = off`, `SET work_mem = '256MB'`];
 
-/** The highest event id (0 for none): a seeded chunk is the id range after it. */
-export async function lastEventId(db: Client): Promise<string> {
-  return (await db.query(`SELECT coalesce(max(id), 0)::text AS id FROM email_events`)).rows[0].id;
-}
-
 /** Rows already there: the seed refuses to add to them without --reset. */
 export async function seededRows(db: Client): Promise<number> {
   return (await db.query(`SELECT (SELECT count(*) FROM (SELECT 1 FROM email_events LIMIT 1) e) + (SELECT count(*) FROM (SELECT 1 FROM messages LIMIT 1) m) AS n`)).rows[0].n;
 }
 
-export const SEED_RESET = `TRUNCATE email_events, messages, suppressions RESTART IDENTITY`;
+/** Everything the seed fills (the partitions stay, emptied). */
+export const SEED_RESET = `TRUNCATE email_events, event_backlog, event_counts, event_count_deltas, messages, suppressions RESTART IDENTITY`;
 
-/** The (message, recipient) keys of the events (after, upTo]: the messages rows to derive. */
-export async function seededMessageKeys(db: Client, after: string, upTo: string): Promise<{ messageIds: string[]; addresses: string[] }> {
-  const row = (
-    await db.query(
-      `SELECT coalesce(array_agg(message_id ORDER BY message_id, address), '{}') AS m, coalesce(array_agg(address ORDER BY message_id, address), '{}') AS a
-       FROM (SELECT DISTINCT coalesce(message_id, '') AS message_id, address FROM email_events WHERE id > $1 AND id <= $2 AND address IS NOT NULL) k`,
-      [after, upTo],
-    )
-  ).rows[0];
-  return { messageIds: row.m, addresses: row.a };
-}
-
-/** The events (after, upTo] that may suppress their address (UPSERT_SUPPRESSIONS decides). */
-export async function seededSuppressingEvents(db: Client, after: string, upTo: string): Promise<string[]> {
-  const row = (
-    await db.query(
-      `SELECT coalesce(array_agg(id::text), '{}') AS ids FROM email_events WHERE id > $1 AND id <= $2
-       AND (type IN ('Complaint', 'Failed') OR tracking_type = 'Unsubscribe')`,
-      [after, upTo],
-    )
-  ).rows[0];
-  return row.ids;
-}
-
-/** A sample of seeded events, raw and typed, for the check against the service's own normalizer. */
+/**
+ * A sample of seeded events, raw and typed, for the check against the service's own normalizer. occurred_at as the
+ * normalizer writes it (ISO 8601, UTC, microseconds): a JS Date would drop the microseconds.
+ */
 export async function sampleEvents(db: Client, n: number): Promise<Record<string, unknown>[]> {
-  return (await db.query(`SELECT * FROM email_events TABLESAMPLE BERNOULLI (1) LIMIT $1`, [n])).rows;
+  return (
+    await db.query(
+      `SELECT e.*, to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS occurred_at_iso
+       FROM email_events e TABLESAMPLE BERNOULLI (1) LIMIT $1`,
+      [n],
+    )
+  ).rows;
 }
 
-export const SEED_ANALYZE = [`VACUUM (ANALYZE) email_events`, `VACUUM (ANALYZE) messages`, `VACUUM (ANALYZE) suppressions`];
+/** Rows in the default partition: the seed makes every month it fills, so none should land there. */
+export async function defaultPartitionRows(db: Client): Promise<number> {
+  return (await db.query(`SELECT count(*)::int AS n FROM "${DEFAULT_PARTITION}"`)).rows[0].n;
+}
+
+export const SEED_ANALYZE = [
+  `VACUUM (ANALYZE) email_events`,
+  `VACUUM (ANALYZE) event_backlog`,
+  `VACUUM (ANALYZE) event_counts`,
+  `VACUUM (ANALYZE) messages`,
+  `VACUUM (ANALYZE) suppressions`,
+];

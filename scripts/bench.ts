@@ -161,8 +161,6 @@ async function startService(): Promise<Bench> {
     LOG_LEVEL: 'warn',
     // Worker settings to compare can be passed through: WORKER_CONCURRENCY=2 npm run bench
     ...(process.env.WORKER_CONCURRENCY ? { WORKER_CONCURRENCY: process.env.WORKER_CONCURRENCY } : {}),
-    ...(process.env.WORKER_SHARE_UNDER_LOAD ? { WORKER_SHARE_UNDER_LOAD: process.env.WORKER_SHARE_UNDER_LOAD } : {}),
-    ...(process.env.WORKER_MAX_LAG_SECONDS ? { WORKER_MAX_LAG_SECONDS: process.env.WORKER_MAX_LAG_SECONDS } : {}),
   };
   const service = new ServiceProcess(serviceEnv, true);
   await service.start();
@@ -274,8 +272,7 @@ async function burstMode(): Promise<void> {
       const label = ROUNDS > 1 ? ` #${i + 1}` : '';
       const rate = (events: number, seconds: number) => `${(events / seconds).toFixed(0)} events/s`;
       const left = r.stored - r.processedAtLoadEnd;
-      // While the receiver is busy the workers of ROLE=all give it the cores (WORKER_SHARE_UNDER_LOAD) and
-      // catch up after the burst: their speed is what they drain at, against what arrived.
+      // What the workers processed while the load lasted, and how fast they drained the rest after it.
       console.log(`processed during the load${label}: ${r.processedAtLoadEnd} of ${r.stored} (${rate(r.processedAtLoadEnd, r.loadSeconds)})`);
       // Less than a second of arrivals left: the workers kept pace, and the tail's rate would say nothing.
       console.log(

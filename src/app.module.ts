@@ -12,6 +12,7 @@ import { MetricsModule } from './core/metrics/metrics.module';
 import { QueueModule } from './core/queue/queue.module';
 import { ThrottlingModule } from './core/throttling/throttling.module';
 import { EventsModule } from './events/events.module';
+import { PrivacyModule } from './privacy/privacy.module';
 import { SendingModule } from './sending/sending.module';
 import { SocketLabsModule } from './socketlabs/socketlabs.module';
 import { SubaccountsModule } from './subaccounts/subaccounts.module';
@@ -42,6 +43,7 @@ export class AppModule {
         MetricsModule,
         WebhooksModule,
         EventsModule,
+        PrivacyModule,
         SocketLabsModule,
         AccountsModule,
         SubaccountsModule,

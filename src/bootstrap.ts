@@ -3,7 +3,8 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import type { FastifyServerOptions } from 'fastify';
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AppModule } from './app.module';
 import { AppConfig } from './core/config/app-config';
 import { AllExceptionsFilter } from './core/http/all-exceptions.filter';
@@ -13,6 +14,7 @@ import { useAppLogger } from './core/logging/logging';
 import { ApiMetrics } from './core/metrics/api.metrics';
 import { mountQueueDashboard } from './core/queue/queue-dashboard';
 import { documentRateLimits } from './core/throttling/throttling.openapi';
+import { WebhookReceiverTransport } from './webhooks/receiver/webhook-receiver.transport';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,100}$/;
 
@@ -21,22 +23,49 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,100}$/;
  * It is initialised but not listening.
  */
 export async function createHttpApp(config: AppConfig): Promise<NestFastifyApplication> {
+  let receiver: WebhookReceiverTransport | undefined;
+  /** Set when Fastify starts closing: from then on it answers every request itself (503, Connection: close). */
+  let closing = false;
+  let server: Server | undefined;
   const adapter = new FastifyAdapter({
-    // A request id on every answer: the caller's X-Request-Id if it is sane, a new UUID otherwise.
-    genReqId: (req: IncomingMessage) => {
-      const given = req.headers['x-request-id'];
-      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-    },
+    genReqId: requestIdOf,
     trustProxy: true,
     // The API's limit (the receiver sets its own, WEBHOOK_BODY_LIMIT): POST /api/v1/messages carries base64
     // attachments, and SocketLabs documents no smaller maximum for an injected message.
     bodyLimit: 30 * 1024 * 1024,
+    // The webhook receiver answers its requests before Fastify sees them (see WebhookReceiverTransport).
+    serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void, options: FastifyServerOptions) => {
+      server = createServer((req, res) => {
+        // While closing, the receiver's requests go to Fastify too, which refuses them with a 503 and
+        // `Connection: close` (SocketLabs retries them): a client that keeps its connection busy would otherwise
+        // keep the server from closing.
+        if (closing || !receiver?.dispatch(req, res, requestIdOf(req), clientAddress(req))) handler(req, res);
+      });
+      // What Fastify sets on a server it creates itself.
+      server.keepAliveTimeout = options.keepAliveTimeout ?? server.keepAliveTimeout;
+      server.requestTimeout = options.requestTimeout ?? server.requestTimeout;
+      if (options.connectionTimeout) server.setTimeout(options.connectionTimeout);
+      return server;
+    },
   });
   // Boot lines wait for the application's logger (nestjs-pino, LOG_LEVEL and LOG_FORMAT), then go through it.
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, { bufferLogs: true, abortOnError: false });
   useAppLogger(app);
+  receiver = app.get(WebhookReceiverTransport);
   // Before any route is registered: the API's routes get their request metrics as they are (see ApiMetrics).
   app.get(ApiMetrics).instrument(app);
+  app.getHttpAdapter().getInstance().addHook('preClose', (done) => {
+    closing = true;
+    // Node's server closes the connections idle when it starts closing, not those a request still in flight leaves
+    // idle afterwards (with keep-alive): it would wait for them to time out (72 s), past STOP_TIMEOUT_SECONDS. So
+    // idle connections are closed again until it has closed.
+    const listening = server;
+    if (listening?.listening) {
+      const sweep = setInterval(() => listening.closeIdleConnections(), 100).unref();
+      listening.once('close', () => clearInterval(sweep));
+    }
+    done();
+  });
   app.getHttpAdapter().getInstance().addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
     done();
@@ -66,3 +95,16 @@ export async function createWorkerContext(config: AppConfig) {
 }
 
 export const bootLogger = new Logger('Bootstrap');
+
+/** A request id on every answer: the caller's X-Request-Id if it is sane, a new UUID otherwise. */
+function requestIdOf(req: IncomingMessage): string {
+  const given = req.headers['x-request-id'];
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+}
+
+/** The client's address as Fastify has it with trustProxy: the first of X-Forwarded-For, else the socket's peer. */
+function clientAddress(req: IncomingMessage): string {
+  const forwarded = req.headers['x-forwarded-for'];
+  const first = typeof forwarded === 'string' ? forwarded.split(',')[0].trim() : '';
+  return first || req.socket.remoteAddress || '';
+}

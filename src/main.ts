@@ -7,8 +7,6 @@ import { prepareDatabase } from './core/database/prepare-database';
 import { useBootLogger } from './core/logging/logging';
 import { MetricsRegistry } from './core/metrics/metrics.registry';
 import { METRICS_PORT_KEY } from './core/metrics/worker-thread-metrics';
-import { RECEIVER_LOAD, ReceiverLoadPublisher } from './webhooks/processing/receiver-priority';
-import { ReceiverStats } from './webhooks/receiver/receiver.stats';
 
 /**
  * One entry point for every role: `ROLE=all` (default: HTTP API, receiver and workers in one process),
@@ -37,22 +35,19 @@ async function main(): Promise<void> {
     for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => exitIfNotStoppedWithin(config.worker.stopTimeoutSeconds));
     return;
   }
-  // ROLE=all: the worker thread sees how many webhook requests are waiting, to give way during a burst, and
-  // answers for its metrics on a port of its own, so that /metrics here has both threads'.
-  const receiverLoad = config.role === 'all' ? new ReceiverLoadPublisher() : undefined;
+  // ROLE=all: the worker thread answers for its metrics on a port of its own, so that /metrics here has both threads'.
   const metricsChannel = config.role === 'all' ? new MessageChannel() : undefined;
-  if (receiverLoad && metricsChannel) startWorkerThread(config.worker.stopTimeoutSeconds, receiverLoad.buffer, metricsChannel.port2);
+  if (metricsChannel) startWorkerThread(config.worker.stopTimeoutSeconds, metricsChannel.port2);
   const app = await createHttpApp(config.role === 'all' ? AppConfig.fromEnvironment({ ROLE: 'api' }) : config);
-  receiverLoad?.start(app.get(ReceiverStats).inFlight);
   if (metricsChannel) app.get(MetricsRegistry).addWorkerThread(metricsChannel.port1);
   await app.listen(config.http.port, config.http.host);
   bootLogger.log(`Listening on http://${config.http.host}:${config.http.port} (ROLE=${config.role}); Swagger UI at /docs`);
 }
 
 /** ROLE=all: the workers on a thread of this process. It is stopped with the process, and takes it down if it dies. */
-function startWorkerThread(stopTimeoutSeconds: number, receiverLoad: SharedArrayBuffer, metricsPort: MessagePort): void {
+function startWorkerThread(stopTimeoutSeconds: number, metricsPort: MessagePort): void {
   // The same file, on another thread (ts-node's -r is inherited with execArgv when run from the sources).
-  const thread = new Worker(__filename, { workerData: { [RECEIVER_LOAD]: receiverLoad, [METRICS_PORT_KEY]: metricsPort }, transferList: [metricsPort] });
+  const thread = new Worker(__filename, { workerData: { [METRICS_PORT_KEY]: metricsPort }, transferList: [metricsPort] });
   let stopping = false;
   thread.on('error', (err) => bootLogger.error(`worker thread failed: ${err.stack ?? err.message}`));
   thread.on('exit', (code) => {

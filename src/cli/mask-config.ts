@@ -1,4 +1,4 @@
-import { isSecretKey } from '../core/logging/redact';
+import { looksSecret } from '../core/logging/redact';
 
 const MASK = '****';
 
@@ -7,7 +7,7 @@ const MASK = '****';
  * know which are set, never their value), and URLs lose their password.
  */
 export function maskConfig(value: unknown, key = ''): unknown {
-  if (isSecretKey(key)) return value === undefined || value === null || value === '' ? null : MASK;
+  if (looksSecret(key)) return value === undefined || value === null || value === '' ? null : MASK;
   if (typeof value === 'string' && /^[a-z][a-z0-9+.-]*:\/\/[^/\s]*@/i.test(value)) return maskUrlPassword(value);
   if (Array.isArray(value)) return value.map((v) => maskConfig(v));
   if (value === undefined) return null;

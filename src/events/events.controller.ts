@@ -22,9 +22,10 @@ export class EventsController {
   ) {}
 
   /**
-   * Stored events, newest first by default. Filters on typed fields (address, messageId, failureType...) only
-   * match processed events; `type` and `state` match pending ones too. `from`/`to` apply to `occurredAt`,
-   * and to `receivedAt` for events not processed yet.
+   * Stored events, newest first by default. Every filter matches from the moment an event is stored (its typed
+   * fields are written with it). `from`/`to` apply to `occurredAt`. `total` is exact up to 10,000 matching events
+   * (or when the counters know it: no filter but type, trackingType, state and whole hours); beyond, `totalExact`
+   * is false and `total` a lower bound.
    */
   @Get()
   @RequireScopes('events:read')
@@ -35,8 +36,9 @@ export class EventsController {
   }
 
   /**
-   * Event counts per type, tracking type and processing state over a time window (all time without one).
-   * `byState.pending` is the backlog; `byState.failed` are dead rows to look at and replay.
+   * Event counts per type, tracking type and processing state over a window of whole hours (all time without one),
+   * from counters: as fast with a billion events as with ten. `byState.pending` is the backlog; `byState.failed`
+   * are dead events to look at and replay.
    */
   @Get('stats')
   @RequireScopes('events:read')
@@ -47,11 +49,13 @@ export class EventsController {
   }
 
   /**
-   * The change feed: every processed event, once, in one order, for a service that must not miss any. Follow
+   * The change feed: every stored event, once, in one order, for a service that must not miss any. Follow
    * `nextCursor` page after page (an empty page means nothing new yet; ask again later with the same cursor).
-   * Events appear once processed, and only when no older processing transaction can still commit, so the
-   * order never changes behind a cursor. A replayed event comes again once processed again: deduplicate by
-   * `id`. A transaction that stays open in the database holds the feed back until it ends.
+   * Events appear as they are stored with their typed fields (an event the receiver had to store raw, once a
+   * worker has normalized it), and only when no older transaction can still commit, so the order never changes
+   * behind a cursor. Their message status may be derived a moment later (`state` says whether it was). A replayed
+   * event comes again: deduplicate by `id`. A transaction that stays open in the database holds the feed back
+   * until it ends.
    */
   @Get('feed')
   @RequireScopes('events:read')

@@ -1,161 +1,144 @@
-import { InjectQueue } from '@nestjs/bullmq';
-import { HttpStatus, Injectable, Logger } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { Queue } from 'bullmq';
-import { Repository, SelectQueryBuilder } from 'typeorm';
+import { HttpStatus, Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
 import { ReadDatabase } from '../core/database/read-database';
 import { AppException, NotFoundAppException } from '../core/http/app.exception';
+import { boundedCount, ListTotalDto } from '../core/http/list-total';
 import { pageWindow } from '../core/http/page-query.dto';
-import { JobName, QueueName } from '../core/queue/queue.constants';
-import { withTimeout } from '../core/timeout';
-import { EmailEventEntity, eventListColumns, EVENT_TYPES } from './entities/email-event.entity';
+import { EventJobs } from '../core/queue/event-jobs';
 import { EventDetailResponseDto, EventListResponseDto, EventResponseDto } from './dto/event.dto';
 import { EventFeedQueryDto, EventFeedResponseDto, FEED_CURSOR } from './dto/event-feed.dto';
 import { EventStatsResponseDto } from './dto/event-stats.dto';
 import { EventStatsQueryDto, ListEventsQueryDto } from './dto/list-events-query.dto';
 import { MAX_REPLAY, ReplayResponseDto } from './dto/replay-events.dto';
+import { canonicalEventType, storedEventType } from './event-names';
+import { BACKLOG_OF_E, storedEvent, storedEventColumns } from './event-rows';
+import { counterKeySql, READ_COUNTERS, SUM_COUNTERS } from './storage/event-counters';
 
-/** Ids per queued job, so that one replay of 1000 rows does not become one long job. */
-const REPLAY_JOB_SIZE = 200;
-/**
- * Queue commands wait for a lost Redis connection to come back; the answer does not. A job still waiting
- * when this runs out is added once Redis is back, which is harmless: processing is idempotent.
- */
-const ENQUEUE_TIMEOUT_MS = 2000;
+/** Where sorts go in SQL. receivedAt is arrival order, which is id order: ids are handed out as events are stored. */
+const SORT_COLUMNS = { occurredAt: 'e.occurred_at', receivedAt: 'e.id', id: 'e.id' } as const;
 
-const SORT_COLUMNS = { occurredAt: 'e.occurred_at', receivedAt: 'e.received_at', id: 'e.id' } as const;
+/** `email_events e` joined to its backlog row (its processing state). */
+const EVENTS_WITH_STATE = `email_events e ${BACKLOG_OF_E}`;
 
 interface TimeRange {
   from?: Date;
   to?: Date;
 }
 
+/** Positional parameters for SQL built piece by piece. */
+class Params {
+  readonly values: unknown[] = [];
+
+  add(value: unknown): string {
+    this.values.push(value);
+    return `$${this.values.length}`;
+  }
+}
+
+/**
+ * The stored events: lists, one event, the change feed, statistics (read from the replica when DATABASE_READ_URL is
+ * set), and replays (on the primary). Every read stays fast however large email_events grows (docs/storage.md): lists
+ * page through an index, fetch the page's rows by primary key, and count only as far as is cheap; statistics add up
+ * counters instead of reading events.
+ */
 @Injectable()
 export class EventsService {
-  private readonly logger = new Logger(EventsService.name);
-  /** Every column but the raw body (kept for the single event) and the dedupe key (internal). */
-  private readonly listColumns: string[];
-
-  /** Reads (lists, one event, the feed, statistics): from the replica when DATABASE_READ_URL is set. */
-  private readonly reads: Repository<EmailEventEntity>;
+  private readonly reads: DataSource;
 
   constructor(
     /** The primary: replays write, and read what they write. */
-    @InjectRepository(EmailEventEntity) private readonly events: Repository<EmailEventEntity>,
-    @InjectQueue(QueueName.Events) private readonly queue: Queue,
+    private readonly primary: DataSource,
+    private readonly jobs: EventJobs,
     read: ReadDatabase,
   ) {
-    this.reads = read.repository(EmailEventEntity);
-    this.listColumns = eventListColumns(this.reads.metadata);
+    this.reads = read.dataSource;
   }
 
   async list(q: ListEventsQueryDto): Promise<EventListResponseDto> {
     const range = parseRange(q.from, q.to);
     const { skip, take } = pageWindow(q);
     const direction = q.sortDirection === 'asc' ? 'ASC' : 'DESC';
-    const counted = this.reads.createQueryBuilder('e').select('COUNT(*)', 'n');
-    applyRange(counted, range);
-    applyFilters(counted, q);
-
-    let rows: Promise<EmailEventEntity[]>;
-    if (q.sortField === 'occurredAt' && (range.from || range.to)) {
-      rows = this.pageByOccurredAt(q, range, skip, take, direction);
-    } else {
-      const qb = this.reads.createQueryBuilder('e').select(this.listColumns);
-      applyRange(qb, range);
-      applyFilters(qb, q);
-      // PostgreSQL's default null placement (last ascending, first descending) lets a backward scan of the
-      // occurred_at index serve the descending order; unprocessed events count as the newest.
-      rows = qb.orderBy(SORT_COLUMNS[q.sortField], direction).addOrderBy('e.id', direction).offset(skip).limit(take).getMany();
+    const params = new Params();
+    const where = conditions(q, range, params);
+    const sort = SORT_COLUMNS[q.sortField];
+    const order = sort === 'e.id' ? `e.id ${direction}` : `${sort} ${direction}, e.id ${direction}`;
+    // The page's keys first, from an index alone (an OFFSET reads its rows' index entries, never the rows), then
+    // those rows by primary key.
+    const keys = `SELECT e.id, e.occurred_at FROM email_events e ${where} ORDER BY ${order} OFFSET ${skip} LIMIT ${take}`;
+    const page = (): Promise<Record<string, unknown>[]> =>
+      this.reads.query(
+        `SELECT ${storedEventColumns()} FROM (${keys}) k
+         CROSS JOIN LATERAL (SELECT * FROM email_events e WHERE e.id = k.id AND e.occurred_at = k.occurred_at) e
+         ${BACKLOG_OF_E}
+         ORDER BY ${order}`,
+        params.values,
+      );
+    const answer = (rows: Record<string, unknown>[], total: ListTotalDto) => ({ data: rows.map((r) => EventResponseDto.from(storedEvent(r))), ...total });
+    const counted = this.countedTotal(q, range);
+    if (counted && [q.type, q.trackingType, q.state].filter((f) => f !== undefined).length >= 2) {
+      // No index serves two of these at once: the page is read through one and filtered by the other, so when they
+      // match nothing together (type=Delivered&trackingType=open) it reads every event of the first (seconds at
+      // 10 M, up to the statement timeout). The counters know exactly how many match: ask them first.
+      const total = await counted;
+      return answer(total.total > skip ? await page() : [], total);
     }
-    const [data, count] = await Promise.all([rows, counted.getRawOne<{ n: string }>()]);
-    return { data: data.map(EventResponseDto.from), total: Number(count?.n ?? 0) };
+    const [rows, total] = await Promise.all([
+      page(),
+      counted ?? boundedCount((sql, p) => this.reads.query(sql, p), `SELECT 1 FROM email_events e ${where}`, params.values),
+    ]);
+    return answer(rows, total);
   }
 
   /**
-   * A time window ordered by occurredAt, as two index range scans instead of one OR: events with an
-   * occurredAt in the window (a range on the occurred_at index), and events without one yet placed by
-   * receivedAt (`occurred_at IS NULL`, the backlog). With the OR, PostgreSQL walks the occurred_at index
-   * from the newest end and filters, which reads every newer row when the window is in the past.
+   * The exact total from the counters, when the filters are what they count (a known type, a tracking type, a state,
+   * whole hours); undefined otherwise (the list counts up to COUNT_LIMIT).
    */
-  private async pageByOccurredAt(q: ListEventsQueryDto, range: TimeRange, skip: number, take: number, direction: 'ASC' | 'DESC'): Promise<EmailEventEntity[]> {
-    // Events without occurredAt sort as the newest: first descending, last ascending.
-    const branch = (known: boolean) => {
-      const qb = this.reads
-        .createQueryBuilder('e')
-        .select('e.id', 'id')
-        .addSelect('e.occurred_at', 'occurred_at')
-        .addSelect(known === (direction === 'ASC') ? '0' : '1', 'part');
-      const column = known ? 'e.occurred_at' : 'e.received_at';
-      if (!known) qb.andWhere('e.occurred_at IS NULL');
-      if (range.from) qb.andWhere(`${column} >= :from`, { from: range.from });
-      if (range.to) qb.andWhere(`${column} < :to`, { to: range.to });
-      applyFilters(qb, q);
-      if (known) qb.orderBy('e.occurred_at', direction);
-      return qb.addOrderBy('e.id', direction).limit(skip + take);
-    };
-    const [known, unknown] = [branch(true), branch(false)];
-    const sql =
-      `SELECT u.id FROM ((${known.getQuery()}) UNION ALL (${unknown.getQuery()})) u ` +
-      `ORDER BY u.part, u.occurred_at ${direction}, u.id ${direction} OFFSET ${skip} LIMIT ${take}`;
-    const [query, params] = this.reads.manager.connection.driver.escapeQueryWithParameters(
-      sql,
-      { ...known.getParameters(), ...unknown.getParameters() },
-      {},
-    );
-    const ids = ((await this.reads.query(query, params)) as Array<{ id: string }>).map((r) => String(r.id));
-    if (ids.length === 0) return [];
-    const rows = await this.reads.createQueryBuilder('e').select(this.listColumns).where('e.id IN (:...ids)', { ids }).getMany();
-    const byId = new Map(rows.map((r) => [r.id, r]));
-    return ids.map((id) => byId.get(id)).filter((r): r is EmailEventEntity => r !== undefined);
+  private countedTotal(q: ListEventsQueryDto, range: TimeRange): Promise<ListTotalDto> | undefined {
+    const uncounted = q.address ?? q.messageId ?? q.mailingId ?? q.serverId ?? q.subaccountId ?? q.failureType;
+    const type = q.type === undefined ? undefined : canonicalEventType(q.type);
+    if (uncounted !== undefined || (q.type !== undefined && !type) || !wholeHours(range)) return undefined;
+    return this.reads
+      .query(SUM_COUNTERS, [range.from ?? null, range.to ?? null, type?.toLowerCase() ?? null, q.trackingType?.toLowerCase() ?? null, q.state ?? null])
+      .then(([{ n }]: { n: number }[]) => ({ total: n, totalExact: true }));
   }
 
   async get(id: string): Promise<EventDetailResponseDto> {
-    const row = await this.reads.findOneBy({ id });
+    const [row] = await this.reads.query(`SELECT ${storedEventColumns(true)} FROM ${EVENTS_WITH_STATE} WHERE e.id = $1`, [id]);
     if (!row) throw new NotFoundAppException('Event', id);
-    return EventDetailResponseDto.from(row);
+    return EventDetailResponseDto.from(storedEvent(row));
   }
 
   /**
-   * The change feed: processed events ordered by (processing transaction id, event id). Only events whose
-   * transaction id is below the oldest transaction still running are handed out: every transaction below
-   * that horizon has finished, so no event can later appear before a position already handed out. A
-   * consumer that follows `nextCursor` therefore sees every processed event, in one order, without gaps; a
-   * replayed event comes again when it is processed again (consumers deduplicate by id).
+   * The change feed: events ordered by (txid, id), txid being the transaction that wrote their typed columns (the
+   * receiver's INSERT, or a worker's for an event stored raw or replayed). Only events whose txid is below the oldest
+   * transaction still running are handed out: every transaction below that horizon has finished, so no event can
+   * later appear before a position already handed out. A consumer that follows `nextCursor` therefore sees every
+   * event, in one order, without gaps; a replayed event comes again (consumers deduplicate by id).
    */
   async feed(q: EventFeedQueryDto): Promise<EventFeedResponseDto> {
     const [txid, id] = q.after ? (FEED_CURSOR.exec(q.after)!.slice(1) as [string, string]) : ['0', '0'];
-    const rows = await this.reads
-      .createQueryBuilder('e')
-      .select(this.listColumns)
-      .where('e.processed_txid IS NOT NULL')
-      .andWhere('e.processed_txid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint')
-      .andWhere('(e.processed_txid, e.id) > (:txid::bigint, :id::bigint)', { txid, id })
-      .orderBy('e.processed_txid', 'ASC')
-      .addOrderBy('e.id', 'ASC')
-      .limit(q.limit)
-      .getMany();
-    const last = rows[rows.length - 1];
-    return { data: rows.map(EventResponseDto.from), nextCursor: last ? `${last.processedTxid}.${last.id}` : (q.after ?? null) };
+    const rows: Record<string, unknown>[] = await this.reads.query(
+      `SELECT ${storedEventColumns()} FROM ${EVENTS_WITH_STATE}
+       WHERE e.txid IS NOT NULL
+         AND e.txid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint
+         AND (e.txid, e.id) > ($1::bigint, $2::bigint)
+       ORDER BY e.txid, e.id
+       LIMIT ${q.limit}`,
+      [txid, id],
+    );
+    const events = rows.map(storedEvent);
+    const last = events[events.length - 1];
+    return { data: events.map(EventResponseDto.from), nextCursor: last ? `${last.txid}.${last.id}` : (q.after ?? null) };
   }
 
-  /** One GROUP BY over the window: by canonical type, tracking type and state at once. */
+  /** Counts from the counters, over whole hours: the window is widened to them, and the answer says which it used. */
   async stats(q: EventStatsQueryDto): Promise<EventStatsResponseDto> {
-    const range = parseRange(q.from, q.to);
-    const typeCase = `CASE lower(e.type) ${EVENT_TYPES.map((t) => `WHEN '${t.toLowerCase()}' THEN '${t.toLowerCase()}'`).join(' ')} ELSE 'unknown' END`;
-    const qb = this.reads
-      .createQueryBuilder('e')
-      .select(typeCase, 'type')
-      .addSelect('e.tracking_type', 'trackingType')
-      .addSelect('e.state', 'state')
-      .addSelect('COUNT(*)', 'n')
-      .addSelect(`MIN(e.received_at) FILTER (WHERE e.state = 'pending')`, 'oldestPending')
-      .groupBy('1')
-      .addGroupBy('2')
-      .addGroupBy('3');
-    applyRange(qb, range);
-    const groups = await qb.getRawMany<{ type: string; trackingType: string | null; state: string; n: string; oldestPending: Date | null }>();
-
+    const asked = parseRange(q.from, q.to);
+    const range: TimeRange = { from: asked.from && floorHour(asked.from), to: asked.to && ceilHour(asked.to) };
+    const [groups, [oldest]] = await Promise.all([
+      this.counters(range),
+      this.reads.query(`SELECT received_at FROM event_backlog WHERE state = 'pending' ORDER BY event_id LIMIT 1`),
+    ]);
     const result: EventStatsResponseDto = {
       from: range.from ?? null,
       to: range.to ?? null,
@@ -163,62 +146,64 @@ export class EventsService {
       byType: { queued: 0, deferred: 0, delivered: 0, failed: 0, tracking: 0, complaint: 0, unknown: 0 },
       byTrackingType: { click: 0, open: 0, unsubscribe: 0 },
       byState: { pending: 0, processed: 0, failed: 0 },
-      oldestPendingReceivedAt: null,
+      oldestPendingReceivedAt: oldest?.received_at ?? null,
     };
     for (const g of groups) {
-      const n = Number(g.n);
-      result.total += n;
-      result.byType[g.type as keyof EventStatsResponseDto['byType']] += n;
-      const tracking = g.trackingType?.toLowerCase() as keyof EventStatsResponseDto['byTrackingType'] | undefined;
-      if (tracking && tracking in result.byTrackingType) result.byTrackingType[tracking] += n;
-      if (g.state in result.byState) result.byState[g.state as keyof EventStatsResponseDto['byState']] += n;
-      if (g.oldestPending && (!result.oldestPendingReceivedAt || g.oldestPending < result.oldestPendingReceivedAt)) {
-        result.oldestPendingReceivedAt = g.oldestPending;
-      }
+      result.total += g.n;
+      if (g.type in result.byType) result.byType[g.type as keyof EventStatsResponseDto['byType']] += g.n;
+      if (g.tracking_type in result.byTrackingType) result.byTrackingType[g.tracking_type as keyof EventStatsResponseDto['byTrackingType']] += g.n;
+      if (g.state in result.byState) result.byState[g.state as keyof EventStatsResponseDto['byState']] += g.n;
     }
     return result;
   }
 
+  private async counters(range: TimeRange): Promise<{ type: string; tracking_type: string; state: string; n: number }[]> {
+    return this.reads.query(READ_COUNTERS, [range.from ?? null, range.to ?? null]);
+  }
+
   /**
-   * Sets the rows back to `pending` and queues them. The rows are updated first: if the job cannot be
-   * queued (Redis down) the sweeper finds them pending and queues them later, so a replay is never lost.
+   * Puts the events back in the backlog as pending, to be normalized again from their raw text (a parser fix) and
+   * processed, and queues them. The backlog is written first: if the job cannot be queued (Redis down) the sweeper
+   * finds them pending and queues them later, so a replay is never lost. Their counts move back to pending.
    */
   async replay(target: { ids: string[] } | { state: 'failed' }): Promise<ReplayResponseDto & { ids: string[] }> {
-    const where =
+    const targets =
       'ids' in target
-        ? { sql: 'id = ANY($1::bigint[])', params: [target.ids] }
-        : { sql: `id IN (SELECT id FROM email_events WHERE state = 'failed' ORDER BY id LIMIT ${MAX_REPLAY} FOR UPDATE SKIP LOCKED)`, params: [] };
-    const [rows] = (await this.events.query(
-      // processed_txid cleared: the event leaves the change feed until it is processed again, then comes back.
-      `UPDATE email_events SET state = 'pending', attempts = 0, last_error = NULL, processed_txid = NULL WHERE ${where.sql} RETURNING id`,
-      where.params,
-    )) as [Array<{ id: string }>, number];
-    const ids = rows.map((r) => String(r.id)).sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
-    const queued = ids.length === 0 ? true : await this.enqueue(ids);
+        ? { sql: 'SELECT * FROM email_events WHERE id = ANY($1::bigint[])', params: [target.ids] }
+        : {
+            sql: `SELECT e.* FROM (SELECT event_id, occurred_at FROM event_backlog WHERE state = 'failed' ORDER BY event_id LIMIT ${MAX_REPLAY} FOR UPDATE SKIP LOCKED) f
+                  CROSS JOIN LATERAL (SELECT * FROM email_events e WHERE e.id = f.event_id AND e.occurred_at = f.occurred_at) e`,
+            params: [],
+          };
+    const rows: { id: string }[] = await this.primary.query(
+      `WITH t AS (
+         SELECT e.id, e.occurred_at, e.received_at, e.type, e.tracking_type, coalesce(b.state, 'processed') AS was
+         FROM (${targets.sql}) e LEFT JOIN event_backlog b ON b.event_id = e.id
+       ), queued AS (
+         INSERT INTO event_backlog (event_id, occurred_at, received_at, state, attempts, last_error, normalize)
+         SELECT id, occurred_at, received_at, 'pending', 0, NULL, true FROM t
+         ON CONFLICT (event_id) DO UPDATE SET state = 'pending', attempts = 0, last_error = NULL, normalize = true
+         RETURNING event_id
+       ), counted AS (
+         INSERT INTO event_count_deltas (hour, type, tracking_type, state, n)
+         SELECT ${counterKeySql('t.occurred_at', 't.type', 't.tracking_type')}, s.state, sum(s.n)
+         FROM t CROSS JOIN LATERAL (VALUES (t.was, -1), ('pending', 1)) AS s(state, n)
+         WHERE t.was <> 'pending'
+         GROUP BY 1, 2, 3, 4
+       )
+       SELECT event_id::text AS id FROM queued`,
+      targets.params,
+    );
+    const ids = rows.map((r) => r.id);
+    const queued = ids.length === 0 ? true : await this.jobs.addNow(ids, 'replay');
     return { replayed: ids.length, queued, ids };
   }
 
-  /** Replays one event, whatever its state (a processed event is parsed again). */
+  /** Replays one event, whatever its state (a processed event is normalized and processed again). */
   async replayOne(id: string): Promise<ReplayResponseDto> {
     const { replayed, queued } = await this.replay({ ids: [id] });
     if (replayed === 0) throw new NotFoundAppException('Event', id);
     return { replayed, queued };
-  }
-
-  private async enqueue(ids: string[]): Promise<boolean> {
-    const stamp = Date.now().toString(36);
-    try {
-      for (let i = 0; i < ids.length; i += REPLAY_JOB_SIZE) {
-        const eventIds = ids.slice(i, i + REPLAY_JOB_SIZE);
-        // A unique job id: a fixed one would be swallowed by the completed job of an earlier replay.
-        const jobId = `replay-${eventIds[0]}-${eventIds[eventIds.length - 1]}-${eventIds.length}-${stamp}`;
-        await withTimeout(this.queue.add(JobName.ProcessEvents, { eventIds }, { jobId }), ENQUEUE_TIMEOUT_MS, 'Redis');
-      }
-      return true;
-    } catch (err) {
-      this.logger.warn(`replay of ${ids.length} event(s) stored as pending but not queued (${(err as Error).message}); the sweeper will queue them`);
-      return false;
-    }
   }
 }
 
@@ -230,38 +215,31 @@ function parseRange(from?: string, to?: string): TimeRange {
   return range;
 }
 
-/**
- * The window applies to occurred_at, and to received_at for rows without occurred_at (not processed yet).
- * Written as an OR of two index-friendly branches, which PostgreSQL combines with a BitmapOr for counts:
- * a range on the occurred_at index, and `occurred_at IS NULL`, which the same btree index serves and
- * which is only the backlog.
- */
-function applyRange(qb: SelectQueryBuilder<EmailEventEntity>, range: TimeRange): void {
-  if (!range.from && !range.to) return;
-  const occurred: string[] = [];
-  const received: string[] = ['e.occurred_at IS NULL'];
-  if (range.from) {
-    occurred.push('e.occurred_at >= :from');
-    received.push('e.received_at >= :from');
-  }
-  if (range.to) {
-    occurred.push('e.occurred_at < :to');
-    received.push('e.received_at < :to');
-  }
-  qb.andWhere(`((${occurred.join(' AND ')}) OR (${received.join(' AND ')}))`, { from: range.from, to: range.to });
-}
+const HOUR_MS = 3_600_000;
+const floorHour = (d: Date) => new Date(Math.floor(d.getTime() / HOUR_MS) * HOUR_MS);
+const ceilHour = (d: Date) => new Date(Math.ceil(d.getTime() / HOUR_MS) * HOUR_MS);
+const wholeHours = (r: TimeRange) => (!r.from || r.from.getTime() % HOUR_MS === 0) && (!r.to || r.to.getTime() % HOUR_MS === 0);
 
-function applyFilters(qb: SelectQueryBuilder<EmailEventEntity>, q: ListEventsQueryDto): void {
-  // lower() on both sides: `type` is stored as sent, in any case, so unknown types match the same way.
-  if (q.type !== undefined) qb.andWhere('lower(e.type) = lower(:type)', { type: q.type });
-  if (q.trackingType !== undefined) qb.andWhere('e.tracking_type = :trackingType', { trackingType: q.trackingType });
-  // The worker stores addresses trimmed and lower-cased, so the plain (address) index serves this.
-  if (q.address !== undefined) qb.andWhere('e.address = lower(trim(:address))', { address: q.address });
-  if (q.messageId !== undefined) qb.andWhere('e.message_id = :messageId', { messageId: q.messageId });
-  if (q.mailingId !== undefined) qb.andWhere('e.mailing_id = :mailingId', { mailingId: q.mailingId });
-  if (q.serverId !== undefined) qb.andWhere('e.server_id = :serverId', { serverId: q.serverId });
-  if (q.subaccountId !== undefined) qb.andWhere('e.subaccount_id = :subaccountId', { subaccountId: q.subaccountId });
-  if (q.failureType !== undefined) qb.andWhere('e.failure_type = :failureType', { failureType: q.failureType });
-  if (q.state !== undefined) qb.andWhere('e.state = :state', { state: q.state });
+/** The WHERE clause of the filters; each served by an index of email_events (or event_backlog, for the state). */
+function conditions(q: ListEventsQueryDto, range: TimeRange, p: Params): string {
+  const c: string[] = [];
+  if (range.from) c.push(`e.occurred_at >= ${p.add(range.from)}`);
+  // An undated event ('-infinity', occurredAt null) is in no window: not before `to` either.
+  if (range.to) c.push(`e.occurred_at > '-infinity' AND e.occurred_at < ${p.add(range.to)}`);
+  // Stored canonical (an unknown type lower-cased): the same spelling of the filter matches in any case.
+  if (q.type !== undefined) c.push(`e.type = ${p.add(storedEventType(q.type))}`);
+  if (q.trackingType !== undefined) c.push(`e.tracking_type = ${p.add(q.trackingType)}`);
+  // Stored trimmed and lower-cased, so the plain (address) index serves this.
+  if (q.address !== undefined) c.push(`e.address = ${p.add(q.address.trim().toLowerCase())}`);
+  if (q.messageId !== undefined) c.push(`e.message_id = ${p.add(q.messageId)}`);
+  if (q.mailingId !== undefined) c.push(`e.mailing_id = ${p.add(q.mailingId)}`);
+  if (q.serverId !== undefined) c.push(`e.server_id = ${p.add(q.serverId)}`);
+  if (q.subaccountId !== undefined) c.push(`e.subaccount_id = ${p.add(q.subaccountId)}`);
+  if (q.failureType !== undefined) c.push(`e.failure_type = ${p.add(q.failureType)}`);
+  if (q.state === 'processed') c.push(`NOT EXISTS (SELECT 1 FROM event_backlog b WHERE b.event_id = e.id)`);
+  else if (q.state !== undefined) {
+    // Few events are pending or failed: read them from the backlog, then their rows by primary key.
+    c.push(`(e.id, e.occurred_at) IN (SELECT event_id, occurred_at FROM event_backlog WHERE state = ${p.add(q.state)})`);
+  }
+  return c.length ? `WHERE ${c.join(' AND ')}` : '';
 }
-

@@ -1,19 +1,17 @@
-import type { BodyFormat } from './entities/email-event.entity';
+import type { BodyFormat } from './event-names';
+import { isSecretKeyName } from '../webhooks/receiver/secret-key';
 import { parseStoredEvent, setOwn } from '../webhooks/receiver/webhook-body.parser';
 
-const SECRET_KEY = /secretkey/i;
-
 /**
- * Removes every key that looks like SocketLabs' SecretKey, at any depth. The receiver already strips it
- * before storing; this runs again on the way out so that a row written by an older or buggy receiver
- * still never shows a secret.
+ * Removes SocketLabs' SecretKey (isSecretKeyName) at any depth. The receiver already strips it before storing; this
+ * runs again on the way out so that a row written by an older or buggy receiver still never shows a secret.
  */
 export function stripSecretKeys<T>(value: T, depth = 0): T {
   if (depth > 16 || value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map((v) => stripSecretKeys(v, depth + 1)) as T;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-    if (!SECRET_KEY.test(k)) setOwn(out, k, stripSecretKeys(v, depth + 1));
+    if (!isSecretKeyName(k)) setOwn(out, k, stripSecretKeys(v, depth + 1));
   }
   return out as T;
 }

@@ -39,7 +39,8 @@ export class SuppressionsController {
 
   /**
    * Whether an address is suppressed: 200 with the reason if it is, 404 if it may be sent to. One index
-   * lookup, meant to be called before sending.
+   * lookup, meant to be called before sending. An erased address that was suppressed is still found
+   * (`erased: true`, without its event): erasure does not make an address that complained mailable again.
    */
   @Get(':address')
   @RequireScopes('events:read')
@@ -52,8 +53,9 @@ export class SuppressionsController {
   }
 
   /**
-   * Removes an address from the suppression list and answers the removed entry. A later event that
-   * suppresses the address (a new bounce, complaint or unsubscribe) adds it again.
+   * Removes an address from the suppression list and answers the removed entry (also the one kept for an
+   * erased address). A later event that suppresses the address (a new bounce, complaint or unsubscribe) adds
+   * it again.
    */
   @Delete(':address')
   @RequireScopes('admin')
@@ -73,7 +75,7 @@ export class SuppressionsController {
       path: `/api/v1/suppressions/${encodeURIComponent(removed.address)}`,
       target: removed.address,
       status: HttpStatus.OK,
-      details: { reason: removed.reason, eventId: removed.eventId },
+      details: { reason: removed.reason, eventId: removed.eventId, erased: removed.erased },
       requestId: String(req.id),
     });
     return removed;

@@ -1,9 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
+import { AppConfig } from '../core/config/app-config';
 import { ReadDatabase } from '../core/database/read-database';
 import { NotFoundAppException } from '../core/http/app.exception';
+import { boundedCount } from '../core/http/list-total';
 import { pageWindow } from '../core/http/page-query.dto';
+import { addressFingerprint, storedAddress } from './address-fingerprint';
+import { ErasedSuppressionEntity } from './entities/erased-suppression.entity';
 import { SuppressionEntity } from './entities/suppression.entity';
 import { ListSuppressionsQueryDto, SuppressionListResponseDto, SuppressionResponseDto } from './dto/suppression.dto';
 
@@ -13,13 +17,16 @@ const SORT_COLUMNS = { createdAt: 's.created_at', updatedAt: 's.updated_at', occ
 export class SuppressionsService {
   /** Lists and lookups: from the replica when DATABASE_READ_URL is set. */
   private readonly reads: Repository<SuppressionEntity>;
+  private readonly erasedReads: Repository<ErasedSuppressionEntity>;
 
   constructor(
     /** The primary: a removal writes. */
     @InjectRepository(SuppressionEntity) private readonly suppressions: Repository<SuppressionEntity>,
     read: ReadDatabase,
+    private readonly config: AppConfig,
   ) {
     this.reads = read.repository(SuppressionEntity);
+    this.erasedReads = read.repository(ErasedSuppressionEntity);
   }
 
   async list(q: ListSuppressionsQueryDto): Promise<SuppressionListResponseDto> {
@@ -33,38 +40,64 @@ export class SuppressionsService {
     const direction = q.sortDirection === 'asc' ? 'ASC' : 'DESC';
     const rows = filtered().orderBy(SORT_COLUMNS[q.sortField], direction);
     if (q.sortField !== 'address') rows.addOrderBy('s.address', direction);
-    const [data, count] = await Promise.all([
+    const [counted, countParams] = filtered().select('1').getQueryAndParameters();
+    const [data, total] = await Promise.all([
       rows.offset(skip).limit(take).getMany(),
-      filtered().select('COUNT(*)', 'n').getRawOne<{ n: string }>(),
+      boundedCount((sql, p) => this.reads.manager.query(sql, p), counted, countParams),
     ]);
-    return { data: data.map(SuppressionResponseDto.from), total: Number(count?.n ?? 0) };
+    return { data: data.map(SuppressionResponseDto.from), ...total };
   }
 
-  /** A primary-key lookup: this is what senders call before every message, so it stays one index probe. */
+  /**
+   * A primary-key lookup: this is what senders call before every message, so it stays one index probe (two for an
+   * address that is not suppressed: the suppressions kept for erased addresses, by fingerprint).
+   */
   async get(address: string): Promise<SuppressionResponseDto> {
-    const row = await this.reads.findOneBy({ address: address.toLowerCase() });
-    if (!row) throw new NotFoundAppException('Suppression', address);
-    return SuppressionResponseDto.from(row);
+    const row = await this.reads.findOneBy({ address: storedAddress(address) });
+    if (row) return SuppressionResponseDto.from(row);
+    const fingerprint = this.fingerprint(address);
+    const erased = fingerprint && (await this.erasedReads.findOneBy({ fingerprint }));
+    if (!erased) throw new NotFoundAppException('Suppression', address);
+    return SuppressionResponseDto.fromErased(storedAddress(address), erased);
   }
 
+  /** Removes the address' suppression, and the one kept for it if it was erased; answers the first of them. */
   async remove(address: string): Promise<SuppressionResponseDto> {
-    const [rows] = (await this.suppressions.query('DELETE FROM suppressions WHERE address = $1 RETURNING *', [address.toLowerCase()])) as [
-      Array<Record<string, unknown>>,
-      number,
-    ];
-    if (rows.length === 0) throw new NotFoundAppException('Suppression', address);
-    const r = rows[0];
-    return SuppressionResponseDto.from(
-      Object.assign(new SuppressionEntity(), {
-        address: r.address,
-        reason: r.reason,
-        eventId: String(r.event_id),
-        occurredAt: r.occurred_at,
-        messageId: r.message_id,
-        failureCode: r.failure_code,
-        createdAt: r.created_at,
-        updatedAt: r.updated_at,
-      }),
-    );
+    const stored = storedAddress(address);
+    const fingerprint = this.fingerprint(address);
+    return this.suppressions.manager.transaction(async (m) => {
+      const [rows] = (await m.query('DELETE FROM suppressions WHERE address = $1 RETURNING *', [stored])) as [Array<Record<string, unknown>>, number];
+      const [erased] = fingerprint
+        ? ((await m.query('DELETE FROM erased_suppressions WHERE fingerprint = $1 RETURNING *', [fingerprint])) as [Array<Record<string, unknown>>, number])
+        : [[]];
+      if (rows.length > 0) return SuppressionResponseDto.from(suppressionOf(rows[0]));
+      if (erased.length > 0) {
+        const e = erased[0];
+        return SuppressionResponseDto.fromErased(
+          stored,
+          Object.assign(new ErasedSuppressionEntity(), { reason: e.reason, suppressedAt: e.suppressed_at, erasedAt: e.erased_at }),
+        );
+      }
+      throw new NotFoundAppException('Suppression', address);
+    });
   }
+
+  /** Null without ERASURE_SECRET: no address can have been erased. */
+  private fingerprint(address: string): Buffer | null {
+    const secret = this.config.privacy.fingerprintSecret;
+    return secret ? addressFingerprint(secret, address) : null;
+  }
+}
+
+function suppressionOf(r: Record<string, unknown>): SuppressionEntity {
+  return Object.assign(new SuppressionEntity(), {
+    address: r.address,
+    reason: r.reason,
+    eventId: String(r.event_id),
+    occurredAt: r.occurred_at,
+    messageId: r.message_id,
+    failureCode: r.failure_code,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  });
 }

@@ -1,5 +1,6 @@
 import { HttpStatus, Injectable, Logger, Optional } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { findKey } from '../core/case-insensitive';
 import { AppConfig } from '../core/config/app-config';
 import { SocketLabsMetrics } from '../core/metrics/socketlabs.metrics';
 import { ci, scrub, SocketLabsApiException, SocketLabsErrorCode, upstreamHttpError } from './socketlabs.errors';
@@ -220,8 +221,8 @@ export function unwrapData(body: unknown): unknown {
   if (!body || typeof body !== 'object' || Array.isArray(body)) return body;
   const record = body as Record<string, unknown>;
   if ('data' in record) return record.data;
-  const keys = Object.keys(record);
-  return keys.length === 1 && keys[0].toLowerCase() === 'data' ? record[keys[0]] : body;
+  const key = findKey(record, 'data');
+  return key !== undefined && Object.keys(record).length === 1 ? record[key] : body;
 }
 
 /** `{ "data": [...], "total": N }` (or a bare array) -> `{ data, total }`; null when it is not a list. */

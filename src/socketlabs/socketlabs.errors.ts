@@ -1,5 +1,6 @@
 import { HttpStatus } from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
+import { valueNamed } from '../core/case-insensitive';
 import { AppException } from '../core/http/app.exception';
 import type { SocketLabsErrorItem } from './socketlabs.types';
 
@@ -165,10 +166,7 @@ function toItem(value: unknown): SocketLabsErrorItem | null {
 export function ci(obj: unknown, key: string): unknown {
   if (!obj || typeof obj !== 'object' || Array.isArray(obj)) return undefined;
   const record = obj as Record<string, unknown>;
-  if (key in record) return record[key];
-  const lower = key.toLowerCase();
-  const found = Object.keys(record).find((k) => k.toLowerCase() === lower);
-  return found === undefined ? undefined : record[found];
+  return key in record ? record[key] : valueNamed(record, key.toLowerCase());
 }
 
 function str(v: unknown): string | undefined {

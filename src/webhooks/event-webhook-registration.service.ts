@@ -4,7 +4,7 @@ import { AppException } from '../core/http/app.exception';
 import { SocketLabsApiException, SocketLabsErrorCode } from '../socketlabs/socketlabs.errors';
 import { ENDPOINT_ID } from './endpoints/endpoint.resolver';
 import { WebhookEndpointsService } from './endpoints/webhook-endpoints.service';
-import { RECEIVER_PATH } from './receiver/webhook-receiver.routes';
+import { RECEIVER_PATH } from './receiver/webhook-receiver.transport';
 
 /** The event webhook fields this service looks at (the rest of the body is passed through untouched). */
 export interface EventWebhookCreateBody {

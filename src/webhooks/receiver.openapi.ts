@@ -155,7 +155,7 @@ Rejections (4xx, 503) are counted by reason at \`GET /api/v1/webhook-endpoints/r
 }
 
 /**
- * The receiver routes are plain Fastify routes (see receiver/webhook-receiver.routes.ts), so Nest's explorer
+ * The receiver routes are plain Fastify routes (see receiver/webhook-receiver.transport.ts), so Nest's explorer
  * does not see them: they are described here and merged into the OpenAPI document.
  */
 export const RECEIVER_OPENAPI_PATHS: OpenAPIObject['paths'] = {

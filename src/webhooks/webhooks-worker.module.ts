@@ -1,15 +1,15 @@
 import { Module } from '@nestjs/common';
+import { StorageMaintenanceService } from '../events/storage/storage-maintenance.service';
 import { EventProcessingService } from './processing/event-processing.service';
 import { EventsProcessor } from './processing/events.processor';
 import { PendingSweeperService } from './processing/pending-sweeper.service';
-import { ReceiverPriorityService } from './processing/receiver-priority';
 
 /**
  * The processors of stored events. Loaded only by processes whose ROLE runs workers (`all`, `worker`).
  * The database, the queue and the config come from global modules.
  */
 @Module({
-  providers: [EventProcessingService, PendingSweeperService, ReceiverPriorityService, EventsProcessor],
+  providers: [EventProcessingService, PendingSweeperService, StorageMaintenanceService, EventsProcessor],
   exports: [EventProcessingService, PendingSweeperService],
 })
 export class WebhooksWorkerModule {}

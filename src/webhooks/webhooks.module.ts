@@ -8,7 +8,8 @@ import { EventWebhookRegistrationService } from './event-webhook-registration.se
 import { IngestWriter } from './receiver/ingest.writer';
 import { ReceiverStatsController } from './receiver/receiver-stats.controller';
 import { ReceiverStats } from './receiver/receiver.stats';
-import { WebhookReceiverRoutes } from './receiver/webhook-receiver.routes';
+import { WebhookReceiver } from './receiver/webhook-receiver.service';
+import { WebhookReceiverTransport } from './receiver/webhook-receiver.transport';
 
 /**
  * The webhook receiver (plain Fastify routes at /webhooks/socketlabs, registered only where there is an HTTP
@@ -17,7 +18,7 @@ import { WebhookReceiverRoutes } from './receiver/webhook-receiver.routes';
 @Module({
   imports: [TypeOrmModule.forFeature([WebhookEndpointEntity])],
   controllers: [ReceiverStatsController, WebhookEndpointsController],
-  providers: [EndpointResolver, WebhookEndpointsService, ReceiverStats, IngestWriter, WebhookReceiverRoutes, EventWebhookRegistrationService],
+  providers: [EndpointResolver, WebhookEndpointsService, ReceiverStats, IngestWriter, WebhookReceiver, WebhookReceiverTransport, EventWebhookRegistrationService],
   exports: [WebhookEndpointsService, EventWebhookRegistrationService],
 })
 export class WebhooksModule {}

@@ -102,10 +102,14 @@ describe('CLI (e2e)', () => {
     const byIds = await cli(env, 'events', 'replay', '--ids', `${processed},999999`);
     expect(byIds.json()).toEqual({ replayed: 1, queued: true });
 
-    const rows = await dataSource.query('SELECT id::text, state, attempts, last_error FROM email_events WHERE id = ANY($1::bigint[]) ORDER BY id', [[failed, processed]]);
+    // Both back in the backlog, pending, to be normalized again from their raw text.
+    const rows = await dataSource.query(
+      'SELECT event_id::text AS id, state, attempts, last_error, normalize FROM event_backlog WHERE event_id = ANY($1::bigint[]) ORDER BY event_id',
+      [[failed, processed]],
+    );
     expect(rows).toEqual([
-      { id: failed, state: 'pending', attempts: 0, last_error: null },
-      { id: processed, state: 'pending', attempts: 0, last_error: null },
+      { id: failed, state: 'pending', attempts: 0, last_error: null, normalize: true },
+      { id: processed, state: 'pending', attempts: 0, last_error: null, normalize: true },
     ]);
     expect((await cli(env, 'events', 'replay', '--state', 'failed', '--ids', '1')).code).toBe(2);
   });

@@ -69,8 +69,14 @@ describe('the typed client against the running service (e2e)', () => {
     const cursors = new FileCursorStore(join(dir, 'feed.cursor'));
     const kept = new Map<string, FeedEvent>(); // the consumer's own store, keyed by event id
     const handled: string[] = []; // every id handed to it, duplicates included
+    // Every consumer started is stopped, the test failing or not: one left polling would keep the app from closing.
+    const running: (() => Promise<unknown>)[] = [];
     const run = () => {
       const stop = new AbortController();
+      running.push(async () => {
+        stop.abort();
+        await done.catch(() => undefined);
+      });
       const done = consumeChangeFeed({
         api: reader,
         cursors,
@@ -94,33 +100,37 @@ describe('the typed client against the running service (e2e)', () => {
     };
     const seen = (messageIds: string[]) => () => Promise.resolve(messageIds.every((m) => [...kept.values()].some((e) => e.messageId === m)));
 
-    const first = run();
-    await receive(['client-feed-1', 'client-feed-2', 'client-feed-3']);
-    await waitFor(seen(['client-feed-1', 'client-feed-2', 'client-feed-3']), 30000, 'the first events in the feed');
-    await first.stop();
-    const cursorAfterFirst = await cursors.load();
-    expect(cursorAfterFirst).toMatch(/^\d+\.\d+$/);
-    const handledByFirst = handled.length;
+    try {
+      const first = run();
+      await receive(['client-feed-1', 'client-feed-2', 'client-feed-3']);
+      await waitFor(seen(['client-feed-1', 'client-feed-2', 'client-feed-3']), 30000, 'the first events in the feed');
+      await first.stop();
+      const cursorAfterFirst = await cursors.load();
+      expect(cursorAfterFirst).toMatch(/^\d+\.\d+$/);
+      const handledByFirst = handled.length;
 
-    // A restart: the stored cursor is where it goes on; nothing already handled comes again.
-    await receive(['client-feed-4']);
-    const second = run();
-    await waitFor(seen(['client-feed-4']), 30000, 'the event after the restart');
-    expect(handled.slice(handledByFirst).map((id) => kept.get(id)!.messageId)).toEqual(['client-feed-4']);
+      // A restart: the stored cursor is where it goes on; nothing already handled comes again.
+      await receive(['client-feed-4']);
+      const second = run();
+      await waitFor(seen(['client-feed-4']), 30000, 'the event after the restart');
+      expect(handled.slice(handledByFirst).map((id) => kept.get(id)!.messageId)).toEqual(['client-feed-4']);
 
-    // A replay hands an event out again once processed again: the consumer's store keeps one entry per id.
-    const replayedId = [...kept.values()].find((e) => e.messageId === 'client-feed-2')!.id;
-    const replay = await admin.POST('/api/v1/events/{id}/replay', { params: { path: { id: replayedId } } });
-    expect(replay.response.status).toBe(202);
-    await waitFor(() => Promise.resolve(handled.filter((id) => id === replayedId).length === 2), 30000, 'the replayed event in the feed again');
-    await second.stop();
-    expect(kept.size).toBe(new Set(handled).size);
-    expect([...kept.values()].filter((e) => e.messageId?.startsWith('client-feed-')).map((e) => e.messageId).sort()).toEqual([
-      'client-feed-1',
-      'client-feed-2',
-      'client-feed-3',
-      'client-feed-4',
-    ]);
-    expect(await cursors.load()).not.toBe(cursorAfterFirst);
+      // A replay hands an event out again once processed again: the consumer's store keeps one entry per id.
+      const replayedId = [...kept.values()].find((e) => e.messageId === 'client-feed-2')!.id;
+      const replay = await admin.POST('/api/v1/events/{id}/replay', { params: { path: { id: replayedId } } });
+      expect(replay.response.status).toBe(202);
+      await waitFor(() => Promise.resolve(handled.filter((id) => id === replayedId).length === 2), 30000, 'the replayed event in the feed again');
+      await second.stop();
+      expect(kept.size).toBe(new Set(handled).size);
+      expect([...kept.values()].filter((e) => e.messageId?.startsWith('client-feed-')).map((e) => e.messageId).sort()).toEqual([
+        'client-feed-1',
+        'client-feed-2',
+        'client-feed-3',
+        'client-feed-4',
+      ]);
+      expect(await cursors.load()).not.toBe(cursorAfterFirst);
+    } finally {
+      await Promise.all(running.map((stop) => stop()));
+    }
   });
 });

@@ -92,13 +92,13 @@ describe('crash safety (SIGKILL under load)', () => {
     const sent = acknowledged.size + unacknowledged.size;
     const done = await waitFor(
       async () => {
-        const r = await db.query(`SELECT count(*)::int AS total, count(*) FILTER (WHERE state = 'processed')::int AS processed FROM email_events`);
+        const r = await db.query(`SELECT count(*)::int AS total, count(*) FILTER (WHERE b.event_id IS NULL)::int AS processed FROM email_events e LEFT JOIN event_backlog b ON b.event_id = e.id`);
         return r.rows[0].processed === sent ? r.rows[0] : undefined;
       },
       60000,
       'every event processed',
     ).catch(async (err) => {
-      const r = await db.query(`SELECT state, count(*)::int AS n FROM email_events GROUP BY state`);
+      const r = await db.query(`SELECT coalesce(b.state, 'processed') AS state, count(*)::int AS n FROM email_events e LEFT JOIN event_backlog b ON b.event_id = e.id GROUP BY 1`);
       throw new Error(`${(err as Error).message}; sent ${sent}; rows by state ${JSON.stringify(r.rows)}\n${service.output.slice(-3000)}`);
     });
     expect(done.total).toBe(sent);
@@ -133,13 +133,14 @@ describe('crash safety (SIGKILL under load)', () => {
     const exit = await service.kill('SIGTERM');
     stopping = true;
     await Promise.all(senders);
+    if (exit.code !== 0) throw new Error(`exit ${JSON.stringify(exit)}\n${service.output.slice(-6000)}`);
     expect(exit).toEqual({ code: 0, signal: null });
     expect(Date.now() - started).toBeLessThan(15000);
 
     await service.start();
     await waitFor(
       async () => {
-        const r = await db.query(`SELECT count(*)::int AS n FROM email_events WHERE state = 'processed' AND message_id = ANY($1)`, [acknowledged.map((n) => `crash-${n}`)]);
+        const r = await db.query(`SELECT count(*)::int AS n FROM email_events e WHERE message_id = ANY($1) AND NOT EXISTS (SELECT 1 FROM event_backlog b WHERE b.event_id = e.id)`, [acknowledged.map((n) => `crash-${n}`)]);
         return r.rows[0].n === acknowledged.length;
       },
       60000,

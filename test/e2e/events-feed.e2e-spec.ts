@@ -1,7 +1,8 @@
 import { Client } from 'pg';
 import { deliveredEvent, queuedEvent, SocketLabsEvent, withSecret } from '../fixtures/socketlabs-events';
 import { createTestApp, TestApp, waitFor } from '../utils/test-app';
-import { seedEvent } from './events-seed';
+import { EventJobs } from '../../src/core/queue/event-jobs';
+import { rawText, storeEvent } from '../utils/stored-events';
 
 const SECRET = 'feed-secret-key-8Hq2';
 
@@ -10,8 +11,13 @@ interface FeedPage {
   nextCursor: string | null;
 }
 
-/** The change feed, on the real pipeline: events posted to the receiver, processed by the workers of this process. */
+/**
+ * The change feed, on the real pipeline: events posted to the receiver (which gives them their position as it stores
+ * them), processed by the workers of this process.
+ */
 describe('Event change feed (e2e)', () => {
+  // Room for waiting on the server-wide horizon (settled) a few times in one test.
+  jest.setTimeout(180_000);
   let t: TestApp;
   let db: Client;
 
@@ -33,8 +39,27 @@ describe('Event change feed (e2e)', () => {
     return res.json();
   }
 
-  /** Every page from `after` until an empty one: the events and the cursor to continue with. */
+  /**
+   * Waits until every stored event is below the feed's horizon. The horizon is the oldest transaction still running
+   * on the whole PostgreSQL server (transaction ids are the server's), so another database's long transaction (a
+   * benchmark beside the tests) holds the feed back until it ends.
+   */
+  async function settled(): Promise<void> {
+    await waitFor(
+      async () => {
+        const [r] = await t.dataSource.query(
+          `SELECT coalesce(max(txid), 0) < pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS ok FROM email_events`,
+        );
+        return r.ok;
+      },
+      50000,
+      'the feed horizon to pass the stored events',
+    );
+  }
+
+  /** Every page from `after` until an empty one (once the horizon has passed every event): the events and the cursor to continue with. */
   async function readAll(after: string | null, limit = 100): Promise<{ events: FeedPage['data']; cursor: string | null }> {
+    await settled();
     const events: FeedPage['data'] = [];
     let cursor = after;
     for (;;) {
@@ -58,7 +83,10 @@ describe('Event change feed (e2e)', () => {
   async function processed(messageIds: string[]): Promise<void> {
     await waitFor(
       async () => {
-        const [row] = await t.dataSource.query(`SELECT count(*)::int AS n FROM email_events WHERE state = 'processed' AND message_id = ANY($1)`, [messageIds]);
+        const [row] = await t.dataSource.query(
+          `SELECT count(*)::int AS n FROM email_events e WHERE message_id = ANY($1) AND NOT EXISTS (SELECT 1 FROM event_backlog b WHERE b.event_id = e.id)`,
+          [messageIds],
+        );
         return row.n === messageIds.length;
       },
       15000,
@@ -66,7 +94,7 @@ describe('Event change feed (e2e)', () => {
     );
   }
 
-  it('hands out every processed event once, in one order, page after page', async () => {
+  it('hands out every stored event once, in one order, page after page', async () => {
     const ids = Array.from({ length: 7 }, (_, i) => `feed-a-${i}`);
     await receive(ids.map((messageId) => deliveredEvent({ MessageId: messageId })));
     await processed(ids);
@@ -76,6 +104,29 @@ describe('Event change feed (e2e)', () => {
     expect(new Set(events.map((e) => e.id)).size).toBe(events.length);
     expect(events.every((e) => e.state === 'processed')).toBe(true);
 
+    // One event a page: each cursor is that event's (txid, id), the txid of the transaction that stored it, and
+    // the cursors only grow.
+    const txids: Record<string, string> = Object.fromEntries(
+      (await t.dataSource.query(`SELECT id::text AS id, txid::text AS txid FROM email_events WHERE txid IS NOT NULL`)).map((r: { id: string; txid: string }) => [r.id, r.txid]),
+    );
+    const cursors: [bigint, bigint][] = [];
+    await settled();
+    let after: string | null = null;
+    for (;;) {
+      const page = await feed(after, 1);
+      if (!page.data.length) break;
+      const [txid, id] = page.nextCursor!.split('.');
+      expect(id).toBe(page.data[0].id);
+      expect(txid).toBe(txids[id]);
+      cursors.push([BigInt(txid), BigInt(id)]);
+      after = page.nextCursor;
+    }
+    expect(cursors.map(([, id]) => String(id))).toEqual(events.map((e) => e.id));
+    for (let i = 1; i < cursors.length; i++) {
+      const [a, b] = [cursors[i - 1], cursors[i]];
+      expect(a[0] < b[0] || (a[0] === b[0] && a[1] < b[1])).toBe(true);
+    }
+
     // Nothing new: an empty page that gives the same cursor back. New events come after it, and only they.
     expect(await feed(cursor)).toEqual({ data: [], nextCursor: cursor });
     await receive([queuedEvent({ MessageId: 'feed-b-0' }), queuedEvent({ MessageId: 'feed-b-1' })]);
@@ -84,18 +135,16 @@ describe('Event change feed (e2e)', () => {
     expect(next.events.map((e) => e.messageId).sort()).toEqual(['feed-b-0', 'feed-b-1']);
   });
 
-  it('never skips an event whose processing committed after a later one', async () => {
+  it('never skips an event whose transaction committed after a later one', async () => {
     const start = (await readAll(null)).cursor;
-    // A processing transaction that started first and commits last: it holds event X while Y is processed.
-    const x = await seedEvent(t.dataSource, { state: 'pending', type: 'Delivered', rawEvent: deliveredEvent({ MessageId: 'feed-late-x' }) });
+    // A receiver's transaction that started first and commits last: it stores event X while Y is stored.
     await db.query('BEGIN');
-    await db.query(
-      `UPDATE email_events SET state = 'processed', processed_at = now(), message_id = 'feed-late-x', processed_txid = pg_current_xact_id()::text::bigint WHERE id = $1`,
-      [x],
-    );
     try {
+      await storeEvent({ query: async (sql, params) => (await db.query(sql, params as unknown[])).rows }, {
+        raw: rawText(deliveredEvent({ MessageId: 'feed-late-x' }), 'json'),
+        format: 'json',
+      });
       await receive([deliveredEvent({ MessageId: 'feed-late-y' })]);
-      await processed(['feed-late-y']);
       // Y is committed, but X's transaction may still commit below it: the feed must not pass X by.
       expect((await feed(start)).data).toEqual([]);
     } finally {
@@ -103,6 +152,22 @@ describe('Event change feed (e2e)', () => {
     }
     const { events } = await readAll(start);
     expect(events.map((e) => e.messageId)).toEqual(['feed-late-x', 'feed-late-y']);
+  });
+
+  it('hands out an event stored raw only once a worker has normalized it', async () => {
+    await processed([]);
+    const start = (await readAll(null)).cursor;
+    const raw = rawText(deliveredEvent({ MessageId: 'feed-raw' }), 'json');
+    // Stored raw (received "in the future": the sweeper leaves it alone until the test queues it).
+    const id = await storeEvent(t.dataSource, { raw, format: 'json', storedRaw: true, receivedAt: new Date(Date.now() + 3_600_000) });
+    await receive([deliveredEvent({ MessageId: 'feed-normal' })]);
+    expect((await readAll(start)).events.map((e) => e.messageId)).toEqual(['feed-normal']);
+
+    await t.app.get(EventJobs).addNow([id], 'test');
+    await processed(['feed-raw']);
+    const { events } = await readAll(start);
+    expect(events.map((e) => e.messageId)).toEqual(['feed-normal', 'feed-raw']);
+    expect(events[1]).toMatchObject({ id, state: 'processed' });
   });
 
   it('hands a replayed event out again once it is processed again', async () => {
@@ -115,8 +180,11 @@ describe('Event change feed (e2e)', () => {
     const again = await waitFor(async () => {
       const page = await feed(cursor);
       return page.data.length ? page.data : undefined;
-    });
+    }, 50000);
     expect(again.map((e) => e.id)).toEqual([id]);
+    // Once only: from the new position on, nothing more.
+    await processed(['feed-replayed']);
+    expect((await readAll(cursor)).events.map((e) => e.id)).toEqual([id]);
   });
 
   it('400 for a cursor it did not give out and for a limit out of range; 401 without a key', async () => {

@@ -5,8 +5,13 @@ import { TcpProxy } from '../utils/tcp-proxy';
 import { createTestApp, TEST_REDIS_URL, TestApp, waitFor } from '../utils/test-app';
 import { seedEvent } from './events-seed';
 
+/** The event's processing state: its backlog row, or processed without one. */
 async function rowState(t: TestApp, id: string) {
-  const [row] = await t.dataSource.query('SELECT state, attempts, last_error FROM email_events WHERE id = $1', [id]);
+  const [row] = await t.dataSource.query(
+    `SELECT coalesce(b.state, 'processed') AS state, coalesce(b.attempts, 0) AS attempts, b.last_error
+     FROM email_events e LEFT JOIN event_backlog b ON b.event_id = e.id WHERE e.id = $1`,
+    [id],
+  );
   return row as { state: string; attempts: number; last_error: string | null };
 }
 
@@ -27,11 +32,18 @@ describe('Event replay (e2e)', () => {
   });
 
   it('replays one failed event: pending again, attempts and error reset, one job queued, audited', async () => {
+    const stats = async () => (await t.request({ method: 'GET', url: '/api/v1/events/stats' })).json().byState;
+    const before = await stats();
     const id = await seedEvent(t.dataSource, { state: 'failed', type: 'Delivered', attempts: 5, lastError: 'parse error' });
+    expect(await stats()).toEqual({ ...before, failed: before.failed + 1 });
     const res = await t.request({ method: 'POST', url: `/api/v1/events/${id}/replay` });
     expect(res.statusCode).toBe(202);
     expect(res.json()).toEqual({ replayed: 1, queued: true });
     expect(await rowState(t, id)).toEqual({ state: 'pending', attempts: 0, last_error: null });
+    // Back in the backlog to be normalized again from its raw text, and counted as pending again.
+    const [{ normalize }] = await t.dataSource.query('SELECT normalize FROM event_backlog WHERE event_id = $1', [id]);
+    expect(normalize).toBe(true);
+    expect(await stats()).toEqual({ ...before, pending: before.pending + 1 });
 
     const jobs = (await queuedJobs(t)).filter((j) => j.data.eventIds?.includes(id));
     expect(jobs).toHaveLength(1);

@@ -13,6 +13,12 @@ describe('Events read API (e2e)', () => {
     // ROLE=api: no worker in this process, so the seeded pending rows stay exactly as seeded.
     t = await createTestApp({ ROLE: 'api' });
     const ds = t.dataSource;
+    // Seeded in the order they were received: ids are handed out as events are stored (sortField=receivedAt).
+    // A dead row whose raw still holds a SecretKey (an older receiver, say): it must never be shown.
+    id.dead = await seedEvent(ds, {
+      state: 'failed', type: 'Complaint', lastError: 'boom', attempts: 5, address: 'frank@example.com', occurredAt: at(29), receivedAt: at(30),
+      rawEvent: { Type: 'Complaint', SecretKey: 'top-secret-1', Address: 'frank@example.com', Data: { Meta: [{ Key: 'a', Value: 'b' }], secretkey: 'top-secret-2' } },
+    });
     id.delivered = await seedEvent(ds, {
       type: 'Delivered', address: 'Jane@Example.com', messageId: 'm1', mailingId: 'mail-A', serverId: 100, subaccountId: 7,
       occurredAt: at(60), receivedAt: at(61), response: '250 OK',
@@ -33,17 +39,13 @@ describe('Events read API (e2e)', () => {
       type: 'Deferred', address: 'carol@example.com', messageId: 'm3', serverId: 100, subaccountId: 9, deferralCode: 4000,
       occurredAt: at(300), receivedAt: at(301),
     });
-    // Pending: only raw and the type as sent (lower case here).
+    // Pending, and undated (no DateTime): its type as sent in lower case, stored canonical.
     id.pending = await seedEvent(ds, {
-      state: 'pending', type: 'delivered', receivedAt: at(360),
+      state: 'pending', type: 'Delivered', address: 'eve@example.com', messageId: 'm9', occurredAt: null, receivedAt: at(360),
       rawEvent: { type: 'delivered', Address: 'eve@example.com', MessageId: 'm9' },
     });
-    // A dead row whose raw still holds a SecretKey (an older receiver, say): it must never be shown.
-    id.dead = await seedEvent(ds, {
-      state: 'failed', type: 'Complaint', lastError: 'boom', attempts: 5, receivedAt: at(30),
-      rawEvent: { Type: 'Complaint', SecretKey: 'top-secret-1', Address: 'frank@example.com', Data: { Meta: [{ Key: 'a', Value: 'b' }], secretkey: 'top-secret-2' } },
-    });
-    id.unknown = await seedEvent(ds, { type: 'Bounce', knownType: false, address: 'gina@example.com', occurredAt: at(420), receivedAt: at(421) });
+    // An unknown type is stored lower-cased.
+    id.unknown = await seedEvent(ds, { type: 'bounce', knownType: false, address: 'gina@example.com', occurredAt: at(420), receivedAt: at(421) });
     id.soft = await seedEvent(ds, {
       type: 'Failed', failureType: 'Temporary', failureCode: 4003, address: 'dave@example.com', messageId: 'm4', occurredAt: at(480), receivedAt: at(481),
     });
@@ -61,14 +63,12 @@ describe('Events read API (e2e)', () => {
   }
   const set = (...names: string[]) => names.map((n) => id[n]).sort();
 
-  it('lists every event, newest occurredAt first, events not processed yet first; lists omit raw', async () => {
+  it('lists every event, newest occurredAt first, undated events last; lists omit raw', async () => {
     const res = await t.request({ method: 'GET', url: '/api/v1/events' });
     expect(res.statusCode).toBe(200);
     const body = res.json();
-    expect(body.total).toBe(9);
-    expect(body.data.map((e: { id: string }) => e.id)).toEqual(
-      [id.pending, id.dead].sort((a, b) => Number(b) - Number(a)).concat([id.soft, id.unknown, id.deferred, id.click, id.open, id.bounce, id.delivered]),
-    );
+    expect(body).toMatchObject({ total: 9, totalExact: true });
+    expect(body.data.map((e: { id: string }) => e.id)).toEqual([id.soft, id.unknown, id.deferred, id.click, id.open, id.bounce, id.delivered, id.dead, id.pending]);
     for (const e of body.data) expect(e).not.toHaveProperty('raw');
     const open = body.data.find((e: { id: string }) => e.id === id.open);
     expect(open).toMatchObject({
@@ -77,13 +77,13 @@ describe('Events read API (e2e)', () => {
     });
     expect(open.extra).not.toHaveProperty('secretKey');
     const pending = body.data.find((e: { id: string }) => e.id === id.pending);
-    expect(pending).toMatchObject({ type: 'delivered', state: 'pending', occurredAt: null, address: null });
+    // Pending, but with its typed columns: the receiver wrote them. Undated: occurredAt null.
+    expect(pending).toMatchObject({ type: 'Delivered', knownType: true, state: 'pending', attempts: 0, lastError: null, occurredAt: null, address: 'eve@example.com', messageId: 'm9' });
+    expect(pending).not.toHaveProperty('processedAt');
   });
 
   it('sorts by occurredAt, receivedAt and id in both directions', async () => {
-    expect((await ids('?sortDirection=asc')).ids).toEqual(
-      [id.delivered, id.bounce, id.open, id.click, id.deferred, id.unknown, id.soft].concat([id.pending, id.dead].sort((a, b) => Number(a) - Number(b))),
-    );
+    expect((await ids('?sortDirection=asc')).ids).toEqual([id.pending, id.dead, id.delivered, id.bounce, id.open, id.click, id.deferred, id.unknown, id.soft]);
     expect((await ids('?sortField=receivedAt&sortDirection=asc')).ids).toEqual(
       [id.dead, id.delivered, id.bounce, id.open, id.click, id.deferred, id.pending, id.unknown, id.soft],
     );
@@ -95,9 +95,9 @@ describe('Events read API (e2e)', () => {
     expect((await ids('?sortField=id')).ids).toEqual([...all].reverse());
   });
 
-  it('orders a time window by occurredAt, unprocessed events (placed by receivedAt) as the newest, and pages across both', async () => {
+  it('orders a time window by occurredAt, whatever the state, and pages across it', async () => {
     const window = `from=${iso(0)}&to=${iso(200)}`;
-    const desc = [id.dead, id.open, id.bounce, id.delivered];
+    const desc = [id.open, id.bounce, id.delivered, id.dead];
     expect(await ids(`?${window}`)).toEqual({ ids: desc, total: 4 });
     expect(await ids(`?${window}&sortDirection=asc`)).toEqual({ ids: [...desc].reverse(), total: 4 });
     const paged: string[] = [];
@@ -107,8 +107,8 @@ describe('Events read API (e2e)', () => {
       paged.push(...p.ids);
     }
     expect(paged).toEqual([...desc].reverse());
-    expect((await ids(`?${window}&pageSize=1&pageNumber=1`)).ids).toEqual([id.open]);
-    expect((await ids(`?${window}&sortField=id&sortDirection=asc`)).ids).toEqual([id.delivered, id.bounce, id.open, id.dead]);
+    expect((await ids(`?${window}&pageSize=1&pageNumber=1`)).ids).toEqual([id.bounce]);
+    expect((await ids(`?${window}&sortField=id&sortDirection=asc`)).ids).toEqual([id.dead, id.delivered, id.bounce, id.open]);
     expect((await ids(`?${window}&state=failed`)).ids).toEqual([id.dead]);
     expect((await ids(`?${window}&serverId=100`)).ids).toEqual([id.bounce, id.delivered]);
   });
@@ -145,10 +145,13 @@ describe('Events read API (e2e)', () => {
     ['state=failed', ['dead']],
     // occurredAt in [from, to): 'deferred' occurred exactly at `to` and is out.
     [`from=${iso(120)}&to=${iso(300)}`, ['bounce', 'open', 'click']],
-    // Unprocessed rows have no occurredAt: they are placed by receivedAt ('dead' was received at +30 min).
     [`from=${iso(0)}&to=${iso(60)}`, ['dead']],
     [`from=${iso(400)}`, ['unknown', 'soft']],
+    // An undated event ('pending') is in no window, not even one with only an end.
     [`to=${iso(61)}`, ['delivered', 'dead']],
+    [`to=${iso(120)}`, ['delivered', 'dead']],
+    ['state=processed&type=failed', ['bounce', 'soft']],
+    ['state=failed&type=complaint', ['dead']],
     ['address=jane@example.com&failureType=permanent&from=2025-03-01T01:30:00Z', ['bounce']],
     ['serverId=100&type=deferred', ['deferred']],
   ])('filters %s', async (query, expected) => {
@@ -159,7 +162,7 @@ describe('Events read API (e2e)', () => {
 
   it('counts state=processed and knows which events are unknown types', async () => {
     const res = await t.request({ method: 'GET', url: '/api/v1/events?state=processed&type=bounce' });
-    expect(res.json().data[0]).toMatchObject({ id: id.unknown, type: 'Bounce', knownType: false });
+    expect(res.json().data[0]).toMatchObject({ id: id.unknown, type: 'bounce', knownType: false });
     expect((await ids('?state=processed')).total).toBe(7);
   });
 
@@ -225,16 +228,19 @@ describe('Events read API (e2e)', () => {
       oldestPendingReceivedAt: iso(360),
     });
 
+    // Widened to whole hours (03:20 -> 04:00), and the answer says so; the undated event is in no window.
     const window = await t.request({ method: 'GET', url: `/api/v1/events/stats?from=${iso(0)}&to=${iso(200)}` });
     expect(window.json()).toMatchObject({
       from: iso(0),
-      to: iso(200),
+      to: iso(240),
       total: 4,
       byType: { delivered: 1, failed: 1, tracking: 1, complaint: 1, deferred: 0, unknown: 0 },
       byTrackingType: { open: 1, click: 0 },
       byState: { pending: 0, processed: 3, failed: 1 },
-      oldestPendingReceivedAt: null,
+      oldestPendingReceivedAt: iso(360),
     });
+    const before = await t.request({ method: 'GET', url: `/api/v1/events/stats?to=${iso(120)}` });
+    expect(before.json()).toMatchObject({ from: null, to: iso(120), total: 2, byState: { pending: 0, processed: 1, failed: 1 } });
 
     const bad = await t.request({ method: 'GET', url: '/api/v1/events/stats?from=soon' });
     expect(bad.statusCode).toBe(400);
@@ -254,8 +260,8 @@ describe('Events read API (e2e)', () => {
     expect(one.statusCode).toBe(403);
     const many = await t.request({ method: 'POST', url: '/api/v1/events/replay', body: { state: 'failed' }, apiKey: key });
     expect(many.statusCode).toBe(403);
-    const [row] = await t.dataSource.query('SELECT state FROM email_events WHERE id = $1', [id.dead]);
-    expect(row.state).toBe('failed');
+    const [row] = await t.dataSource.query('SELECT state, attempts FROM event_backlog WHERE event_id = $1', [id.dead]);
+    expect(row).toEqual({ state: 'failed', attempts: 5 });
   });
 
   it('documents every route with its operationId, scope and response types', async () => {

@@ -23,7 +23,7 @@ async function processedRows(databaseUrl: string): Promise<number> {
   const client = new Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    const { rows } = await client.query(`SELECT count(*)::int AS n FROM email_events WHERE state = 'processed'`);
+    const { rows } = await client.query(`SELECT count(*)::int AS n FROM email_events e WHERE NOT EXISTS (SELECT 1 FROM event_backlog b WHERE b.event_id = e.id)`);
     return rows[0].n;
   } finally {
     await client.end();

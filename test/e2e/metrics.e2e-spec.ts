@@ -1,3 +1,4 @@
+import { storeEvent } from '../utils/stored-events';
 import { FakeSocketLabs } from '../fake-socketlabs/fake-socketlabs';
 import { deliveredEvent, queuedEvent, withSecret } from '../fixtures/socketlabs-events';
 import { createTestApp, TEST_ADMIN_KEY, TestApp, waitFor } from '../utils/test-app';
@@ -41,7 +42,7 @@ describe('GET /metrics (e2e)', () => {
     expect((await webhook(withSecret(deliveredEvent({ MessageId: 'metrics-3' }), 'wrong'))).statusCode).toBe(401);
     expect((await t.request({ method: 'POST', url: '/webhooks/socketlabs/not-an-endpoint', body: a, apiKey: null })).statusCode).toBe(401);
     await waitFor(async () => {
-      const [row] = await t.dataSource.query(`SELECT count(*)::int AS n FROM email_events WHERE state = 'processed'`);
+      const [row] = await t.dataSource.query(`SELECT count(*)::int AS n FROM email_events e WHERE NOT EXISTS (SELECT 1 FROM event_backlog b WHERE b.event_id = e.id)`);
       return row.n === 2;
     }, 20_000, 'both events processed');
 
@@ -57,7 +58,9 @@ describe('GET /metrics (e2e)', () => {
     expect(m.value('slgw_webhook_events_total', { result: 'stored' })).toBe(2);
     expect(m.value('slgw_webhook_events_total', { result: 'duplicate' })).toBe(1);
     expect(m.value('slgw_webhook_requests_in_flight')).toBe(0);
-    expect(m.value('slgw_webhook_request_seconds_total')).toBeGreaterThan(0);
+    // Every webhook request timed, accepted or refused (two accepted, two refused).
+    expect(m.value('slgw_webhook_request_seconds_count')).toBe(4);
+    expect(m.value('slgw_webhook_request_seconds_sum')).toBeGreaterThan(0);
     // Two INSERTs (the two accepted requests, one after the other): 2 rows, then 1 (the duplicate).
     expect(m.value('slgw_ingest_batch_rows_count')).toBe(2);
     expect(m.value('slgw_ingest_batch_rows_sum')).toBe(3);
@@ -118,12 +121,10 @@ describe('GET /metrics (e2e)', () => {
 
     // The first scrape of this app: the lag and the dead count are then read afresh (they are reused for seconds).
     it('reads the lag and the dead events from PostgreSQL', async () => {
-      await api.dataSource.query(
-        `INSERT INTO email_events (received_at, dedupe_key, format, raw, type, state) VALUES
-         (now() - interval '120 seconds', 'lag-1', 'json', '{}', 'Delivered', 'pending'),
-         (now() - interval '10 seconds', 'lag-2', 'json', '{}', 'Delivered', 'pending'),
-         (now(), 'dead-1', 'json', '{}', 'Delivered', 'failed')`,
-      );
+      const raw = '{"Type":"Delivered"}';
+      await storeEvent(api.dataSource, { raw, format: 'json', state: 'pending', receivedAt: new Date(Date.now() - 120_000) });
+      await storeEvent(api.dataSource, { raw, format: 'json', state: 'pending', receivedAt: new Date(Date.now() - 10_000) });
+      await storeEvent(api.dataSource, { raw, format: 'json', state: 'failed', receivedAt: new Date() });
       const m = await scrape(api, { authorization: `Bearer ${METRICS_TOKEN}` });
       expect(m.value('slgw_processing_lag_seconds')).toBeGreaterThanOrEqual(120);
       expect(m.value('slgw_processing_lag_seconds')).toBeLessThan(180);

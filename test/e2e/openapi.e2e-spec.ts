@@ -43,4 +43,14 @@ describe('OpenAPI document', () => {
       }
     }
   });
+
+  it('documents total and totalExact on the lists that count cheaply, and no processedAt on events', () => {
+    const schemas = served.components.schemas;
+    for (const name of ['EventListResponseDto', 'MessageListResponseDto', 'SuppressionListResponseDto']) {
+      expect({ name, required: schemas[name].required }).toEqual({ name, required: expect.arrayContaining(['data', 'total', 'totalExact']) });
+      expect(schemas[name].properties.totalExact).toMatchObject({ type: 'boolean' });
+    }
+    expect(schemas.EventResponseDto.properties).not.toHaveProperty('processedAt');
+    expect(schemas.EventResponseDto.properties.occurredAt).toMatchObject({ nullable: true });
+  });
 });

@@ -20,11 +20,11 @@ describe('read API on a replica (e2e)', () => {
     await replicaDb.connect();
     // Only on the replica: one processed event (id 1000), its message and a suppression.
     await replicaDb.query(`
-      INSERT INTO email_events (id, received_at, dedupe_key, format, raw, type, state, processed_at, processed_txid, known_type,
-                                occurred_at, address, message_id, mailing_id)
+      INSERT INTO email_events (id, received_at, dedupe_key, format, raw, type, known_type, txid, occurred_at, address, message_id, mailing_id)
       OVERRIDING SYSTEM VALUE
-      VALUES (1000, now(), 'replica-only', 'json', '{"Type":"Delivered"}', 'Delivered', 'processed', now(), 1, true,
+      VALUES (1000, now(), sha256('replica-only'), 'json', '{"Type":"Delivered"}', 'Delivered', true, 1,
               now(), 'only-on-replica@example.com', 'replica-msg', 'replica-mailing')`);
+    await replicaDb.query(`INSERT INTO event_count_deltas (hour, type, tracking_type, state, n) VALUES (date_trunc('hour', now(), 'UTC'), 'delivered', '', 'processed', 1)`);
     await replicaDb.query(`
       INSERT INTO messages (message_id, address, mailing_id, status, status_at, event_count, first_event_at, last_event_at, updated_at)
       VALUES ('replica-msg', 'only-on-replica@example.com', 'replica-mailing', 'delivered', now(), 1, now(), now(), now())`);
@@ -70,7 +70,9 @@ describe('read API on a replica (e2e)', () => {
 
     expect((await t.request({ method: 'DELETE', url: '/api/v1/suppressions/only-on-primary@example.com' })).statusCode).toBe(200);
     expect((await t.request({ method: 'DELETE', url: '/api/v1/suppressions/only-on-replica@example.com' })).statusCode).toBe(404);
-    expect((await replicaDb.query(`SELECT state FROM email_events WHERE id = 1000`)).rows[0].state).toBe('processed');
+    // Still processed on the replica: nothing was put in its backlog.
+    expect((await replicaDb.query(`SELECT count(*)::int AS n FROM event_backlog`)).rows[0].n).toBe(0);
+    expect((await t.dataSource.query(`SELECT event_id::text AS id, state FROM event_backlog`))).toEqual([{ id: '1', state: 'pending' }]);
   });
 
   it('reports the replica in /health', async () => {

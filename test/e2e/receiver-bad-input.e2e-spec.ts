@@ -40,7 +40,10 @@ describe('Webhook receiver: bad input never costs an event (e2e)', () => {
     return waitFor(
       async () => {
         const rows: StoredRow[] = await t.dataSource.query(
-          `SELECT id::text AS id, raw, state, reason, extra, last_error FROM email_events WHERE raw LIKE $1 AND state <> 'pending'`,
+          `SELECT * FROM (
+             SELECT e.id::text AS id, e.raw, coalesce(b.state, 'processed') AS state, e.reason, e.extra, b.last_error
+             FROM email_events e LEFT JOIN event_backlog b ON b.event_id = e.id WHERE e.raw LIKE $1
+           ) r WHERE state <> 'pending'`,
           [`%${messageId}%`],
         );
         return rows[0];

@@ -1,7 +1,9 @@
 import http from 'node:http';
 import net from 'node:net';
 import { deliveredEvent, withSecret } from '../fixtures/socketlabs-events';
-import { createTestApp, TestApp, waitFor } from '../utils/test-app';
+import { ReceiverStats } from '../../src/webhooks/receiver/receiver.stats';
+import { WebhookReceiverTransport } from '../../src/webhooks/receiver/webhook-receiver.transport';
+import { createTestApp, listenOnFreePort, TEST_ADMIN_KEY, TestApp, waitFor } from '../utils/test-app';
 
 const SECRET = 'transport-secret-Xk29';
 const BODY_LIMIT = 16 * 1024;
@@ -114,7 +116,9 @@ describe('Webhook receiver over a real socket (e2e)', () => {
     const socket = net.connect(port, '127.0.0.1');
     await new Promise((r) => socket.once('connect', r));
     socket.write(`POST /webhooks/socketlabs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 50)}`);
-    await new Promise((r) => setTimeout(r, 100));
+    // Gone once the receiver has the request and is reading its body (no fixed sleep).
+    const stats = t.app.get(ReceiverStats);
+    await waitFor(async () => stats.inFlight === 1, 5000, 'the request in the receiver');
     socket.destroy();
     await waitFor(
       async () => ((await t.request({ method: 'GET', url: '/api/v1/webhook-endpoints/receiver-stats' })).json().rejections.bad_request ?? 0) > before,
@@ -135,5 +139,141 @@ describe('Webhook receiver over a real socket (e2e)', () => {
     expect((await post([JSON.stringify(withSecret(deliveredEvent({ MessageId: 'after-refusals' }), SECRET))])).status).toBe(200);
     // One socket carried all four (the agent allows one at a time and keeps it alive).
     expect(sockets.size).toBe(1);
+  });
+});
+
+/**
+ * The server's own door to the receiver (bootstrap.ts, Fastify's serverFactory): requests to the receiver's paths
+ * over a real socket are answered by WebhookReceiverTransport.dispatch before Fastify sees them; everything else,
+ * a GET to the same path included, is Fastify's.
+ */
+describe("the receiver's fast path on a real server (e2e)", () => {
+  let t: TestApp;
+  let base: string;
+
+  beforeAll(async () => {
+    t = await createTestApp({ ROLE: 'api', WEBHOOK_SECRET_KEY: SECRET });
+    base = await listenOnFreePort(t);
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('answers a webhook POST from the receiver itself, with an x-request-id', async () => {
+    const transport = t.app.get(WebhookReceiverTransport);
+    const dispatch = jest.spyOn(transport, 'dispatch');
+    try {
+      const body = JSON.stringify(withSecret(deliveredEvent({ MessageId: 'fast-path-1' }), SECRET));
+      const res = await fetch(`${base}/webhooks/socketlabs`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': 'fast-path-req-1' }, body });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('x-request-id')).toBe('fast-path-req-1');
+      expect(await res.json()).toEqual({ received: 1, stored: 1, duplicates: 0, validations: 0 });
+      expect(dispatch).toHaveBeenCalledTimes(1);
+      expect(dispatch.mock.results[0].value).toBe(true);
+
+      // Without a (sane) request id of the client's, one is made.
+      const again = await fetch(`${base}/webhooks/socketlabs`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': 'bad id!' }, body });
+      expect(again.status).toBe(200);
+      expect(again.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+      expect(await again.json()).toMatchObject({ stored: 0, duplicates: 1 });
+
+      // A refusal is the receiver's too, in the API's error shape.
+      const refused = await fetch(`${base}/webhooks/socketlabs/not-an-endpoint`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      expect(refused.status).toBe(401);
+      expect(await refused.json()).toMatchObject({ statusCode: 401, code: 'UNKNOWN_ENDPOINT', requestId: refused.headers.get('x-request-id') });
+      // Each was taken by the server's door (true: not handed to Fastify).
+      expect(dispatch.mock.results.map((r) => r.value)).toEqual([true, true, true]);
+    } finally {
+      dispatch.mockRestore();
+    }
+  });
+
+  it("leaves a GET to the webhook path to Fastify (its 404), and the API's routes work", async () => {
+    const get = await fetch(`${base}/webhooks/socketlabs`);
+    expect(get.status).toBe(404);
+    expect(get.headers.get('x-request-id')).toBeTruthy();
+    expect(await get.json()).toMatchObject({ statusCode: 404 });
+
+    const api = await fetch(`${base}/api/v1/events?pageSize=1`, { headers: { authorization: `Bearer ${TEST_ADMIN_KEY}` } });
+    expect(api.status).toBe(200);
+    const [{ n }] = await t.dataSource.query('SELECT count(*)::int AS n FROM email_events');
+    expect(await api.json()).toMatchObject({ total: n, totalExact: true });
+    expect((await fetch(`${base}/api/v1/events`)).status).toBe(401);
+    expect((await fetch(`${base}/health/live`)).status).toBe(200);
+  });
+
+  it('while the app closes, refuses webhooks with a 503 and Connection: close, so that a busy keep-alive client cannot hold the close back', async () => {
+    const closing = await createTestApp({ ROLE: 'api', WEBHOOK_SECRET_KEY: SECRET });
+    const url = `${await listenOnFreePort(closing)}/webhooks/socketlabs`;
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 2 });
+    const statuses: number[] = [];
+    let closed = false;
+    let n = 0;
+    const postOne = () =>
+      new Promise<{ status: number; connection?: string }>((resolve) => {
+        const body = JSON.stringify(withSecret(deliveredEvent({ MessageId: `closing-${n++}` }), SECRET));
+        const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+          res.resume();
+          res.on('end', () => resolve({ status: res.statusCode!, connection: res.headers.connection }));
+        });
+        req.on('error', () => resolve({ status: 0 }));
+        req.end(body);
+      });
+    // Two clients that keep their connections busy until the app has closed.
+    const clients = Array.from({ length: 2 }, async () => {
+      const refusals: { status: number; connection?: string }[] = [];
+      while (!closed) {
+        const r = await postOne();
+        statuses.push(r.status);
+        if (r.status === 503) refusals.push(r);
+      }
+      return refusals;
+    });
+    try {
+      await waitFor(async () => statuses.filter((s) => s === 200).length >= 20, 15000, 'webhooks accepted');
+      const started = Date.now();
+      await closing.close();
+      closed = true;
+      expect(Date.now() - started).toBeLessThan(10000);
+      const refusals = (await Promise.all(clients)).flat();
+      for (const r of refusals) expect(r.connection).toBe('close');
+      // Nothing else than accepted, refused while closing, or a connection the server closed.
+      expect(statuses.every((s) => s === 200 || s === 503 || s === 0)).toBe(true);
+    } finally {
+      closed = true;
+      agent.destroy();
+    }
+  });
+
+  it('answers a webhook still in flight when the app starts closing, then closes its keep-alive connection instead of waiting for it to time out', async () => {
+    const app = await createTestApp({ ROLE: 'api', WEBHOOK_SECRET_KEY: SECRET });
+    const url = new URL(`${await listenOnFreePort(app)}/webhooks/socketlabs`);
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const body = JSON.stringify(withSecret(deliveredEvent({ MessageId: 'in-flight-at-close' }), SECRET));
+      let answer!: Promise<{ status: number; connection?: string }>;
+      const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } });
+      answer = new Promise((resolve, reject) => {
+        req.on('response', (res) => {
+          res.resume();
+          res.on('end', () => resolve({ status: res.statusCode!, connection: res.headers.connection }));
+        });
+        req.on('error', reject);
+      });
+      // Half the body, and the receiver has the request: then the app is told to close, and the rest arrives.
+      req.write(body.slice(0, 40));
+      const stats = app.app.get(ReceiverStats);
+      await waitFor(async () => stats.inFlight === 1, 5000, 'the request in the receiver');
+      const started = Date.now();
+      const closed = app.close();
+      req.end(body.slice(40));
+      // Taken in, stored and acknowledged: a request already received is finished, not dropped.
+      expect((await answer).status).toBe(200);
+      await closed;
+      // Fastify keeps idle connections for 72 s: a close that waited for this one would take that long.
+      expect(Date.now() - started).toBeLessThan(10_000);
+    } finally {
+      agent.destroy();
+    }
   });
 });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { getQueueToken } from '@nestjs/bullmq';
 import { Logger } from '@nestjs/common';
 import { Queue } from 'bullmq';
@@ -38,7 +39,13 @@ interface EventRow {
   format: string;
   raw: string;
   type: string | null;
+  known_type: boolean | null;
+  occurred_at: string;
+  address: string | null;
+  message_id: string | null;
+  txid: string | null;
   state: string;
+  normalize: boolean | null;
 }
 
 describe('Webhook receiver (e2e)', () => {
@@ -78,7 +85,15 @@ describe('Webhook receiver (e2e)', () => {
   }
 
   async function rows(where = 'TRUE', params: unknown[] = []): Promise<EventRow[]> {
-    return t.dataSource.query(`SELECT id, endpoint_id, received_at, dedupe_key, format, raw, type, state FROM email_events WHERE ${where} ORDER BY id`, params);
+    // The event's row, its dedupe key as hex, and its backlog row (processed without one).
+    return t.dataSource.query(
+      `SELECT * FROM (
+         SELECT e.id, e.endpoint_id, e.received_at, encode(e.dedupe_key, 'hex') AS dedupe_key, e.format, e.raw, e.type, e.known_type,
+           e.occurred_at::text AS occurred_at, e.address, e.message_id, e.txid::text AS txid, coalesce(b.state, 'processed') AS state, b.normalize
+         FROM email_events e LEFT JOIN event_backlog b ON b.event_id = e.id
+       ) r WHERE ${where} ORDER BY id`,
+      params,
+    );
   }
 
   async function countRows(): Promise<number> {
@@ -104,7 +119,12 @@ describe('Webhook receiver (e2e)', () => {
       expect(res.headers['x-request-id']).toBeTruthy();
 
       const [row] = await rows(`raw LIKE $1`, [`%json-${name}%`]);
-      expect(row).toMatchObject({ endpoint_id: endpointId, format: 'json', type: event.Type, state: 'pending' });
+      // Stored with its typed columns, in the backlog to be processed (not to be normalized: it is), with its
+      // change-feed position.
+      expect(row).toMatchObject({ endpoint_id: endpointId, format: 'json', type: event.Type, known_type: true, state: 'pending', normalize: false });
+      expect(row).toMatchObject({ address: 'jane.doe@example.com', message_id: `json-${name}` });
+      expect(row.occurred_at).toMatch(/^2023-06-/);
+      expect(row.txid).toMatch(/^\d+$/);
       expect(row.dedupe_key).toMatch(/^[0-9a-f]{64}$/);
       expect(Date.now() - new Date(row.received_at).getTime()).toBeLessThan(60_000);
       expect(JSON.parse(row.raw)).toEqual(event);
@@ -121,7 +141,7 @@ describe('Webhook receiver (e2e)', () => {
 
       // Stored as sent: the space in the name is a `+`.
       const [row] = await rows(`raw LIKE $1`, [`%form-${name.replace(/ /g, '+')}%`]);
-      expect(row).toMatchObject({ endpoint_id: endpointId, format: 'form', type: fields.Type });
+      expect(row).toMatchObject({ endpoint_id: endpointId, format: 'form', type: fields.Type, known_type: true, message_id: `form-${name}`, state: 'pending' });
       // The body as sent, without its SecretKey pair.
       expect(row.raw).toBe(formBody(fields));
       expect(row.raw).not.toContain(SECRET);
@@ -158,10 +178,11 @@ describe('Webhook receiver (e2e)', () => {
       expect(JSON.parse(row.raw)).toEqual(event);
     });
 
-    it('stores an unknown Type as sent, with 200', async () => {
+    it('stores an unknown Type lower-cased (raw keeps it as sent), with 200', async () => {
       const res = await post(url, { Type: 'Bounced', DateTime: '2024-02-01T09:00:00.1234567Z', Address: 'x@example.com', ServerId: 16332, secretkey: SECRET, Novel: { a: 1 } });
       expect(res.statusCode).toBe(200);
-      const [row] = await rows(`type = 'Bounced'`);
+      const [row] = await rows(`type = 'bounced'`);
+      expect(row).toMatchObject({ known_type: false, address: 'x@example.com', occurred_at: '2024-02-01 09:00:00.123456+00' });
       expect(JSON.parse(row.raw)).toEqual({ Type: 'Bounced', DateTime: '2024-02-01T09:00:00.1234567Z', Address: 'x@example.com', ServerId: 16332, Novel: { a: 1 } });
     });
 
@@ -358,9 +379,10 @@ describe('Webhook receiver (e2e)', () => {
       expect(await rows(`raw LIKE '%burst-%'`)).toHaveLength(120);
     });
 
-    it('counts every request in flight until it is answered, accepted or refused (the workers of ROLE=all read it)', async () => {
-      const gauge = t.app.get(ReceiverStats).inFlight;
-      const entered = jest.spyOn(gauge, 'enter');
+    it('counts every request in flight until it is answered, accepted or refused, and times each one', async () => {
+      const stats = t.app.get(ReceiverStats);
+      const started = jest.spyOn(stats, 'requestStarted');
+      const timedBefore = stats.requestSeconds.snapshot().count;
       try {
         const answers = await Promise.all([
           ...Array.from({ length: 20 }, (_, i) => post(url, withSecret(deliveredEvent({ MessageId: `gauge-${i}` }), SECRET))),
@@ -368,10 +390,11 @@ describe('Webhook receiver (e2e)', () => {
           post(url, '{"Type":', { 'content-type': 'application/json' }),
         ]);
         expect(answers.map((a) => a.statusCode).sort()).toEqual([...Array(20).fill(200), 400, 401]);
-        expect(entered).toHaveBeenCalledTimes(22);
-        expect(gauge.current).toBe(0);
+        expect(started).toHaveBeenCalledTimes(22);
+        expect(stats.inFlight).toBe(0);
+        expect(stats.requestSeconds.snapshot().count - timedBefore).toBe(22);
       } finally {
-        entered.mockRestore();
+        started.mockRestore();
       }
     });
 
@@ -380,15 +403,16 @@ describe('Webhook receiver (e2e)', () => {
       const row = (i: number, endpoint: string | null = endpointId): IngestRow => ({
         endpointId: endpoint,
         receivedAt: new Date(),
-        dedupeKey: `writer-test-${i}`.padEnd(64, '0'),
+        dedupeKey: createHash('sha256').update(`writer-test-${i}`).digest('hex'),
         format: 'json',
         raw: JSON.stringify({ Type: 'Delivered', MessageId: `writer-${i}` }),
-        type: 'Delivered',
+        columns: { type: 'Delivered', known_type: true, message_id: `writer-${i}`, occurred_at: '-infinity' },
       });
-      const spy = jest.spyOn(t.dataSource, 'query');
+      // One call of `insert` is one INSERT statement.
+      const spy = jest.spyOn(writer as unknown as { insert: (rows: IngestRow[]) => Promise<unknown> }, 'insert');
       try {
         const results = await Promise.all([writer.write([row(1)]), writer.write([row(2), row(3)]), writer.write([row(1)])]);
-        expect(spy.mock.calls.filter((c) => String(c[0]).startsWith('INSERT INTO email_events'))).toHaveLength(1);
+        expect(spy).toHaveBeenCalledTimes(1);
         expect(results[0][0].id).toMatch(/^\d+$/);
         expect(results[1].every((o) => /^\d+$/.test(String(o.id)))).toBe(true);
         expect(results[2]).toEqual([{ id: null }]);

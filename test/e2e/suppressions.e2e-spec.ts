@@ -43,10 +43,11 @@ describe('Suppressions API (e2e)', () => {
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({
       total: 3,
+      totalExact: true,
       data: [
-        { address: 'cara@example.com', reason: 'complaint', eventId: '13', occurredAt: iso(50), messageId: 'm3', failureCode: null, createdAt: iso(51), updatedAt: iso(100) },
-        { address: 'ann+news@example.com', reason: 'unsubscribe', eventId: '11', occurredAt: iso(30), messageId: 'm1', failureCode: null, createdAt: iso(31), updatedAt: iso(200) },
-        { address: 'bob@example.com', reason: 'permanent_failure', eventId: '12', occurredAt: iso(10), messageId: 'm2', failureCode: 2001, createdAt: iso(11), updatedAt: iso(11) },
+        { address: 'cara@example.com', reason: 'complaint', eventId: '13', occurredAt: iso(50), messageId: 'm3', failureCode: null, createdAt: iso(51), updatedAt: iso(100), erased: false },
+        { address: 'ann+news@example.com', reason: 'unsubscribe', eventId: '11', occurredAt: iso(30), messageId: 'm1', failureCode: null, createdAt: iso(31), updatedAt: iso(200), erased: false },
+        { address: 'bob@example.com', reason: 'permanent_failure', eventId: '12', occurredAt: iso(10), messageId: 'm2', failureCode: 2001, createdAt: iso(11), updatedAt: iso(11), erased: false },
       ],
     });
   });
@@ -100,7 +101,7 @@ describe('Suppressions API (e2e)', () => {
     const removed = await t.request({ method: 'DELETE', url: '/api/v1/suppressions/BOB@example.com' });
     expect(removed.statusCode).toBe(200);
     expect(removed.json()).toEqual({
-      address: 'bob@example.com', reason: 'permanent_failure', eventId: '12', occurredAt: iso(10), messageId: 'm2', failureCode: 2001, createdAt: iso(11), updatedAt: iso(11),
+      address: 'bob@example.com', reason: 'permanent_failure', eventId: '12', occurredAt: iso(10), messageId: 'm2', failureCode: 2001, createdAt: iso(11), updatedAt: iso(11), erased: false,
     });
     expect((await t.request({ method: 'GET', url: '/api/v1/suppressions/bob@example.com', apiKey: reader })).statusCode).toBe(404);
     expect((await t.request({ method: 'DELETE', url: '/api/v1/suppressions/bob@example.com' })).statusCode).toBe(404);

@@ -1,7 +1,7 @@
 import { DataSource } from 'typeorm';
 import { FormRawAsSent1796342400000 } from '../../src/core/database/migrations/1796342400000-FormRawAsSent';
 import { parseStoredEvent } from '../../src/webhooks/receiver/webhook-body.parser';
-import { createTestDatabase } from '../utils/test-database';
+import { databaseMigratedTo } from '../utils/test-database';
 
 /** Form rows stored as the JSON of their fields by older versions are rewritten as the body's own pairs. */
 describe('migration FormRawAsSent (PostgreSQL)', () => {
@@ -9,13 +9,11 @@ describe('migration FormRawAsSent (PostgreSQL)', () => {
   let drop: () => Promise<void>;
 
   beforeAll(async () => {
-    const db = await createTestDatabase();
-    drop = db.drop;
-    ds = await new DataSource({ type: 'postgres', url: db.url }).initialize();
+    // The schema this migration ran on: email_events before EventsWrittenOnce (text dedupe key, no partitions).
+    ({ dataSource: ds, drop } = await databaseMigratedTo(FormRawAsSent1796342400000));
   });
 
   afterAll(async () => {
-    await ds?.destroy();
     await drop?.();
   });
 

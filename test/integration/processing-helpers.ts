@@ -4,6 +4,7 @@ import { Job, Queue } from 'bullmq';
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { JobName, QueueName, processEventsJobId } from '../../src/core/queue/queue.constants';
+import { Db, eventStates, rawText, storeEvent } from '../utils/stored-events';
 import { waitFor } from '../utils/test-app';
 
 export interface InsertOptions {
@@ -11,27 +12,26 @@ export interface InsertOptions {
   /** Seconds from now; negative is in the past. A row received in the future is never swept. */
   receivedInSeconds?: number;
   attempts?: number;
-  dedupeKey?: string;
+  /** Stored raw (typed columns refused at ingest): the worker normalizes it from its raw text. */
+  storedRaw?: boolean;
 }
 
-/** Inserts a row exactly as the receiver does (state pending, raw without SecretKey: JSON text, or a form body's pairs). */
-export async function insertEvent(ds: DataSource, event: Record<string, unknown>, o: InsertOptions = {}): Promise<string> {
-  const rows: { id: string }[] = await ds.query(
-    `INSERT INTO email_events (received_at, dedupe_key, format, raw, type, attempts)
-     VALUES (now() + make_interval(secs => $1), $2, $3, $4, $5, $6) RETURNING id::text AS id`,
-    [
-      o.receivedInSeconds ?? 0,
-      o.dedupeKey ?? `test-${randomBytes(8).toString('hex')}`,
-      o.format ?? 'json',
-      (o.format ?? 'json') === 'form' ? new URLSearchParams(event as Record<string, string>).toString() : JSON.stringify(event),
-      typeof event.Type === 'string' ? event.Type : null,
-      o.attempts ?? 0,
-    ],
-  );
-  return rows[0].id;
+/**
+ * Stores an event exactly as the receiver does: its row of email_events with the typed columns normalized, and a
+ * pending backlog row (raw without SecretKey: JSON text, or a form body's pairs).
+ */
+export async function insertEvent(ds: Db, event: Record<string, unknown>, o: InsertOptions = {}): Promise<string> {
+  const format = o.format ?? 'json';
+  return storeEvent(ds, {
+    raw: rawText(event, format),
+    format,
+    receivedAt: new Date(Date.now() + (o.receivedInSeconds ?? 0) * 1000),
+    attempts: o.attempts ?? 0,
+    storedRaw: o.storedRaw,
+  });
 }
 
-export async function insertEvents(ds: DataSource, events: Record<string, unknown>[], o: InsertOptions = {}): Promise<string[]> {
+export async function insertEvents(ds: Db, events: Record<string, unknown>[], o: InsertOptions = {}): Promise<string[]> {
   const ids: string[] = [];
   for (const e of events) ids.push(await insertEvent(ds, e, o));
   return ids;
@@ -51,9 +51,9 @@ export function fakeJob(ids: string[]): Job {
   return { id: `direct-${ids[0]}`, name: JobName.ProcessEvents, data: { eventIds: ids } } as unknown as Job;
 }
 
-export async function states(ds: DataSource, ids: string[]): Promise<Record<string, string>> {
-  const rows: { id: string; state: string }[] = await ds.query(`SELECT id::text AS id, state FROM email_events WHERE id = ANY($1::bigint[])`, [ids]);
-  return Object.fromEntries(rows.map((r) => [r.id, r.state]));
+/** pending or failed while the event has a backlog row, processed once it has none. */
+export function states(ds: Db, ids: string[]): Promise<Record<string, string>> {
+  return eventStates(ds, ids);
 }
 
 export async function waitProcessed(ds: DataSource, ids: string[], timeoutMs = 15000): Promise<void> {

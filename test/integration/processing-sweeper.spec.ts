@@ -2,8 +2,10 @@ import { Queue, Worker } from 'bullmq';
 import { Client } from 'pg';
 import { redisOptionsFromUrl } from '../../src/core/queue/redis-connection';
 import { JobName, processEventsJobId } from '../../src/core/queue/queue.constants';
-import { PendingSweeperService, SWEEP_BACKLOG_JOBS, SWEEP_LOCK } from '../../src/webhooks/processing/pending-sweeper.service';
+import { EventJobs } from '../../src/core/queue/event-jobs';
+import { MAINTENANCE_SCHEDULER_ID, PendingSweeperService, SWEEP_BACKLOG_JOBS, SWEEP_LOCK, SWEEP_SCHEDULER_ID } from '../../src/webhooks/processing/pending-sweeper.service';
 import { queuedEvent } from '../fixtures/socketlabs-events';
+import { rawText, storeEvent } from '../utils/stored-events';
 import { createTestApp, TestApp } from '../utils/test-app';
 import { eventsQueue, insertEvent, insertEvents, unique } from './processing-helpers';
 
@@ -19,10 +21,13 @@ describe('pending sweeper (PostgreSQL + Redis, nothing consuming the queue)', ()
   beforeAll(async () => {
     t = await createTestApp({ ROLE: 'api' });
     queue = eventsQueue(t.app);
-    sweeper = new PendingSweeperService(queue, t.dataSource, t.config);
+    sweeper = new PendingSweeperService(queue, t.app.get(EventJobs), t.dataSource, t.config);
   });
   afterEach(async () => {
     await queue.obliterate({ force: true });
+    await t.dataSource.query(`DELETE FROM event_backlog`);
+    await t.dataSource.query(`DELETE FROM event_counts`);
+    await t.dataSource.query(`DELETE FROM event_count_deltas`);
     await t.dataSource.query(`DELETE FROM email_events`);
   });
   afterAll(async () => {
@@ -32,11 +37,11 @@ describe('pending sweeper (PostgreSQL + Redis, nothing consuming the queue)', ()
   it('re-enqueues rows pending longer than the delay, with the processEventsJobId of the chunk, and only those', async () => {
     const old = await insertEvents(t.dataSource, [queuedEvent({ MessageId: unique('a') }), queuedEvent({ MessageId: unique('b') })], { receivedInSeconds: -60 });
     await insertEvent(t.dataSource, queuedEvent({ MessageId: unique('young') }), { receivedInSeconds: 3600 });
-    const [{ id: processed }] = await t.dataSource.query(
-      `INSERT INTO email_events (received_at, dedupe_key, format, raw, type, state) VALUES (now() - interval '1 hour', $1, 'json', '{}', 'Queued', 'processed') RETURNING id`,
-      [unique('done')],
-    );
-    expect(processed).toBeDefined();
+    // Old, but processed (no backlog row), and old but dead: neither is swept.
+    const done = rawText(queuedEvent({ MessageId: unique('done') }), 'json');
+    await storeEvent(t.dataSource, { raw: done, format: 'json', state: 'processed', receivedAt: new Date(Date.now() - 3_600_000) });
+    const dead = rawText(queuedEvent({ MessageId: unique('dead') }), 'json');
+    await storeEvent(t.dataSource, { raw: dead, format: 'json', state: 'failed', receivedAt: new Date(Date.now() - 3_600_000) });
 
     const outcome = await sweeper.sweep();
     expect(outcome).toMatchObject({ ran: true, found: 2, jobsAdded: 1, jobsAlreadyQueued: 0, minAgeSeconds: t.config.worker.sweeperDelaySeconds });
@@ -101,11 +106,27 @@ describe('pending sweeper (PostgreSQL + Redis, nothing consuming the queue)', ()
     }
   });
 
-  it('registers its job scheduler (idempotently)', async () => {
+  it('registers its job scheduler and the hourly storage maintenance (idempotently)', async () => {
     expect(await sweeper.ensureScheduler()).toBe(true);
     expect(await sweeper.ensureScheduler()).toBe(true);
     const schedulers = await queue.getJobSchedulers();
-    expect(schedulers).toHaveLength(1);
-    expect(schedulers[0]).toMatchObject({ key: 'sweep-pending', name: JobName.SweepPending, every: sweeper.intervalMs });
+    expect(schedulers).toHaveLength(2);
+    const byKey = Object.fromEntries(schedulers.map((s) => [s.key, s]));
+    expect(byKey[SWEEP_SCHEDULER_ID]).toMatchObject({ name: JobName.SweepPending, every: sweeper.intervalMs });
+    expect(byKey[MAINTENANCE_SCHEDULER_ID]).toMatchObject({ name: JobName.MaintainStorage, every: 3_600_000 });
+  });
+
+  it('compacts the counter deltas into event_counts at every sweep, keeping the sums', async () => {
+    const ids = await insertEvents(t.dataSource, [queuedEvent({ MessageId: unique('c1') }), queuedEvent({ MessageId: unique('c2') })], { receivedInSeconds: 3600 });
+    expect(ids).toHaveLength(2);
+    const sums = async () =>
+      t.dataSource.query(`SELECT type, state, sum(n)::int AS n FROM (SELECT type, state, n FROM event_counts UNION ALL SELECT type, state, n FROM event_count_deltas) c GROUP BY 1, 2 ORDER BY 1, 2`);
+    const before = await sums();
+    expect(before).toEqual([{ type: 'queued', state: 'pending', n: 2 }]);
+    const [{ n: deltas }] = await t.dataSource.query(`SELECT count(*)::int AS n FROM event_count_deltas`);
+    expect(deltas).toBeGreaterThan(0);
+    await sweeper.sweep();
+    expect(await t.dataSource.query(`SELECT count(*)::int AS n FROM event_count_deltas`)).toEqual([{ n: 0 }]);
+    expect(await sums()).toEqual(before);
   });
 });

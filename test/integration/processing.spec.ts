@@ -1,7 +1,11 @@
-import { EventsProcessor } from '../../src/webhooks/processing/events.processor';
 import { Client } from 'pg';
+import { EventsService } from '../../src/events/events.service';
+import { normalizedRow } from '../../src/webhooks/normalizing/event-columns';
+import { normalizeEvent } from '../../src/webhooks/normalizing/event-normalizer';
 import { lockKey, MAX_EVENT_ATTEMPTS, MESSAGE_LOCK_CLASS } from '../../src/webhooks/processing/event-processing.service';
-import { RECORD_FAILURES, SELECT_PENDING_FOR_UPDATE, UPDATE_TYPED_COLUMNS } from '../../src/webhooks/processing/processing.sql';
+import { EventsProcessor } from '../../src/webhooks/processing/events.processor';
+import { CLAIM_PENDING, RECORD_FAILURES, WRITE_NORMALIZED } from '../../src/webhooks/processing/processing.sql';
+import { parseStoredEvent } from '../../src/webhooks/receiver/webhook-body.parser';
 import {
   complaintEvent,
   deliveredEvent,
@@ -16,6 +20,7 @@ import {
   trackingOpenEvent,
   trackingUnsubscribeEvent,
 } from '../fixtures/socketlabs-events';
+import { backlogRow, storeEvent } from '../utils/stored-events';
 import { createTestApp, TestApp, waitFor } from '../utils/test-app';
 import {
   deliver,
@@ -44,7 +49,7 @@ describe('event processing (PostgreSQL + Redis, the worker of a ROLE=all app)', 
   });
 
   describe('typed columns', () => {
-    it('fills the typed columns of every event type, in JSON and in form encoding, and marks them processed', async () => {
+    it('fills the typed columns of events stored raw from their text, as the receiver fills them at ingest, JSON and form alike', async () => {
       const json = Object.entries(EVENT_FIXTURES).map(([name, make]) => ({ name, format: 'json' as const, event: make({ MessageId: unique('typed') }) }));
       const form = Object.entries(EVENT_FIXTURES).map(([name, make]) => ({
         name: `${name} (form)`,
@@ -52,19 +57,39 @@ describe('event processing (PostgreSQL + Redis, the worker of a ROLE=all app)', 
         event: toFormFields(make({ MessageId: unique('typed-form') })) as Record<string, unknown>,
       }));
       const all = [...json, ...form];
-      const ids: string[] = [];
-      for (const c of all) ids.push(await insertEvent(t.dataSource, c.event, { format: c.format }));
+      // Each event twice: normalized by the receiver (as stored normally), and stored raw for the worker to normalize.
+      const atIngest: string[] = [];
+      const byWorker: string[] = [];
+      for (const c of all) {
+        atIngest.push(await insertEvent(t.dataSource, c.event, { format: c.format }));
+        byWorker.push(await insertEvent(t.dataSource, c.event, { format: c.format, storedRaw: true }));
+      }
+      const [{ n: empty }] = await t.dataSource.query(
+        `SELECT count(*)::int AS n FROM email_events WHERE id = ANY($1::bigint[]) AND address IS NULL AND txid IS NULL AND occurred_at = '-infinity'`,
+        [byWorker],
+      );
+      expect(empty).toBe(byWorker.length);
+      const ids = [...atIngest, ...byWorker];
       await enqueue(t.app, ids);
       await waitProcessed(t.dataSource, ids);
 
-      const rows: any[] = await t.dataSource.query(`SELECT * FROM email_events WHERE id = ANY($1::bigint[]) ORDER BY id`, [ids]);
+      const read = (list: string[]) => t.dataSource.query(`SELECT * FROM email_events WHERE id = ANY($1::bigint[]) ORDER BY id`, [list]);
+      const rows: any[] = await read(byWorker);
       for (const row of rows) {
-        expect(row).toMatchObject({ state: 'processed', known_type: true, address: 'jane.doe@example.com', server_id: 16332, attempts: 0, last_error: null });
-        expect(row.processed_at).toBeInstanceOf(Date);
+        expect(row).toMatchObject({ known_type: true, address: 'jane.doe@example.com', server_id: 16332 });
         expect(row.occurred_at).toBeInstanceOf(Date);
+        // A new change-feed position, given by the worker's transaction.
+        expect(row.txid).not.toBeNull();
       }
+      // What the worker wrote is what the receiver writes: every column but the row's identity and feed position.
+      const typed = (row: Record<string, unknown>) => {
+        const { id: _i, dedupe_key: _d, txid: _t, received_at: _r, ...rest } = row;
+        return rest;
+      };
+      expect(rows.map(typed)).toEqual((await read(atIngest)).map(typed));
+
       const byName = Object.fromEntries(all.map((c, i) => [c.name, rows[i]]));
-      expect(byName.Queued).toMatchObject({ subject: 'Your order 7731 is confirmed', message_size: 18234, tags: ['Sample Tag', 'Sample Message'] });
+      expect(byName.Queued).toMatchObject({ type: 'Queued', subject: 'Your order 7731 is confirmed', message_size: 18234, tags: ['Sample Tag', 'Sample Message'] });
       expect(byName.Queued.meta).toContainEqual({ key: 'x-customer-id', value: 'C-1042' });
       expect(byName.Queued.occurred_at.toISOString()).toBe('2023-06-12T10:04:56.369Z');
       expect(byName.Deferred).toMatchObject({ deferral_code: 3003, ip_pool_id: 12 });
@@ -78,6 +103,8 @@ describe('event processing (PostgreSQL + Redis, the worker of a ROLE=all app)', 
       expect(byName['Tracking unsubscribe']).toMatchObject({ tracking_type: 'Unsubscribe' });
       expect(byName.Complaint).toMatchObject({ fbl_type: 'abuse', fbl_from: 'feedback@yahoo.example', fbl_to: 'fbl@email-od.com', length: 495, extra: null });
       expect(byName['Complaint (form)']).toMatchObject({ fbl_from: 'feedback@yahoo.example', length: 495 });
+      // Normalized events make messages like any other.
+      expect(await messageRow(t.dataSource, json[0].event.MessageId as string, 'jane.doe@example.com')).toMatchObject({ event_count: 2 });
     });
 
     it('reads the 2013 form spellings (RemoteMTA, User-Agent) and keeps microseconds of the 7-digit dates', async () => {
@@ -102,8 +129,10 @@ describe('event processing (PostgreSQL + Redis, the worker of a ROLE=all app)', 
       const [id] = await deliver(t.app, t.dataSource, [
         { Type: 'Bounced', DateTime: 'not a date', Address: 'x@example.com', MessageId: messageId, ServerId: 'abc', Brand: 'new' },
       ]);
-      const [row] = await t.dataSource.query(`SELECT * FROM email_events WHERE id = $1`, [id]);
-      expect(row).toMatchObject({ state: 'processed', known_type: false, type: 'Bounced', occurred_at: null, server_id: null });
+      const [row] = await t.dataSource.query(`SELECT *, occurred_at::text AS at FROM email_events WHERE id = $1`, [id]);
+      // An unknown type is stored lower-cased; an unreadable date is '-infinity' (the API's null).
+      expect(row).toMatchObject({ known_type: false, type: 'bounced', at: '-infinity', server_id: null });
+      expect(await backlogRow(t.dataSource, id)).toBeUndefined();
       expect(row.extra).toEqual({ DateTime: 'not a date', ServerId: 'abc', Brand: 'new' });
       expect(await messageRow(t.dataSource, messageId, 'x@example.com')).toBeUndefined();
     });
@@ -113,20 +142,24 @@ describe('event processing (PostgreSQL + Redis, the worker of a ROLE=all app)', 
       const ids = await insertEvents(
         t.dataSource,
         Array.from({ length: 200 }, (_, i) => deliveredEvent({ MessageId: messageId, Address: `r${i}@example.com` })),
+        { storedRaw: true, receivedInSeconds: 3600 },
       );
-      // Inside a transaction rolled back afterwards, as the worker runs it: the rows locked first.
+      // Inside a transaction rolled back afterwards, as the worker runs it: the backlog rows claimed first.
       const qr = t.dataSource.createQueryRunner();
       const loops: number[] = [];
       try {
         await qr.startTransaction();
-        // The planner picks a nested loop when its statistics promise one pending row (seen on a busy system, 40 ms
-        // for 150 rows); forced here, so that the test does not depend on the statistics of the moment.
+        // The planner picks a nested loop when its statistics promise one row (seen on a busy system, 40 ms for 150
+        // rows); forced here, so that the test does not depend on the statistics of the moment.
         await qr.query('SET LOCAL enable_hashjoin = off');
         await qr.query('SET LOCAL enable_mergejoin = off');
-        const locked: { id: string }[] = await qr.query(SELECT_PENDING_FOR_UPDATE, [ids]);
-        expect(locked).toHaveLength(200);
-        const json = JSON.stringify(locked.map((r, i) => ({ id: r.id, address: `r${i}@example.com`, message_id: messageId })));
-        const [{ 'QUERY PLAN': plan }] = await qr.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${UPDATE_TYPED_COLUMNS}`, [json]);
+        const claimed: { id: string; occurred_at: string; raw: string; format: 'json' | 'form'; normalize: boolean }[] = await qr.query(CLAIM_PENDING, [ids]);
+        expect(claimed).toHaveLength(200);
+        expect(claimed.every((c) => c.normalize && c.raw)).toBe(true);
+        const json = JSON.stringify(
+          claimed.map((c) => ({ id: c.id, old_occurred_at: c.occurred_at, ...normalizedRow(normalizeEvent(parseStoredEvent(c.raw, c.format))) })),
+        );
+        const [{ 'QUERY PLAN': plan }] = await qr.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${WRITE_NORMALIZED}`, [json]);
         const walk = (node: { 'Node Type': string; 'Actual Loops': number; Plans?: unknown[] }) => {
           if (node['Node Type'] === 'Function Scan') loops.push(node['Actual Loops']);
           for (const child of node.Plans ?? []) walk(child as typeof node);
@@ -347,110 +380,139 @@ describe('event processing (PostgreSQL + Redis, the worker of a ROLE=all app)', 
       await expect(processor.process(fakeJob(ids))).resolves.toMatchObject({ processed: 0, skipped: 2 });
       expect(await snapshot()).toEqual(before);
 
-      // Normalized again from raw (a replay): the event row is rewritten, the derived rows do not move at all.
-      await t.dataSource.query(`UPDATE email_events SET state = 'pending' WHERE id = ANY($1::bigint[])`, [ids]);
-      await expect(processor.process(fakeJob(ids))).resolves.toMatchObject({ processed: 2 });
+      // Replayed: normalized again from raw and processed again, with a new change-feed position; the typed
+      // columns and the derived rows do not move at all.
+      await t.app.get(EventsService).replay({ ids });
+      await waitProcessed(t.dataSource, ids);
       const after = await snapshot();
       expect(after.message).toEqual(before.message);
       expect(after.suppression).toEqual(before.suppression);
+      const withoutTxid = (rows: Record<string, unknown>[]) => rows.map(({ txid: _t, ...rest }) => rest);
+      expect(withoutTxid(after.events)).toEqual(withoutTxid(before.events));
+      after.events.forEach((e: { txid: string }, i: number) => expect(BigInt(e.txid)).toBeGreaterThan(BigInt(before.events[i].txid)));
     });
   });
 
   describe('failures', () => {
+    const poisoned = () => `${unique('poison')}@example.com`;
+
     beforeAll(async () => {
-      // A row PostgreSQL refuses to mark processed: the database, not the normalizer, fails on it.
+      // A message PostgreSQL refuses to store: the database, not the normalizer, fails on the event that makes it.
       await t.dataSource.query(`
         CREATE FUNCTION test_poison() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
-          IF NEW.dedupe_key LIKE 'poison-%' AND NEW.state = 'processed' THEN RAISE EXCEPTION 'poisoned row %', NEW.id; END IF;
+          IF NEW.address LIKE 'poison-%' THEN RAISE EXCEPTION 'poisoned row %', NEW.address; END IF;
           RETURN NEW;
         END $$`);
-      await t.dataSource.query(`CREATE TRIGGER test_poison BEFORE UPDATE ON email_events FOR EACH ROW EXECUTE FUNCTION test_poison()`);
+      await t.dataSource.query(`CREATE TRIGGER test_poison BEFORE INSERT OR UPDATE ON messages FOR EACH ROW EXECUTE FUNCTION test_poison()`);
     });
 
     it('records a failure through the id of its row, whatever the backlog of pending rows around it', async () => {
       // Statistics taken while nothing was pending, then a backlog (as after a Redis outage): the planner then
-      // expects one pending row, and once scanned every pending row to find the one that failed.
-      const prefix = unique('backlog');
+      // expects one pending row, and could scan every pending row, or every event, to find the one that failed.
+      const marker = JSON.stringify({ test: unique('backlog') });
       await t.dataSource.query(
-        `INSERT INTO email_events (received_at, dedupe_key, format, raw, type, state)
-         SELECT now(), $1 || '-done-' || i, 'json', '{}', 'Delivered', 'processed' FROM generate_series(1, 20000) AS i`,
-        [prefix],
+        `INSERT INTO email_events (received_at, dedupe_key, format, raw, type, known_type, occurred_at, txid)
+         SELECT now(), sha256(convert_to($1 || i, 'UTF8')), 'json', $1, 'Delivered', true, now() - make_interval(mins => i), 1
+         FROM generate_series(1, 20000) AS i`,
+        [marker],
       );
       await t.dataSource.query('ANALYZE email_events');
+      await t.dataSource.query('ANALYZE event_backlog');
       // Received "in the future" so that the sweeper leaves them alone.
       const [{ id }] = await t.dataSource.query(
-        `INSERT INTO email_events (received_at, dedupe_key, format, raw, type)
-         SELECT now() + interval '1 hour', $1 || '-pending-' || i, 'json', '{}', 'Delivered' FROM generate_series(1, 3000) AS i
-         RETURNING id::text AS id`,
-        [prefix],
+        `WITH ins AS (
+           INSERT INTO email_events (received_at, dedupe_key, format, raw, type, known_type, occurred_at, txid)
+           SELECT now() + interval '1 hour', sha256(convert_to($1 || 'p' || i, 'UTF8')), 'json', $1, 'Delivered', true, now() - make_interval(mins => i), 1
+           FROM generate_series(1, 3000) AS i
+           RETURNING id, occurred_at, received_at
+         )
+         INSERT INTO event_backlog (event_id, occurred_at, received_at) SELECT id, occurred_at, received_at FROM ins
+         RETURNING event_id::text AS id`,
+        [marker],
       );
       const qr = t.dataSource.createQueryRunner();
-      let read = 0;
+      const read = { events: 0, backlog: 0 };
       try {
         await qr.startTransaction();
-        const [{ 'QUERY PLAN': plan }] = await qr.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${RECORD_FAILURES}`, [[id], ['boom'], MAX_EVENT_ATTEMPTS]);
+        // One attempt allowed: the event dies at once, so its counters are moved too (which reads its row).
+        const [{ 'QUERY PLAN': plan }] = await qr.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${RECORD_FAILURES}`, [[id], ['boom'], 1]);
         const walk = (node: Record<string, any>) => {
-          if (node['Relation Name'] === 'email_events' && node['Node Type'] !== 'ModifyTable') {
-            read += node['Actual Rows'] * node['Actual Loops'] + (node['Rows Removed by Filter'] ?? 0);
+          const relation: string | undefined = node['Relation Name'];
+          if (relation && node['Node Type'] !== 'ModifyTable') {
+            const rows = node['Actual Rows'] * node['Actual Loops'] + (node['Rows Removed by Filter'] ?? 0);
+            if (relation.startsWith('email_events')) read.events += rows;
+            if (relation === 'event_backlog') read.backlog += rows;
           }
-          read += node['Rows Removed by Join Filter'] ?? 0;
+          read.events += node['Rows Removed by Join Filter'] ?? 0;
           for (const child of node.Plans ?? []) walk(child);
         };
         walk(plan[0].Plan);
       } finally {
         await qr.rollbackTransaction();
         await qr.release();
-        await t.dataSource.query(`DELETE FROM email_events WHERE dedupe_key LIKE $1 || '-%'`, [prefix]);
+        await t.dataSource.query(`DELETE FROM event_backlog b USING email_events e WHERE e.id = b.event_id AND e.raw = $1`, [marker]);
+        await t.dataSource.query(`DELETE FROM email_events WHERE raw = $1`, [marker]);
       }
-      expect(read).toBe(1);
+      expect(read).toEqual({ events: 1, backlog: 1 });
     });
 
-    it('a poison row ends failed with its error after its attempts, while the rest of its batch is processed', async () => {
+    it('a poison event ends failed with its error after its attempts, while the rest of its batch is processed', async () => {
       // Received "in the future" so that the sweeper leaves these rows to this test.
       const good = await insertEvents(t.dataSource, [queuedEvent({ MessageId: unique('p') }), deliveredEvent({ MessageId: unique('p') })], { receivedInSeconds: 3600 });
-      const poison = await insertEvent(t.dataSource, deliveredEvent({ MessageId: unique('p') }), { receivedInSeconds: 3600, dedupeKey: unique('poison') });
+      const address = poisoned();
+      const poisonMessage = unique('p');
+      const poison = await insertEvent(t.dataSource, deliveredEvent({ MessageId: poisonMessage, Address: address }), { receivedInSeconds: 3600 });
       const ids = [good[0], poison, good[1]];
 
       await expect(processor.process(fakeJob(ids))).rejects.toThrow(/1 of 3 events failed/);
       expect(await states(t.dataSource, ids)).toEqual({ [good[0]]: 'processed', [good[1]]: 'processed', [poison]: 'pending' });
-      let [row] = await t.dataSource.query(`SELECT attempts, last_error FROM email_events WHERE id = $1`, [poison]);
-      expect(row.attempts).toBe(1);
-      expect(row.last_error).toMatch(/^P0001: poisoned row/);
+      expect(await backlogRow(t.dataSource, poison)).toMatchObject({ state: 'pending', attempts: 1, last_error: expect.stringMatching(/^P0001: poisoned row/) });
 
       for (let attempt = 2; attempt < MAX_EVENT_ATTEMPTS; attempt++) await expect(processor.process(fakeJob(ids))).rejects.toThrow();
       await expect(processor.process(fakeJob(ids))).resolves.toMatchObject({ dead: 1, processed: 0 });
-      [row] = await t.dataSource.query(`SELECT state, attempts, last_error FROM email_events WHERE id = $1`, [poison]);
-      expect(row).toMatchObject({ state: 'failed', attempts: MAX_EVENT_ATTEMPTS });
-      expect(row.last_error).toMatch(/poisoned row/);
+      expect(await backlogRow(t.dataSource, poison)).toMatchObject({ state: 'failed', attempts: MAX_EVENT_ATTEMPTS, last_error: expect.stringMatching(/poisoned row/) });
+      expect(await states(t.dataSource, ids)).toEqual({ [good[0]]: 'processed', [good[1]]: 'processed', [poison]: 'failed' });
+      // A dead event is left alone by later jobs.
+      await expect(processor.process(fakeJob([poison]))).resolves.toMatchObject({ skipped: 1 });
+      expect(await messageRow(t.dataSource, poisonMessage, address)).toBeUndefined();
     });
 
-    it('an event whose raw body is not JSON fails without blocking the batch', async () => {
-      const good = await insertEvent(t.dataSource, deliveredEvent({ MessageId: unique('g') }), { receivedInSeconds: 3600 });
-      const [{ id: bad }] = await t.dataSource.query(
-        `INSERT INTO email_events (received_at, dedupe_key, format, raw, type) VALUES (now() + interval '1 hour', $1, 'json', '{"Type":', NULL) RETURNING id::text AS id`,
-        [unique('broken')],
-      );
+    it('an event stored raw whose text is not JSON fails without blocking the batch', async () => {
+      const good = await insertEvent(t.dataSource, deliveredEvent({ MessageId: unique('g') }), { receivedInSeconds: 3600, storedRaw: true });
+      const bad = await storeEvent(t.dataSource, {
+        raw: '{"Type":',
+        format: 'json',
+        columns: { type: null },
+        storedRaw: true,
+        receivedAt: new Date(Date.now() + 3_600_000),
+      });
       await expect(processor.process(fakeJob([good, bad]))).rejects.toThrow(/1 of 2/);
       expect(await states(t.dataSource, [good, bad])).toEqual({ [good]: 'processed', [bad]: 'pending' });
-      const [row] = await t.dataSource.query(`SELECT attempts, last_error FROM email_events WHERE id = $1`, [bad]);
-      expect(row).toMatchObject({ attempts: 1, last_error: expect.stringMatching(/^The body is not valid JSON/) });
+      expect(await backlogRow(t.dataSource, bad)).toMatchObject({
+        attempts: 1,
+        normalize: true,
+        last_error: expect.stringMatching(/the stored text is not one event \(The body is not valid JSON/),
+      });
     });
 
-    it('through the queue: BullMQ retries the job, the poison row dies, and it can be replayed once fixed', async () => {
+    it('through the queue: BullMQ retries the job, the poison event dies, and it can be replayed once fixed', async () => {
       const good = await insertEvent(t.dataSource, deliveredEvent({ MessageId: unique('q') }));
       // Three attempts already spent: two more tries by BullMQ's backoff and it is dead.
-      const poison = await insertEvent(t.dataSource, deliveredEvent({ MessageId: unique('q') }), { attempts: 3, dedupeKey: unique('poison') });
+      const address = poisoned();
+      const messageId = unique('q');
+      const poison = await insertEvent(t.dataSource, deliveredEvent({ MessageId: messageId, Address: address }), { attempts: 3 });
       await enqueue(t.app, [good, poison]);
-      await waitFor(async () => (await states(t.dataSource, [poison]))[poison] === 'failed', 20000, 'the poison row to die');
+      await waitFor(async () => (await states(t.dataSource, [poison]))[poison] === 'failed', 20000, 'the poison event to die');
       expect((await states(t.dataSource, [good]))[good]).toBe('processed');
+      expect(await backlogRow(t.dataSource, poison)).toMatchObject({ attempts: MAX_EVENT_ATTEMPTS });
 
-      // Replay: the cause is gone, the row is set back to pending, the sweeper takes it.
-      await t.dataSource.query(`DROP TRIGGER test_poison ON email_events`);
-      await t.dataSource.query(`UPDATE email_events SET state = 'pending' WHERE id = $1`, [poison]);
+      // Replay: the cause is gone, the event is back in the backlog (attempts reset), and processed.
+      await t.dataSource.query(`DROP TRIGGER test_poison ON messages`);
+      expect(await t.app.get(EventsService).replay({ ids: [poison] })).toMatchObject({ replayed: 1 });
       await waitProcessed(t.dataSource, [poison]);
-      const [row] = await t.dataSource.query(`SELECT last_error, attempts FROM email_events WHERE id = $1`, [poison]);
-      expect(row).toEqual({ last_error: null, attempts: MAX_EVENT_ATTEMPTS });
+      expect(await backlogRow(t.dataSource, poison)).toBeUndefined();
+      expect(await messageRow(t.dataSource, messageId, address)).toMatchObject({ status: 'delivered', event_count: 1 });
     });
   });
 

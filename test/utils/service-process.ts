@@ -40,7 +40,8 @@ export class ServiceProcess {
   }
 
   async start(timeoutMs = 60000): Promise<void> {
-    const args = this.compiled ? START_ARGS : ['-r', 'ts-node/register/transpile-only', join(ROOT, 'src', 'main.ts')];
+    const args = this.compiled ? [...START_ARGS] : ['-r', 'ts-node/register/transpile-only', join(ROOT, 'src', 'main.ts')];
+    if (process.env.SLGW_NODE_FLAGS) args.unshift(...process.env.SLGW_NODE_FLAGS.split(' '));
     this.output = '';
     const child = spawn(process.execPath, args, { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...this.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
@@ -64,6 +65,11 @@ export class ServiceProcess {
       await new Promise((r) => setTimeout(r, 100));
     }
     throw new Error(`service did not become healthy in ${timeoutMs} ms:\n${this.output}`);
+  }
+
+  /** Sends a signal without waiting for anything: SIGSTOP freezes the process (as a stalled host would), SIGCONT resumes it. */
+  signal(signal: NodeJS.Signals): void {
+    this.child?.kill(signal);
   }
 
   /**

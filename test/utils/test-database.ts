@@ -60,3 +60,27 @@ export async function createTestDatabase(): Promise<{ name: string; url: string;
   await adminQuery((c) => c.query(`CREATE DATABASE "${name}" TEMPLATE "${template}"`));
   return { name, url: databaseUrl(name), drop: () => dropDatabase(name) };
 }
+
+/**
+ * A fresh, empty test database migrated up to `last` included (a migration class of migrations/index.ts), for the
+ * tests of a later migration: they insert rows of the shape before it, then run it. Answers a DataSource on it
+ * (without entities: the entities describe the latest schema only).
+ */
+export async function databaseMigratedTo(last: Function): Promise<{ dataSource: import('typeorm').DataSource; drop: () => Promise<void> }> {
+  const { DataSource } = await import('typeorm');
+  const { migrations } = await import('../../src/core/database/migrations');
+  const upTo = migrations.indexOf(last);
+  if (upTo < 0) throw new Error(`${last.name} is not a migration of migrations/index.ts`);
+  const name = testDatabaseName('db');
+  await adminQuery((c) => c.query(`CREATE DATABASE "${name}"`));
+  const dataSource = new DataSource({ type: 'postgres', url: databaseUrl(name), migrations: migrations.slice(0, upTo + 1), migrationsTableName: 'migrations' });
+  await dataSource.initialize();
+  await dataSource.runMigrations({ transaction: 'each' });
+  return {
+    dataSource,
+    drop: async () => {
+      if (dataSource.isInitialized) await dataSource.destroy();
+      await dropDatabase(name);
+    },
+  };
+}

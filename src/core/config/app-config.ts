@@ -19,12 +19,14 @@ export class AppConfig {
   readonly webhook: { secretKey?: string; validationKey?: string; serverId?: number; bodyLimit: number };
   readonly worker: {
     concurrency: number;
-    shareUnderLoad: number;
-    maxLagSeconds: number;
     sweeperDelaySeconds: number;
     stopTimeoutSeconds: number;
   };
   readonly metrics: { token?: string; port?: number };
+  /** Days of events and of audit log entries kept (undefined: all). */
+  readonly storage: { eventRetentionDays?: number; auditRetentionDays?: number };
+  /** The secret of the address fingerprints left by erasure (undefined: erasure is not available). */
+  readonly privacy: { fingerprintSecret?: string };
 
   constructor(v: EnvironmentVariables) {
     this.env = v.NODE_ENV;
@@ -52,12 +54,12 @@ export class AppConfig {
     };
     this.worker = {
       concurrency: v.WORKER_CONCURRENCY,
-      shareUnderLoad: v.WORKER_SHARE_UNDER_LOAD,
-      maxLagSeconds: v.WORKER_MAX_LAG_SECONDS,
       sweeperDelaySeconds: v.SWEEPER_DELAY_SECONDS,
       stopTimeoutSeconds: v.STOP_TIMEOUT_SECONDS,
     };
     this.metrics = { token: v.METRICS_TOKEN, port: v.METRICS_PORT };
+    this.storage = { eventRetentionDays: v.EVENT_RETENTION_DAYS, auditRetentionDays: v.AUDIT_RETENTION_DAYS };
+    this.privacy = { fingerprintSecret: v.ERASURE_SECRET };
   }
 
   /** Reads `.env` (if present) under the real environment, validates, and throws one error listing every problem. */

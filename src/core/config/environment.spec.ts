@@ -33,6 +33,14 @@ describe('environment validation', () => {
     }
   });
 
+  it('keeps events for ever unless EVENT_RETENTION_DAYS is set, and never for less than 7 days', () => {
+    expect(new AppConfig(validateEnvironment({})).storage.eventRetentionDays).toBeUndefined();
+    expect(new AppConfig(validateEnvironment({ EVENT_RETENTION_DAYS: '90' })).storage.eventRetentionDays).toBe(90);
+    expect(new AppConfig(validateEnvironment({ EVENT_RETENTION_DAYS: '7' })).storage.eventRetentionDays).toBe(7);
+    expect(() => validateEnvironment({ EVENT_RETENTION_DAYS: '6' })).toThrow(/- EVENT_RETENTION_DAYS:/);
+    expect(() => validateEnvironment({ EVENT_RETENTION_DAYS: 'a month' })).toThrow(/- EVENT_RETENTION_DAYS:/);
+  });
+
   it('takes an optional read replica URL for the read API, refusing one that is not postgres://', () => {
     expect(new AppConfig(validateEnvironment({})).database.readUrl).toBeUndefined();
     expect(new AppConfig(validateEnvironment({ DATABASE_READ_URL: '' })).database.readUrl).toBeUndefined();
@@ -40,15 +48,11 @@ describe('environment validation', () => {
     expect(() => validateEnvironment({ DATABASE_READ_URL: 'mysql://x' })).toThrow(/- DATABASE_READ_URL: DATABASE_READ_URL must be a postgres:\/\/ URL/);
   });
 
-  it('takes the share of the workers under load as a percent from 1 to 100, and the lag after which they no longer pause', () => {
-    expect(new AppConfig(validateEnvironment({})).worker).toMatchObject({ shareUnderLoad: 10, maxLagSeconds: 15 });
-    expect(new AppConfig(validateEnvironment({ WORKER_SHARE_UNDER_LOAD: '100', WORKER_MAX_LAG_SECONDS: '5' })).worker).toMatchObject({
-      shareUnderLoad: 100,
-      maxLagSeconds: 5,
-    });
-    expect(() => validateEnvironment({ WORKER_SHARE_UNDER_LOAD: '0' })).toThrow(/- WORKER_SHARE_UNDER_LOAD:/);
-    expect(() => validateEnvironment({ WORKER_SHARE_UNDER_LOAD: '101' })).toThrow(/- WORKER_SHARE_UNDER_LOAD:/);
-    expect(() => validateEnvironment({ WORKER_MAX_LAG_SECONDS: 'soon' })).toThrow(/- WORKER_MAX_LAG_SECONDS:/);
+  it('takes an optional event retention of at least 7 days', () => {
+    expect(new AppConfig(validateEnvironment({})).storage.eventRetentionDays).toBeUndefined();
+    expect(new AppConfig(validateEnvironment({ EVENT_RETENTION_DAYS: '90' })).storage.eventRetentionDays).toBe(90);
+    expect(() => validateEnvironment({ EVENT_RETENTION_DAYS: '6' })).toThrow(/- EVENT_RETENTION_DAYS:/);
+    expect(() => validateEnvironment({ EVENT_RETENTION_DAYS: 'forever' })).toThrow(/- EVENT_RETENTION_DAYS:/);
   });
 
   it('refuses the placeholder secrets of .env.example in production only', () => {
@@ -68,5 +72,17 @@ describe('environment validation', () => {
     expect(() => validateEnvironment({ METRICS_PORT: '0' })).toThrow(/- METRICS_PORT:/);
     expect(() => validateEnvironment({ METRICS_PORT: '65536' })).toThrow(/- METRICS_PORT:/);
     expect(() => validateEnvironment({ METRICS_TOKEN: 'change-me-metrics-token', NODE_ENV: 'production' })).toThrow(/METRICS_TOKEN: still the placeholder/);
+  });
+
+  it('takes an optional AUDIT_RETENTION_DAYS (1 or more) and ERASURE_SECRET (16 characters at least, no placeholder in production)', () => {
+    const none = new AppConfig(validateEnvironment({}));
+    expect(none.storage.auditRetentionDays).toBeUndefined();
+    expect(none.privacy.fingerprintSecret).toBeUndefined();
+    const set = new AppConfig(validateEnvironment({ AUDIT_RETENTION_DAYS: '400', ERASURE_SECRET: 'a-long-fingerprint-secret' }));
+    expect(set.storage.auditRetentionDays).toBe(400);
+    expect(set.privacy.fingerprintSecret).toBe('a-long-fingerprint-secret');
+    expect(() => validateEnvironment({ AUDIT_RETENTION_DAYS: '0' })).toThrow(/- AUDIT_RETENTION_DAYS:/);
+    expect(() => validateEnvironment({ ERASURE_SECRET: 'short' })).toThrow(/- ERASURE_SECRET: ERASURE_SECRET must be at least 16 characters/);
+    expect(() => validateEnvironment({ ERASURE_SECRET: 'change-me-erasure-secret', NODE_ENV: 'production' })).toThrow(/ERASURE_SECRET: still the placeholder/);
   });
 });

@@ -146,20 +146,37 @@ export class EnvironmentVariables {
   WORKER_CONCURRENCY = 4;
 
   /**
-   * ROLE=all: the share of the time (percent) the workers may spend processing while the receiver of the same
-   * process is busy (many webhook requests waiting), so that a burst gets the cores. 100: they never give way.
+   * Events that occurred more than this many days ago are deleted, a whole month at a time (their monthly partition
+   * is dropped once all of it is older), with the messages whose last event is that old. Unset: kept for ever. At
+   * least 7: SocketLabs retries an event for four days, and a retry of a deleted event would be stored again.
    */
   @Transform(toInt)
+  @IsOptional()
   @IsInt()
-  @Min(1)
-  @Max(100)
-  WORKER_SHARE_UNDER_LOAD = 10;
+  @Min(7)
+  EVENT_RETENTION_DAYS?: number;
 
-  /** ROLE=all: a job that has waited longer than this gets no pause, busy receiver or not (bounds the lag). */
+  /**
+   * Audit log entries older than this many days are deleted by the hourly storage maintenance (in batches). Unset:
+   * kept for ever. Erasure records (DELETE /api/v1/addresses/{address}) go with the rest.
+   */
   @Transform(toInt)
+  @IsOptional()
   @IsInt()
   @Min(1)
-  WORKER_MAX_LAG_SECONDS = 15;
+  AUDIT_RETENTION_DAYS?: number;
+
+  /**
+   * The secret of the address fingerprints (HMAC-SHA256 of a lower-cased address) that erasure leaves in the audit
+   * log and in the suppressions it keeps (docs/privacy.md). Kept out of the database, so that a copy of the database
+   * alone cannot test a guessed address against them. Unset: erasure answers 503. Never change it once addresses
+   * were erased: their fingerprints would no longer match.
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(16, { message: 'ERASURE_SECRET must be at least 16 characters' })
+  ERASURE_SECRET?: string;
 
   /** Stored events not processed after this many seconds are enqueued again by the sweeper. */
   @Transform(toInt)
@@ -200,7 +217,7 @@ export function validateEnvironment(env: Record<string, string | undefined>): En
   const errors = validateSync(values, { skipMissingProperties: false, whitelist: false });
   const problems = errors.flatMap((e) => Object.values(e.constraints ?? {}).map((m) => `  - ${e.property}: ${m}`));
   if (values.NODE_ENV === 'production') {
-    for (const name of ['ADMIN_API_KEY', 'SOCKETLABS_API_KEY', 'WEBHOOK_SECRET_KEY', 'METRICS_TOKEN'] as const) {
+    for (const name of ['ADMIN_API_KEY', 'SOCKETLABS_API_KEY', 'WEBHOOK_SECRET_KEY', 'METRICS_TOKEN', 'ERASURE_SECRET'] as const) {
       const value = values[name];
       if (value && PLACEHOLDER.test(value)) problems.push(`  - ${name}: still the placeholder from .env.example`);
     }

@@ -2,6 +2,9 @@ import { DataSourceOptions } from 'typeorm';
 import { ApiKeyEntity } from '../auth/api-key.entity';
 import { AuditLogEntity } from '../audit/audit-log.entity';
 import { EmailEventEntity } from '../../events/entities/email-event.entity';
+import { ErasedSuppressionEntity } from '../../events/entities/erased-suppression.entity';
+import { EventBacklogEntity } from '../../events/entities/event-backlog.entity';
+import { EventCountDeltaEntity, EventCountEntity } from '../../events/entities/event-count.entity';
 import { MessageEntity } from '../../events/entities/message.entity';
 import { SuppressionEntity } from '../../events/entities/suppression.entity';
 import { WebhookEndpointEntity } from '../../webhooks/entities/webhook-endpoint.entity';
@@ -12,6 +15,10 @@ export const entities = [
   ApiKeyEntity,
   AuditLogEntity,
   EmailEventEntity,
+  ErasedSuppressionEntity,
+  EventBacklogEntity,
+  EventCountDeltaEntity,
+  EventCountEntity,
   MessageEntity,
   SuppressionEntity,
   WebhookEndpointEntity,

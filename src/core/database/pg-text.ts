@@ -15,24 +15,29 @@ export function pgText(value: string): string {
 
 /**
  * A JSON-like value with every string, keys included, made safe by pgText. Copies only what it changes (a value
- * that needs nothing, nearly every one, is returned as it is); a key named `__proto__` stays an own data property.
+ * that needs nothing, nearly every one, is returned as it is, without allocating: this runs on every field of
+ * every event on the webhook path); a key named `__proto__` stays an own data property.
  */
 export function pgValue(value: unknown): unknown {
   if (typeof value === 'string') return pgText(value);
   if (value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) {
     let out: unknown[] | undefined;
-    value.forEach((item, i) => {
-      const safe = pgValue(item);
-      if (safe !== item) (out ??= value.slice())[i] = safe;
-    });
+    for (let i = 0; i < value.length; i++) {
+      const safe = pgValue(value[i]);
+      if (safe !== value[i]) (out ??= value.slice())[i] = safe;
+    }
     return out ?? value;
   }
-  const keys = Object.keys(value);
-  const safe = keys.map((k) => [pgText(k), pgValue((value as Record<string, unknown>)[k])] as const);
-  if (safe.every(([k, v], i) => k === keys[i] && v === (value as Record<string, unknown>)[keys[i]])) return value;
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record);
+  let changed = -1;
+  for (let i = 0; i < keys.length && changed < 0; i++) {
+    if (pgText(keys[i]) !== keys[i] || pgValue(record[keys[i]]) !== record[keys[i]]) changed = i;
+  }
+  if (changed < 0) return value;
   const out: Record<string, unknown> = {};
-  for (const [k, v] of safe) Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+  for (const k of keys) Object.defineProperty(out, pgText(k), { value: pgValue(record[k]), enumerable: true, writable: true, configurable: true });
   return out;
 }
 

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
+import { ensureEventPartitions } from '../../events/storage/event-partitions';
 import { databaseOptions } from './database-options';
 
 const MIGRATION_LOCK_KEY = 724_519_001; // any constant shared by every process of this service
@@ -32,7 +33,8 @@ export async function ensureDatabase(url: string): Promise<void> {
 
 /**
  * Applies pending migrations under a PostgreSQL advisory lock, so that several processes starting at
- * once (an API and a worker, or N replicas) never run the same migration twice.
+ * once (an API and a worker, or N replicas) never run the same migration twice; then makes sure the event
+ * partitions of the months around now exist.
  */
 export async function runMigrations(url: string): Promise<string[]> {
   const dataSource = new DataSource(databaseOptions(url, 2));
@@ -44,6 +46,16 @@ export async function runMigrations(url: string): Promise<string[]> {
     try {
       const applied = await dataSource.runMigrations({ transaction: 'each' });
       for (const m of applied) new Logger('Database').log(`Applied migration ${m.name}`);
+      // The months around now, before the first event needs them (the hourly maintenance keeps them coming).
+      const created = await ensureEventPartitions((sql, params) => runner.query(sql, params));
+      if (created.length) new Logger('Database').log(`Created partitions ${created.join(', ')}`);
+      const [{ autovacuum }] = await runner.query('SHOW autovacuum');
+      if (autovacuum !== 'on') {
+        new Logger('Database').warn(
+          `PostgreSQL's autovacuum is ${autovacuum}: event_backlog and event_count_deltas (a row in and out per event) and messages ` +
+            `(rewritten as their events arrive) fill with dead rows and slow processing down without it. Turn it on (the default).`,
+        );
+      }
       return applied.map((m) => m.name);
     } finally {
       await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);

@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
+import { redactUrl } from '../logging/redact';
 
 export interface ErrorBody {
   statusCode: number;
@@ -60,13 +61,13 @@ export class AllExceptionsFilter implements ExceptionFilter {
         const code = r.code ?? (status === 400 && Array.isArray(r.message) ? 'VALIDATION_FAILED' : undefined);
         body = errorBody(status, requestId, r.message ?? exception.message, code, r.details);
       }
-      if (status >= 500) this.logger.error(`${request.method} ${request.url} -> ${status} [${requestId}] ${exception.message}`);
+      if (status >= 500) this.logger.error(`${request.method} ${redactUrl(request.url)} -> ${status} [${requestId}] ${exception.message}`);
     } else if (isFastifyError(exception)) {
       // Errors raised by Fastify itself (a body it could not parse, a body over the limit, a content type it has no parser for).
       body = errorBody(exception.statusCode, requestId, exception.message);
     } else {
       const err = exception as Error;
-      this.logger.error(`${request.method} ${request.url} -> 500 [${requestId}] ${err?.stack ?? String(err)}`);
+      this.logger.error(`${request.method} ${redactUrl(request.url)} -> 500 [${requestId}] ${err?.stack ?? String(err)}`);
       body = errorBody(HttpStatus.INTERNAL_SERVER_ERROR, requestId, 'Internal server error');
     }
     void reply.status(body.statusCode).header('content-type', 'application/json; charset=utf-8').send(body);

@@ -3,7 +3,7 @@ const SECRET_KEY = /secret|password|passwd|api[-_]?key|authorization|token|priva
 
 export const REDACTED = '[redacted]';
 
-export function isSecretKey(key: string): boolean {
+export function looksSecret(key: string): boolean {
   return SECRET_KEY.test(key);
 }
 
@@ -30,8 +30,15 @@ export function redactLogFields(fields: Record<string, unknown>): Record<string,
   return out;
 }
 
-/** A URL path with the values of secret-looking query parameters (`?token=...`) redacted. */
+/** An address being erased (DELETE /api/v1/addresses/{address}): never logged, as the erasure would be undone. */
+const ERASED_ADDRESS_PATH = /^(\/api\/v1\/addresses\/)[^/?#]*/i;
+
+/**
+ * A URL path with the values of secret-looking query parameters (`?token=...`) redacted, and the address of an
+ * erasure request.
+ */
 export function redactUrl(url: string): string {
+  url = url.replace(ERASED_ADDRESS_PATH, `$1${REDACTED}`);
   const q = url.indexOf('?');
   if (q < 0) return url;
   const query = url

@@ -10,19 +10,19 @@ import { METRIC_PREFIX, MetricsRegistry } from './metrics.registry';
 /** How long a scrape-time reading is reused: a scrape storm costs the database one query per interval. */
 const LAG_EVERY_MS = 5_000;
 const QUEUE_EVERY_MS = 5_000;
-/** Counting dead rows reads every row of the table (no index on them): at most twice a minute. */
+/** Dead events are few, but a scrape storm should not count them more than twice a minute. */
 const DEAD_EVERY_MS = 30_000;
 const ANSWER_WITHIN_MS = 2_000;
 const DEAD_STATEMENT_TIMEOUT = '5s';
 
 /**
- * The oldest pending row by id: one entry of the partial index email_events_pending_idx, where min(received_at)
- * would read every pending row (millions in a backlog). Ids grow with the commit order, and an event is committed
- * within milliseconds of being received, so the two agree to that much. 0 when nothing is pending.
+ * The oldest pending event by id: the first entries of event_backlog's primary key, where min(received_at) would read
+ * every pending row (millions in a backlog). Ids grow with the commit order, and an event is committed within
+ * milliseconds of being received, so the two agree to that much. 0 when nothing is pending.
  */
-const LAG_SQL = `SELECT coalesce((SELECT extract(epoch FROM now() - received_at) FROM email_events WHERE state = 'pending' ORDER BY id LIMIT 1), 0)::float8 AS lag`;
-/** An index-only count of the partial index email_events_failed_idx: dead events are few. */
-const DEAD_SQL = `SELECT count(*)::float8 AS dead FROM email_events WHERE state = 'failed'`;
+const LAG_SQL = `SELECT coalesce((SELECT extract(epoch FROM now() - received_at) FROM event_backlog WHERE state = 'pending' ORDER BY event_id LIMIT 1), 0)::float8 AS lag`;
+/** The partial index event_backlog_failed_idx: dead events are few. */
+const DEAD_SQL = `SELECT count(*)::float8 AS dead FROM event_backlog WHERE state = 'failed'`;
 
 /**
  * Readings taken when Prometheus scrapes, from PostgreSQL and Redis rather than from counters: the processing lag,

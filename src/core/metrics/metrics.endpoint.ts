@@ -32,7 +32,7 @@ export class MetricsEndpoint implements OnModuleInit, OnApplicationBootstrap, On
     if (config.metrics.token) this.tokenDigest = digest(config.metrics.token);
   }
 
-  /** The route on the HTTP server, registered as the receiver's are (see WebhookReceiverRoutes). */
+  /** The route on the HTTP server, registered as the receiver's are (see WebhookReceiverTransport). */
   onModuleInit(): void {
     const adapter = this.adapterHost?.httpAdapter;
     if (!adapter || !this.metrics.serves) return;

@@ -82,16 +82,7 @@ export class ReceiverMetrics implements OnModuleInit {
       help: 'Webhook requests received and not answered yet, now.',
       registers,
       collect() {
-        this.set(stats.inFlight.current);
-      },
-    });
-    new Counter({
-      name: `${METRIC_PREFIX}webhook_request_seconds_total`,
-      help: 'Sum of the durations of all webhook requests (from the request to its answer). Divided by the rate of slgw_webhook_requests_total: the mean latency.',
-      registers,
-      collect() {
-        this.reset();
-        this.inc(stats.inFlight.totalSeconds);
+        this.set(stats.inFlight);
       },
     });
     registerCollectedHistogram(
@@ -99,6 +90,12 @@ export class ReceiverMetrics implements OnModuleInit {
       `${METRIC_PREFIX}ingest_batch_rows`,
       'Rows per INSERT of the ingest writer (the group commit of concurrent webhook requests).',
       () => stats.batchRows,
+    );
+    registerCollectedHistogram(
+      this.metrics.registry,
+      `${METRIC_PREFIX}webhook_request_seconds`,
+      'Webhook requests by duration, from the request to its answer (what SocketLabs waits).',
+      () => stats.requestSeconds,
     );
     registerCollectedHistogram(this.metrics.registry, `${METRIC_PREFIX}ingest_commit_seconds`, 'Duration of each INSERT of the ingest writer, commit included.', () => stats.commitSeconds);
     registerCollectedHistogram(

@@ -7,15 +7,18 @@ export enum QueueName {
 }
 
 export enum JobName {
-  /** Normalize a batch of stored events (one job per group-committed batch). */
+  /** Process a batch of stored events (one job per group-committed batch, or per sweep or replay chunk). */
   ProcessEvents = 'process-events',
-  /** Re-enqueue stored events that were never processed (Redis was down, a job was lost). */
+  /** Re-enqueue stored events that were never processed (Redis was down, a job was lost); compact the counters. */
   SweepPending = 'sweep-pending',
+  /** Create the coming months' partitions of email_events, and apply EVENT_RETENTION_DAYS and AUDIT_RETENTION_DAYS. Hourly. */
+  MaintainStorage = 'maintain-storage',
 }
 
 export interface JobDataMap {
   [JobName.ProcessEvents]: { eventIds: string[] };
   [JobName.SweepPending]: Record<string, never>;
+  [JobName.MaintainStorage]: Record<string, never>;
 }
 
 export type JobData<N extends JobName> = JobDataMap[N];

@@ -1,6 +1,7 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Global, Module } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
+import { EventJobs } from './event-jobs';
 import { QueueName } from './queue.constants';
 import { QueueShutdown } from './queue-shutdown';
 import { RedisPolicyCheck } from './redis-policy';
@@ -30,7 +31,7 @@ import { redisOptionsFromUrl } from './redis-connection';
     }),
     BullModule.registerQueue({ name: QueueName.Events }),
   ],
-  providers: [QueueShutdown, RedisPolicyCheck],
-  exports: [BullModule],
+  providers: [QueueShutdown, RedisPolicyCheck, EventJobs],
+  exports: [BullModule, EventJobs],
 })
 export class QueueModule {}

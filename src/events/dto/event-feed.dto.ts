@@ -3,7 +3,7 @@ import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import { EventResponseDto } from './event.dto';
 
 /**
- * A position in the change feed: the processing transaction's id and the event id. Opaque to callers. At most
+ * A position in the change feed: the id of the transaction that wrote the event and the event id. Opaque to callers. At most
  * 18 digits each, so that anything it accepts is a bigint (a larger number would fail in PostgreSQL, not here).
  */
 export const FEED_CURSOR = /^(0|[1-9]\d{0,17})\.([1-9]\d{0,17})$/;
@@ -11,7 +11,7 @@ export const FEED_CURSOR = /^(0|[1-9]\d{0,17})\.([1-9]\d{0,17})$/;
 export class EventFeedQueryDto {
   /**
    * Where to continue: the `nextCursor` of the previous page, as given. Without it the feed starts at its
-   * beginning (the first event ever processed).
+   * beginning (the first event ever stored).
    * @example "1042.5531"
    */
   @IsOptional()
@@ -28,7 +28,7 @@ export class EventFeedQueryDto {
 }
 
 export class EventFeedResponseDto {
-  /** Processed events after the cursor, in feed order. */
+  /** Events after the cursor, in feed order. */
   data: EventResponseDto[];
   /**
    * The cursor to ask for the next page with: after the last event of this page, or the cursor asked with when

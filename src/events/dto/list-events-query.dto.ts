@@ -3,23 +3,19 @@ import { Transform, Type } from 'class-transformer';
 import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Length, Max, Min } from 'class-validator';
 import { INT4_MAX } from '../../core/database/pg-limits';
 import { PageQueryDto } from '../../core/http/page-query.dto';
-import { EVENT_STATES, EventState, FailureType, TrackingType } from '../entities/email-event.entity';
-import { canonicalFailureType, canonicalTrackingType, FAILURE_TYPES, TRACKING_TYPES } from '../event-names';
+import { EVENT_STATES, EventState } from '../entities/email-event.entity';
+import { canonicalFailureType, canonicalTrackingType, FAILURE_TYPES, FailureType, TRACKING_TYPES, TrackingType } from '../event-names';
 
 export const EVENT_SORT_FIELDS = ['occurredAt', 'receivedAt', 'id'] as const;
 export type EventSortField = (typeof EVENT_SORT_FIELDS)[number];
 
 export class ListEventsQueryDto extends PageQueryDto {
-  /**
-   * Events at or after this time (ISO 8601). The window applies to `occurredAt`; events without one yet (not
-   * processed) are placed by `receivedAt`.
-   * @example "2025-01-01T00:00:00Z"
-   */
+  /** Events that occurred at or after this time (ISO 8601, `occurredAt`). @example "2025-01-01T00:00:00Z" */
   @IsOptional()
   @IsISO8601({ strict: true }, { message: 'from must be an ISO 8601 date-time' })
   from?: string;
 
-  /** Events before this time (ISO 8601, exclusive). @example "2025-02-01T00:00:00Z" */
+  /** Events that occurred before this time (ISO 8601, exclusive). @example "2025-02-01T00:00:00Z" */
   @IsOptional()
   @IsISO8601({ strict: true }, { message: 'to must be an ISO 8601 date-time' })
   to?: string;
@@ -80,15 +76,15 @@ export class ListEventsQueryDto extends PageQueryDto {
   @IsIn(FAILURE_TYPES, { message: 'failureType must be one of temporary, permanent, suppressed' })
   failureType?: FailureType;
 
-  /** Processing state: `pending` (not processed yet), `processed`, `failed` (gave up, replayable). */
+  /** Processing state: `pending` (message status and suppressions not derived yet), `processed`, `failed` (gave up, replayable). */
   @ApiPropertyOptional({ enum: EVENT_STATES })
   @IsOptional()
   @IsIn(EVENT_STATES)
   state?: EventState;
 
   /**
-   * `occurredAt` (default; events not processed yet have none and come first in descending order, last in
-   * ascending), `receivedAt` or `id` (arrival order). Ties are broken by id.
+   * `occurredAt` (default; events without a readable DateTime come last in descending order, first in ascending),
+   * `receivedAt` (arrival order: the same as `id`, which grows as events are stored) or `id`. Ties are broken by id.
    */
   @ApiPropertyOptional({ enum: EVENT_SORT_FIELDS, default: 'occurredAt' })
   @IsOptional()
@@ -97,13 +93,14 @@ export class ListEventsQueryDto extends PageQueryDto {
 }
 
 /** The same time window as the event list: `occurredAt`, or `receivedAt` for events not processed yet. */
+/** A window of `occurredAt`, counted in whole hours: `from` is rounded down to the hour, `to` up. */
 export class EventStatsQueryDto {
-  /** Events at or after this time (ISO 8601). @example "2025-01-01T00:00:00Z" */
+  /** Events that occurred at or after this time (ISO 8601), rounded down to the hour. @example "2025-01-01T00:00:00Z" */
   @IsOptional()
   @IsISO8601({ strict: true }, { message: 'from must be an ISO 8601 date-time' })
   from?: string;
 
-  /** Events before this time (ISO 8601, exclusive). @example "2025-02-01T00:00:00Z" */
+  /** Events that occurred before this time (ISO 8601, exclusive), rounded up to the hour. @example "2025-02-01T00:00:00Z" */
   @IsOptional()
   @IsISO8601({ strict: true }, { message: 'to must be an ISO 8601 date-time' })
   to?: string;

@@ -1,3 +1,4 @@
+import { ListTotalDto } from '../../core/http/list-total';
 import { ApiProperty } from '@nestjs/swagger';
 import { MESSAGE_STATUSES, MessageEntity, MessageStatus } from '../entities/message.entity';
 import { EventResponseDto } from './event.dto';
@@ -105,8 +106,6 @@ function fill<T extends MessageResponseDto>(dto: T, m: MessageEntity): T {
   });
 }
 
-export class MessageListResponseDto {
+export class MessageListResponseDto extends ListTotalDto {
   data: MessageResponseDto[];
-  /** Rows matching the filters, whatever the page. */
-  total: number;
 }

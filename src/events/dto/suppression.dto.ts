@@ -1,7 +1,9 @@
+import { ListTotalDto } from '../../core/http/list-total';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsIn, IsOptional, IsString, Length } from 'class-validator';
 import { PageQueryDto } from '../../core/http/page-query.dto';
+import { ErasedSuppressionEntity } from '../entities/erased-suppression.entity';
 import { SUPPRESSION_REASONS, SuppressionEntity, SuppressionReason } from '../entities/suppression.entity';
 
 export const SUPPRESSION_SORT_FIELDS = ['createdAt', 'updatedAt', 'occurredAt', 'address'] as const;
@@ -16,8 +18,8 @@ export class SuppressionResponseDto {
   @ApiProperty({ enum: SUPPRESSION_REASONS, example: 'permanent_failure' })
   reason: SuppressionReason;
 
-  /** The event that caused it (see GET /api/v1/events/{id}). @example "1024" */
-  eventId: string;
+  /** The event that caused it (see GET /api/v1/events/{id}); null once the address was erased. @example "1024" */
+  eventId: string | null;
   /** When that event occurred. */
   occurredAt: Date | null;
   /** @example "order-8812" */
@@ -26,6 +28,11 @@ export class SuppressionResponseDto {
   failureCode: number | null;
   createdAt: Date;
   updatedAt: Date;
+  /**
+   * True when the address was erased (DELETE /api/v1/addresses/{address}): the suppression is kept under its
+   * fingerprint, without the address or its event, so that it is still not mailed. Only a lookup by address finds it.
+   */
+  erased: boolean;
 
   static from(s: SuppressionEntity): SuppressionResponseDto {
     return Object.assign(new SuppressionResponseDto(), {
@@ -37,14 +44,28 @@ export class SuppressionResponseDto {
       failureCode: s.failureCode,
       createdAt: s.createdAt,
       updatedAt: s.updatedAt,
+      erased: false,
+    });
+  }
+
+  /** The suppression kept for an erased address, answered for the address it was looked up by. */
+  static fromErased(address: string, s: ErasedSuppressionEntity): SuppressionResponseDto {
+    return Object.assign(new SuppressionResponseDto(), {
+      address,
+      reason: s.reason,
+      eventId: null,
+      occurredAt: null,
+      messageId: null,
+      failureCode: null,
+      createdAt: s.suppressedAt,
+      updatedAt: s.erasedAt,
+      erased: true,
     });
   }
 }
 
-export class SuppressionListResponseDto {
+export class SuppressionListResponseDto extends ListTotalDto {
   data: SuppressionResponseDto[];
-  /** Rows matching the filters, whatever the page. */
-  total: number;
 }
 
 export class ListSuppressionsQueryDto extends PageQueryDto {

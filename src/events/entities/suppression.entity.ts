@@ -1,4 +1,4 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 export const SUPPRESSION_REASONS = ['complaint', 'permanent_failure', 'unsubscribe'] as const;
 /** In order of precedence: a complaint outranks a permanent failure, which outranks an unsubscribe. */
@@ -9,6 +9,12 @@ export type SuppressionReason = (typeof SUPPRESSION_REASONS)[number];
  * the highest-ranking reason and, within that reason, the earliest event, whatever order they arrive in.
  */
 @Entity('suppressions')
+// The list's orders (ties broken by address; `address` is the primary key): a page is the index's first entries
+// instead of a sort of every suppression, a table that only grows (retention keeps them): 25-60 ms at 41,606.
+// Written by the workers only, a few per thousand events.
+@Index('suppressions_created_at_idx', ['createdAt', 'address'])
+@Index('suppressions_updated_at_idx', ['updatedAt', 'address'])
+@Index('suppressions_occurred_at_idx', ['occurredAt', 'address'])
 export class SuppressionEntity {
   /** Lower-cased recipient address. */
   @PrimaryColumn({ type: 'text' })

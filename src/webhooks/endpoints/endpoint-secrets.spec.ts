@@ -1,4 +1,4 @@
-import { authenticate } from '../receiver/webhook-receiver.routes';
+import { authenticate } from '../receiver/webhook-receiver.service';
 import { generateSecretKey, matchesAnySecret, secretDigest, toEndpointSecret } from './endpoint-secrets';
 import { ResolvedEndpoint } from './endpoint.resolver';
 

@@ -1,44 +1,53 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
-import type { BodyFormat } from '../../events/entities/email-event.entity';
+import { prepared } from '../../core/database/prepared';
+import { APPEND_COUNT_CHANGES } from '../../events/storage/event-counters';
+import type { BodyFormat } from '../../events/event-names';
+import { normalizedRow } from '../normalizing/event-columns';
+import { normalizeEvent } from '../normalizing/event-normalizer';
 import { parseStoredEvent } from '../receiver/webhook-body.parser';
-import { NormalizedEvent, normalizeEvent } from './event-normalizer';
-import {
-  LOCK_MESSAGE_KEYS,
-  RECORD_FAILURES,
-  SELECT_PENDING_FOR_UPDATE,
-  TYPED_COLUMNS,
-  UPDATE_TYPED_COLUMNS,
-  UPSERT_MESSAGES,
-  UPSERT_SUPPRESSIONS,
-} from './processing.sql';
+import { CLAIM_PENDING, LOCK_MESSAGE_KEYS, RECORD_FAILURES, UPSERT_MESSAGES, UPSERT_SUPPRESSIONS, WRITE_NORMALIZED } from './processing.sql';
 
-/** After this many failed attempts an event becomes a dead (`failed`) row. */
+/** After this many failed attempts an event becomes a dead (`failed`) event. */
 export const MAX_EVENT_ATTEMPTS = 5;
 /** First key of the two-int4 advisory locks on (message, recipient) keys. */
 export const MESSAGE_LOCK_CLASS = 0x534c4d53; // 'SLMS'
 
 export interface BatchOutcome {
-  /** Rows normalized and marked processed. */
+  /** Events processed. */
   processed: number;
-  /** Rows that failed this time and are still pending: another attempt will come. */
+  /** Events that failed this time and are still pending: another attempt will come. */
   retrying: number;
-  /** Rows that failed for the last time and are now `failed`. */
+  /** Events that failed for the last time and are now `failed`. */
   dead: number;
   /** Ids that were not pending (already processed, dead, or being processed by another worker). */
   skipped: number;
 }
 
-interface PendingRow {
+/** What processing reads of a claimed event (CLAIM_PENDING). */
+interface ClaimedEvent {
   id: string;
-  raw: string;
-  format: BodyFormat;
+  /** As stored, text ('-infinity' included). */
+  occurred_at: string;
+  normalize: boolean;
+  raw: string | null;
+  format: BodyFormat | null;
+  type: string | null;
+  tracking_type: string | null;
+  known_type: boolean | null;
+  address: string | null;
+  message_id: string | null;
 }
 
+/** Thrown for an event whose raw text cannot be read: it fails, alone, and is retried as a dead event would be. */
+class UnreadableEventError extends Error {}
+
 /**
- * Turns stored events into typed rows, message statuses and suppressions: one transaction per batch, a
- * constant number of statements whatever the batch size. Idempotent: only `pending` rows are taken, and
+ * Processes stored events: derives the message statuses and the suppression list from them (and, for the rare
+ * event stored raw or replayed, fills its typed columns first), then takes them out of the backlog. One transaction
+ * per batch, a constant number of statements whatever its size. The event rows themselves are not written: the
+ * receiver stored them normalized (docs/storage.md). Idempotent: only backlog rows still pending are taken, and
  * messages and suppressions are derived from the events, never incremented.
  */
 @Injectable()
@@ -74,56 +83,68 @@ export class EventProcessingService {
   }
 
   /**
-   * Committed synchronously on purpose (measured: asynchronous commit saves no CPU here): the change feed hands
-   * out positions by this transaction's id, and a commit lost in a crash could see its id, or lower ones, given
-   * to new transactions after the restart, below a position a consumer already holds.
+   * Committed synchronously on purpose: a replayed event gets its change-feed position from this transaction's id,
+   * and a commit lost in a crash could see its id, or lower ones, given to new transactions after the restart,
+   * below a position a consumer already holds.
    */
   private async runBatch(m: EntityManager, ids: string[]): Promise<BatchOutcome> {
-    const rows: PendingRow[] = await m.query(SELECT_PENDING_FOR_UPDATE, [ids]);
+    const events = await prepared<ClaimedEvent>(m, 'claim-pending', CLAIM_PENDING, [ids]);
     const outcome = emptyOutcome();
-    outcome.skipped = ids.length - rows.length;
-    if (!rows.length) return outcome;
+    outcome.skipped = ids.length - events.length;
+    if (!events.length) return outcome;
 
-    const good: { id: string; event: NormalizedEvent }[] = [];
-    const bad: { id: string; error: unknown }[] = [];
-    const columns: Record<string, unknown>[] = [];
-    for (const row of rows) {
-      try {
-        const event = normalizeEvent(parseStoredEvent(row.raw, row.format));
-        good.push({ id: row.id, event });
-        columns.push(toColumns(row.id, event));
-      } catch (error) {
-        bad.push({ id: row.id, error });
-      }
-    }
+    // The counts move from pending (under what the event was) to processed (under what it is now).
+    const counts = new CountChanges();
+    for (const e of events) counts.add(e, 'pending', -1);
+    const toNormalize = events.filter((e) => e.normalize);
+    if (toNormalize.length) await this.normalize(m, toNormalize);
+    for (const e of events) counts.add(e, 'processed', 1);
 
-    if (good.length) {
-      await m.query(UPDATE_TYPED_COLUMNS, [JSON.stringify(columns)]);
-      outcome.processed = good.length;
-
-      const keys = messageKeys(good.map((g) => g.event));
-      if (keys.length) {
-        // Two workers may hold events of one message at once: whoever locks second recomputes after the
-        // first committed, so neither result misses the other's events.
-        const locks = [...new Set(keys.map((k) => lockKey(k.messageId, k.address)))].sort((a, b) => a - b);
-        await m.query(LOCK_MESSAGE_KEYS, [locks, MESSAGE_LOCK_CLASS]);
-        await m.query(UPSERT_MESSAGES, [keys.map((k) => k.messageId), keys.map((k) => k.address)]);
-      }
-      await m.query(UPSERT_SUPPRESSIONS, [good.map((g) => g.id)]);
-    }
-
-    if (bad.length) {
-      const failed: { id: string; state: string }[] = await m.query(RECORD_FAILURES, [
-        bad.map((b) => b.id),
-        bad.map((b) => errorText(b.error)),
-        MAX_EVENT_ATTEMPTS,
+    const keys = messageKeys(events);
+    if (keys.length) {
+      // Two workers may hold events of one message at once: whoever locks second recomputes after the
+      // first committed, so neither result misses the other's events.
+      const locks = [...new Set(keys.map((k) => lockKey(k.messageId, k.address)))].sort((a, b) => a - b);
+      await prepared(m, 'lock-message-keys', LOCK_MESSAGE_KEYS, [locks, MESSAGE_LOCK_CLASS]);
+      const withMessage = events.filter(hasMessage);
+      await prepared(m, 'upsert-messages', UPSERT_MESSAGES, [
+        withMessage.map((e) => e.message_id ?? ''),
+        withMessage.map((e) => e.address),
+        withMessage.map((e) => e.occurred_at),
       ]);
-      for (const b of bad) this.logFailure(b.id, b.error, failed.find((f) => f.id === b.id)?.state);
-      const dead = failed.filter((f) => f.state === 'failed').length;
-      outcome.dead += dead;
-      outcome.retrying += failed.length - dead;
     }
+    // Only complaints, failures and unsubscribes can suppress an address: the others are not read again.
+    const suppressing = events.filter(maySuppress);
+    if (suppressing.length) {
+      await prepared(m, 'upsert-suppressions', UPSERT_SUPPRESSIONS, [suppressing.map((e) => e.id), suppressing.map((e) => e.occurred_at)]);
+    }
+    await prepared(m, 'append-count-changes', APPEND_COUNT_CHANGES, counts.params());
+    outcome.processed = events.length;
     return outcome;
+  }
+
+  /** Fills the typed columns of events stored raw (or replayed) from their raw text; `events` are updated to match. */
+  private async normalize(m: EntityManager, events: ClaimedEvent[]): Promise<void> {
+    const rows = events.map((e) => {
+      let fields: Record<string, unknown>;
+      try {
+        fields = parseStoredEvent(e.raw ?? '', e.format ?? 'json');
+      } catch (err) {
+        throw new UnreadableEventError(`event ${e.id}: the stored text is not one event (${(err as Error).message})`);
+      }
+      const row = normalizedRow(normalizeEvent(fields));
+      const old = e.occurred_at;
+      Object.assign(e, {
+        occurred_at: String(row.occurred_at),
+        type: row.type ?? null,
+        tracking_type: row.tracking_type ?? null,
+        known_type: row.known_type,
+        address: row.address ?? null,
+        message_id: row.message_id ?? null,
+      });
+      return { id: e.id, old_occurred_at: old, ...row };
+    });
+    await m.query(WRITE_NORMALIZED, [JSON.stringify(rows)]);
   }
 
   private logFailure(id: string, err: unknown, state: string | undefined): void {
@@ -133,12 +154,42 @@ export class EventProcessingService {
   }
 }
 
-/** The (message, recipient) keys of a batch: events without an address or of an unknown type make no message. */
-export function messageKeys(events: NormalizedEvent[]): { messageId: string; address: string }[] {
+/** Counter changes of a batch, as APPEND_COUNT_CHANGES' arrays. */
+class CountChanges {
+  private readonly at: string[] = [];
+  private readonly type: (string | null)[] = [];
+  private readonly tracking: (string | null)[] = [];
+  private readonly state: string[] = [];
+  private readonly n: number[] = [];
+
+  add(e: ClaimedEvent, state: string, n: number): void {
+    this.at.push(e.occurred_at);
+    this.type.push(e.type);
+    this.tracking.push(e.tracking_type);
+    this.state.push(state);
+    this.n.push(n);
+  }
+
+  params(): unknown[] {
+    return [this.at, this.type, this.tracking, this.state, this.n];
+  }
+}
+
+function maySuppress(e: ClaimedEvent): boolean {
+  return e.type === 'Complaint' || e.type === 'Failed' || e.tracking_type === 'Unsubscribe';
+}
+
+/** Events without an address or of an unknown type make no message. */
+function hasMessage(e: { known_type: boolean | null; address: string | null }): boolean {
+  return !!e.known_type && !!e.address;
+}
+
+/** The (message, recipient) keys of a batch, sorted (the order every worker locks them in). */
+export function messageKeys(events: { known_type: boolean | null; address: string | null; message_id: string | null }[]): { messageId: string; address: string }[] {
   const seen = new Map<string, { messageId: string; address: string }>();
   for (const e of events) {
-    if (!e.knownType || !e.address) continue;
-    const key = { messageId: e.messageId ?? '', address: e.address };
+    if (!hasMessage(e) || !e.address) continue;
+    const key = { messageId: e.message_id ?? '', address: e.address };
     seen.set(`${key.messageId}\u0000${key.address}`, key);
   }
   return [...seen.values()].sort((a, b) => (a.messageId === b.messageId ? cmp(a.address, b.address) : cmp(a.messageId, b.messageId)));
@@ -150,52 +201,7 @@ function cmp(a: string, b: string): number {
 
 /** A stable 32-bit key per (message, recipient); a collision only makes two messages wait for each other. */
 export function lockKey(messageId: string, address: string): number {
-  return createHash('sha256').update(messageId).update('\u0000').update(address).digest().readInt32BE(0);
-}
-
-const COLUMN_OF: Record<string, keyof NormalizedEvent> = {
-  known_type: 'knownType',
-  occurred_at: 'occurredAt',
-  server_id: 'serverId',
-  subaccount_id: 'subaccountId',
-  ip_pool_id: 'ipPoolId',
-  address: 'address',
-  from_address: 'fromAddress',
-  subject: 'subject',
-  mailing_id: 'mailingId',
-  message_id: 'messageId',
-  message_size: 'messageSize',
-  deferral_code: 'deferralCode',
-  reason: 'reason',
-  response: 'response',
-  local_ip: 'localIp',
-  remote_mta: 'remoteMta',
-  bounce_status: 'bounceStatus',
-  diagnostic_code: 'diagnosticCode',
-  failure_type: 'failureType',
-  failure_code: 'failureCode',
-  tracking_type: 'trackingType',
-  user_agent: 'userAgent',
-  client_ip: 'clientIp',
-  url: 'url',
-  tag: 'tag',
-  fbl_type: 'fblType',
-  fbl_from: 'fblFrom',
-  fbl_to: 'fblTo',
-  length: 'length',
-  meta: 'meta',
-  tags: 'tags',
-  extra: 'extra',
-};
-
-/** The row of UPDATE_TYPED_COLUMNS' JSON: NULL columns are left out (json_to_recordset reads them as NULL). */
-function toColumns(id: string, event: NormalizedEvent): Record<string, unknown> {
-  const row: Record<string, unknown> = { id };
-  for (const [column] of TYPED_COLUMNS) {
-    const value = event[COLUMN_OF[column]];
-    if (value !== null && value !== undefined) row[column] = value;
-  }
-  return row;
+  return (hash('sha256', `${messageId}\u0000${address}`, 'buffer') as unknown as Buffer).readInt32BE(0);
 }
 
 function emptyOutcome(): BatchOutcome {
@@ -231,6 +237,7 @@ function errorText(err: any): string {
  * counting an attempt against any event. Anything else is blamed on the batch's content.
  */
 export function isInfrastructureError(err: any): boolean {
+  if (err instanceof UnreadableEventError) return false;
   const state = sqlState(err);
   if (state) {
     if (state === '57014') return false; // statement timeout: smaller transactions may pass

@@ -2,17 +2,18 @@ import { Logger } from '@nestjs/common';
 import { Job, UnrecoverableError } from 'bullmq';
 import { AppConfig } from '../../core/config/app-config';
 import { JobName } from '../../core/queue/queue.constants';
+import { StorageMaintenanceService } from '../../events/storage/storage-maintenance.service';
 import { BatchOutcome, EventProcessingService, isInfrastructureError, lockKey, messageKeys } from './event-processing.service';
-import { normalizeEvent } from './event-normalizer';
+import { normalizedRow } from '../normalizing/event-columns';
+import { normalizeEvent } from '../normalizing/event-normalizer';
 import { EventsProcessor, MAX_BATCH, eventIdsOf } from './events.processor';
 import { PendingSweeperService } from './pending-sweeper.service';
-import { ReceiverPriority, ReceiverPriorityService } from './receiver-priority';
 
 function job(name: string, data: unknown): Job {
   return { id: 'j1', name, data } as unknown as Job;
 }
 
-function processorWith(outcome: Partial<BatchOutcome> = {}, priority = new ReceiverPriority({ receiverLoad: null, share: 1, maxLagMs: 0 })) {
+function processorWith(outcome: Partial<BatchOutcome> = {}) {
   const calls: string[][] = [];
   const processing = {
     processBatch: async (ids: string[]) => {
@@ -20,9 +21,10 @@ function processorWith(outcome: Partial<BatchOutcome> = {}, priority = new Recei
       return { processed: ids.length, retrying: 0, dead: 0, skipped: 0, ...outcome };
     },
   } as unknown as EventProcessingService;
-  const sweeper = { sweep: async () => ({ ran: true }) } as unknown as PendingSweeperService;
+  const sweeper = { sweep: async () => ({ ran: true, swept: true }) } as unknown as PendingSweeperService;
+  const storage = { maintain: async () => ({ ran: true, maintained: true }) } as unknown as StorageMaintenanceService;
   const config = { worker: { concurrency: 3 } } as AppConfig;
-  return { processor: new EventsProcessor(config, processing, sweeper, priority as ReceiverPriorityService), calls };
+  return { processor: new EventsProcessor(config, processing, sweeper, storage), calls };
 }
 
 beforeAll(() => Logger.overrideLogger(false));
@@ -41,20 +43,6 @@ describe('EventsProcessor.process', () => {
     expect(calls.map((c) => c.length)).toEqual([MAX_BATCH, MAX_BATCH, 1]);
   });
 
-  it('runs each slice through the receiver priority, with the time its job was queued', async () => {
-    const queuedAt: number[] = [];
-    const priority = new ReceiverPriority({ receiverLoad: null, share: 1, maxLagMs: 0 });
-    priority.run = (at, work) => {
-      queuedAt.push(at);
-      return work();
-    };
-    const { processor, calls } = processorWith({}, priority);
-    const ids = Array.from({ length: MAX_BATCH + 1 }, (_, i) => String(i + 1));
-    await processor.process({ ...job(JobName.ProcessEvents, { eventIds: ids }), timestamp: 1_700_000_000_000 } as Job);
-    expect(queuedAt).toEqual([1_700_000_000_000, 1_700_000_000_000]);
-    expect(calls.map((c) => c.length)).toEqual([MAX_BATCH, 1]);
-  });
-
   it('throws (so BullMQ retries with backoff) while some events are still to be retried', async () => {
     const { processor } = processorWith({ retrying: 1 });
     await expect(processor.process(job(JobName.ProcessEvents, { eventIds: ['1', '2'] }))).rejects.toThrow(/1 of 2 events failed/);
@@ -65,9 +53,10 @@ describe('EventsProcessor.process', () => {
     await expect(processor.process(job(JobName.ProcessEvents, { eventIds: ['1'] }))).resolves.toMatchObject({ dead: 1 });
   });
 
-  it('runs the sweep', async () => {
+  it('runs the sweep and the storage maintenance', async () => {
     const { processor } = processorWith();
-    await expect(processor.process(job(JobName.SweepPending, {}))).resolves.toEqual({ ran: true });
+    await expect(processor.process(job(JobName.SweepPending, {}))).resolves.toEqual({ ran: true, swept: true });
+    await expect(processor.process(job(JobName.MaintainStorage, {}))).resolves.toEqual({ ran: true, maintained: true });
   });
 
   it.each([
@@ -114,15 +103,17 @@ describe('isInfrastructureError', () => {
 
 describe('messageKeys and lockKey', () => {
   it('one key per (message id or "", lower-cased address), none without an address or for an unknown type', () => {
-    const keys = messageKeys([
-      normalizeEvent({ Type: 'Queued', MessageId: 'm1', Address: 'B@x.com' }),
-      normalizeEvent({ Type: 'Delivered', MessageId: 'm1', Address: 'b@X.com' }),
-      normalizeEvent({ Type: 'Delivered', Address: 'a@x.com' }),
-      normalizeEvent({ Type: 'Delivered', MessageId: '', Address: 'a@x.com' }),
-      normalizeEvent({ Type: 'Delivered', MessageId: 'm2', Address: '' }),
-      normalizeEvent({ Type: 'Delivered', MessageId: 'm3' }),
-      normalizeEvent({ Type: 'Mystery', MessageId: 'm4', Address: 'c@x.com' }),
-    ]);
+    const keys = messageKeys(
+      [
+        { Type: 'Queued', MessageId: 'm1', Address: 'B@x.com' },
+        { Type: 'Delivered', MessageId: 'm1', Address: 'b@X.com' },
+        { Type: 'Delivered', Address: 'a@x.com' },
+        { Type: 'Delivered', MessageId: '', Address: 'a@x.com' },
+        { Type: 'Delivered', MessageId: 'm2', Address: '' },
+        { Type: 'Delivered', MessageId: 'm3' },
+        { Type: 'Mystery', MessageId: 'm4', Address: 'c@x.com' },
+      ].map((fields) => normalizedRow(normalizeEvent(fields)) as { known_type: boolean; address: string | null; message_id: string | null }),
+    );
     expect(keys).toEqual([
       { messageId: '', address: 'a@x.com' },
       { messageId: 'm1', address: 'b@x.com' },

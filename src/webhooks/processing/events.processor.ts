@@ -2,12 +2,12 @@ import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { BeforeApplicationShutdown, Logger, OnApplicationBootstrap, Optional } from '@nestjs/common';
 import { Job, UnrecoverableError } from 'bullmq';
 import { AppConfig } from '../../core/config/app-config';
+import { MaintenanceOutcome, StorageMaintenanceService } from '../../events/storage/storage-maintenance.service';
 import { ProcessingMetrics } from '../../core/metrics/processing.metrics';
 import { JobData, JobName, QueueName } from '../../core/queue/queue.constants';
 import { untilStarted } from '../../core/queue/queue-shutdown';
 import { BatchOutcome, EventProcessingService } from './event-processing.service';
 import { PendingSweeperService, SweepOutcome } from './pending-sweeper.service';
-import { ReceiverPriorityService } from './receiver-priority';
 
 /** Ids per transaction: a job bigger than this (a hand-made replay, say) is processed in slices. */
 export const MAX_BATCH = 500;
@@ -15,7 +15,7 @@ const EVENT_ID = /^[1-9]\d{0,18}$/;
 
 /**
  * The worker side of the event pipeline: `process-events` jobs (one per group-committed batch, or per
- * sweeper chunk) and the periodic `sweep-pending`.
+ * sweeper chunk) and the periodic `sweep-pending` and `maintain-storage`.
  */
 @Processor(QueueName.Events)
 export class EventsProcessor extends WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -26,7 +26,7 @@ export class EventsProcessor extends WorkerHost implements OnApplicationBootstra
     private readonly config: AppConfig,
     private readonly processing: EventProcessingService,
     private readonly sweeper: PendingSweeperService,
-    private readonly priority: ReceiverPriorityService,
+    private readonly storage: StorageMaintenanceService,
     @Optional() private readonly metrics?: ProcessingMetrics,
   ) {
     super();
@@ -50,12 +50,14 @@ export class EventsProcessor extends WorkerHost implements OnApplicationBootstra
     this.logger.warn(`queue worker: ${err?.message ?? String(err)} (reconnecting)`);
   }
 
-  async process(job: Job): Promise<BatchOutcome | SweepOutcome> {
+  async process(job: Job): Promise<BatchOutcome | SweepOutcome | MaintenanceOutcome> {
     switch (job.name) {
       case JobName.ProcessEvents:
         return this.processEvents(job as Job<JobData<JobName.ProcessEvents>>);
       case JobName.SweepPending:
         return this.sweeper.sweep();
+      case JobName.MaintainStorage:
+        return this.storage.maintain();
       default:
         throw new UnrecoverableError(`unknown job name "${job.name}"`);
     }
@@ -67,7 +69,7 @@ export class EventsProcessor extends WorkerHost implements OnApplicationBootstra
     const total: BatchOutcome = { processed: 0, retrying: 0, dead: 0, skipped: 0 };
     for (let i = 0; i < ids.length; i += MAX_BATCH) {
       const slice = ids.slice(i, i + MAX_BATCH);
-      const o = await this.priority.run(job.timestamp, () => this.processing.processBatch(slice));
+      const o = await this.processing.processBatch(slice);
       total.processed += o.processed;
       total.retrying += o.retrying;
       total.dead += o.dead;

@@ -3,11 +3,16 @@ import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@ne
 import { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../../core/config/app-config';
-import { JobName, QueueName, processEventsJobId } from '../../core/queue/queue.constants';
+import { EventJobs } from '../../core/queue/event-jobs';
+import { JobName, QueueName } from '../../core/queue/queue.constants';
 import { withTimeout } from '../../core/timeout';
+import { COMPACT_COUNTERS } from '../../events/storage/event-counters';
 import { SELECT_STALE_PENDING } from './processing.sql';
 
 export const SWEEP_SCHEDULER_ID = 'sweep-pending';
+export const MAINTENANCE_SCHEDULER_ID = 'maintain-storage';
+/** The storage maintenance (partitions ahead, retention): hourly is plenty for monthly partitions. */
+const MAINTENANCE_EVERY_MS = 3_600_000;
 /** Events per re-enqueued job: the size of a receiver batch, give or take. */
 export const SWEEP_CHUNK = 500;
 /** Rows one sweep re-enqueues at most; the next sweep, seconds later, takes the next ones. */
@@ -40,12 +45,15 @@ export interface SweepOutcome {
  * what makes "Redis down: still 200, processed once Redis is back" true.
  *
  * It runs as a BullMQ job scheduler, so one sweep job exists per interval across all workers, and a
- * PostgreSQL advisory lock keeps a slow sweep from overlapping the next one.
+ * PostgreSQL advisory lock keeps a slow sweep from overlapping the next one. The hourly storage maintenance
+ * (StorageMaintenanceService) is scheduled here too.
  *
  * A growing backlog: when more than SWEEP_BACKLOG_JOBS jobs are already waiting, the pending rows are most
  * likely covered by those jobs, and adding more would only flood Redis with duplicates; the sweep then takes
  * only rows pending for much longer (10 x the delay, at least 5 minutes), which no waiting job is likely to
  * cover. A chunk whose job id is still waiting or running is never added twice.
+ *
+ * Each sweep also compacts the statistics' counter deltas (event-counters.ts), so that they stay a few seconds' worth.
  */
 @Injectable()
 export class PendingSweeperService implements OnApplicationBootstrap, OnModuleDestroy {
@@ -58,6 +66,7 @@ export class PendingSweeperService implements OnApplicationBootstrap, OnModuleDe
 
   constructor(
     @InjectQueue(QueueName.Events) private readonly queue: Queue,
+    private readonly jobs: EventJobs,
     private readonly dataSource: DataSource,
     private readonly config: AppConfig,
   ) {}
@@ -97,12 +106,10 @@ export class PendingSweeperService implements OnApplicationBootstrap, OnModuleDe
 
   private async schedule(): Promise<boolean> {
     try {
-      await this.queue.upsertJobScheduler(
-        SWEEP_SCHEDULER_ID,
-        { every: this.intervalMs },
-        { name: JobName.SweepPending, data: {}, opts: { attempts: 1, removeOnComplete: 10, removeOnFail: 100 } },
-      );
-      if (!this.schedulerReady) this.logger.log(`sweeper scheduled every ${this.intervalMs} ms`);
+      const opts = { attempts: 1, removeOnComplete: 10, removeOnFail: 100 };
+      await this.queue.upsertJobScheduler(SWEEP_SCHEDULER_ID, { every: this.intervalMs }, { name: JobName.SweepPending, data: {}, opts });
+      await this.queue.upsertJobScheduler(MAINTENANCE_SCHEDULER_ID, { every: MAINTENANCE_EVERY_MS }, { name: JobName.MaintainStorage, data: {}, opts });
+      if (!this.schedulerReady) this.logger.log(`sweeper scheduled every ${this.intervalMs} ms, storage maintenance hourly`);
       this.schedulerReady = true;
       return true;
     } catch (err) {
@@ -122,6 +129,8 @@ export class PendingSweeperService implements OnApplicationBootstrap, OnModuleDe
   }
 
   async sweep(): Promise<SweepOutcome> {
+    // The statistics' counter deltas into event_counts first: it needs PostgreSQL only (docs/storage.md).
+    await this.dataSource.query(COMPACT_COUNTERS);
     return this.dataSource.transaction(async (m) => {
       const outcome: SweepOutcome = { ran: false, backlog: 0, minAgeSeconds: 0, found: 0, jobsAdded: 0, jobsAlreadyQueued: 0 };
       const [{ locked }] = await m.query('SELECT pg_try_advisory_xact_lock($1::int4, $2::int4) AS locked', SWEEP_LOCK);
@@ -136,10 +145,10 @@ export class PendingSweeperService implements OnApplicationBootstrap, OnModuleDe
       const rows: { id: string }[] = await m.query(SELECT_STALE_PENDING, [outcome.minAgeSeconds, SWEEP_MAX_ROWS]);
       outcome.found = rows.length;
       for (let i = 0; i < rows.length; i += SWEEP_CHUNK) {
-        const ids = rows.slice(i, i + SWEEP_CHUNK).map((r) => r.id);
-        if (await withTimeout(this.enqueue(ids), REDIS_TIMEOUT_MS, 'Redis')) outcome.jobsAdded++;
+        if (await this.jobs.addUnlessQueued(rows.slice(i, i + SWEEP_CHUNK).map((r) => r.id))) outcome.jobsAdded++;
         else outcome.jobsAlreadyQueued++;
       }
+
       if (outcome.jobsAdded) {
         this.logger.log(`${outcome.found} events pending for over ${outcome.minAgeSeconds} s: ${outcome.jobsAdded} jobs added (backlog ${outcome.backlog} jobs)`);
       } else {
@@ -148,21 +157,4 @@ export class PendingSweeperService implements OnApplicationBootstrap, OnModuleDe
       return outcome;
     });
   }
-
-  /**
-   * Adds the chunk's job unless a job with its id is still waiting or running. A finished job with the same
-   * id (kept by removeOnComplete / removeOnFail) would make BullMQ ignore the add, so it is removed first.
-   */
-  private async enqueue(ids: string[]): Promise<boolean> {
-    const jobId = processEventsJobId(ids);
-    const existing = await this.queue.getJob(jobId);
-    if (existing) {
-      const state = await existing.getState();
-      if (state !== 'completed' && state !== 'failed' && state !== 'unknown') return false;
-      await existing.remove().catch(() => undefined);
-    }
-    await this.queue.add(JobName.ProcessEvents, { eventIds: ids }, { jobId });
-    return true;
-  }
 }
-

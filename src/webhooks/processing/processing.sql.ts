@@ -1,91 +1,69 @@
 /**
- * The set-based statements of one processing transaction. Each takes whole arrays, so a batch of a few
- * hundred events costs the same handful of round trips as a batch of one.
+ * The set-based statements of one processing transaction. Each takes whole arrays, so a batch of a few hundred
+ * events costs the same handful of round trips as a batch of one. Events are reached by (id, occurred_at), their
+ * primary key: a LATERAL lookup per id, which PostgreSQL prunes to the one partition holding it.
  */
-
-/** Locks the batch's rows that are still pending; rows another worker holds are skipped, not waited for. */
-export const SELECT_PENDING_FOR_UPDATE = `
-  SELECT id::text AS id, raw, format
-  FROM email_events
-  WHERE id = ANY($1::bigint[]) AND state = 'pending'
-  ORDER BY id
-  FOR UPDATE SKIP LOCKED`;
-
-/** Column name -> PostgreSQL type, in the order of jsonb_to_recordset's column list. */
-export const TYPED_COLUMNS: [string, string][] = [
-  ['known_type', 'boolean'],
-  ['occurred_at', 'timestamptz'],
-  ['server_id', 'integer'],
-  ['subaccount_id', 'integer'],
-  ['ip_pool_id', 'integer'],
-  ['address', 'text'],
-  ['from_address', 'text'],
-  ['subject', 'text'],
-  ['mailing_id', 'text'],
-  ['message_id', 'text'],
-  ['message_size', 'integer'],
-  ['deferral_code', 'integer'],
-  ['reason', 'text'],
-  ['response', 'text'],
-  ['local_ip', 'text'],
-  ['remote_mta', 'text'],
-  ['bounce_status', 'text'],
-  ['diagnostic_code', 'text'],
-  ['failure_type', 'text'],
-  ['failure_code', 'integer'],
-  ['tracking_type', 'text'],
-  ['user_agent', 'text'],
-  ['client_ip', 'text'],
-  ['url', 'text'],
-  ['tag', 'text'],
-  ['fbl_type', 'text'],
-  ['fbl_from', 'text'],
-  ['fbl_to', 'text'],
-  ['length', 'integer'],
-  ['meta', 'jsonb'],
-  ['tags', 'text[]'],
-  ['extra', 'jsonb'],
-];
+import { counterKeySql } from '../../events/storage/event-counters';
+import { NORMALIZED_COLUMNS, recordsetDefinition, recordsetValue } from '../normalizing/event-columns';
 
 /**
- * $1: a JSON array of {id, <typed columns>}, a column left out when NULL. Only rows this transaction locked
- * as pending (SELECT_PENDING_FOR_UPDATE) are in it, so no state condition is needed here, and none must be:
- * with `state = 'pending'` (or `id = ANY(...)`) beside the join the planner estimated one row from the table
- * side and chose a nested loop that re-read the whole JSON for each row, quadratic in the batch size (40 ms
- * for 150 rows, 12 ms without). Joined on the primary key alone, the only plans left are an index lookup per
- * JSON row or, for a small table, one scan of it. `json`, not `jsonb`: read once, it need not be converted
- * to jsonb's binary form first, and with the NULLs left out the text is half as long. The jsonb columns are
- * read as `json` and cast: json_to_recordset filling a jsonb column directly costs about twice as much (18 ->
- * 11.5 us per row for the bench's events, most of it Data.Meta).
+ * Takes the batch's events that are still pending out of the backlog (rows another worker holds are skipped, not
+ * waited for) and reads what processing needs of them; raw and format only for those to normalize first. The
+ * DELETE is undone with the transaction if processing fails.
  */
-export const UPDATE_TYPED_COLUMNS = `
+export const CLAIM_PENDING = `
+  WITH claimed AS (
+    DELETE FROM event_backlog b
+    WHERE b.event_id IN (
+      SELECT event_id FROM event_backlog
+      WHERE event_id = ANY($1::bigint[]) AND state = 'pending'
+      ORDER BY event_id
+      FOR UPDATE SKIP LOCKED
+    )
+    RETURNING b.event_id, b.occurred_at, b.normalize
+  )
+  SELECT c.event_id::text AS id, c.occurred_at::text AS occurred_at, c.normalize,
+    CASE WHEN c.normalize THEN e.raw END AS raw, CASE WHEN c.normalize THEN e.format END AS format,
+    e.type, e.tracking_type, e.known_type, e.address, e.message_id
+  FROM claimed c
+  CROSS JOIN LATERAL (SELECT * FROM email_events e WHERE e.id = c.event_id AND e.occurred_at = c.occurred_at) e
+  ORDER BY c.event_id`;
+
+/**
+ * $1: a JSON array of {id, old_occurred_at, <normalized columns>}, NULLs left out: fills the typed columns of events
+ * stored raw (or replayed) and gives them a new change-feed position. A new occurred_at moves the row to its month's
+ * partition.
+ */
+export const WRITE_NORMALIZED = `
   UPDATE email_events e SET
-    state = 'processed',
-    processed_at = now(),
-    processed_txid = pg_current_xact_id()::text::bigint,
-    last_error = NULL,
-    ${TYPED_COLUMNS.map(([c, t]) => (t === 'jsonb' ? `${c} = n.${c}::jsonb` : `${c} = n.${c}`)).join(',\n    ')}
-  FROM json_to_recordset($1::json) AS n(id bigint, ${TYPED_COLUMNS.map(([c, t]) => `${c} ${t === 'jsonb' ? 'json' : t}`).join(', ')})
-  WHERE e.id = n.id`;
+    txid = pg_current_xact_id()::text::bigint,
+    ${NORMALIZED_COLUMNS.map((c) => `${c.column} = ${recordsetValue(c, 'n')}`).join(',\n    ')}
+  FROM json_to_recordset($1::json) AS n(id bigint, old_occurred_at timestamptz, ${recordsetDefinition(NORMALIZED_COLUMNS)})
+  WHERE e.id = n.id AND e.occurred_at = n.old_occurred_at`;
 
 /**
- * $1 ids, $2 errors, $3 max attempts. A row that has failed max attempts times becomes `failed`: a dead row,
- * visible through the API and replayed by setting it back to `pending`. `e.id = ANY($1)` beside the join: with
- * statistics that expect few pending rows the planner otherwise read the whole pending index and matched each
- * row against the ids (110 ms for one failure in a backlog of 100,000; with it, half a millisecond).
+ * $1 ids, $2 errors, $3 max attempts. An event that has failed max attempts times becomes `failed`: a dead event,
+ * listed by the API and replayed by setting it back to pending. Its count moves from pending to failed.
  */
 export const RECORD_FAILURES = `
   WITH failed AS (
-    UPDATE email_events e SET
-      attempts = e.attempts + 1,
+    UPDATE event_backlog b SET
+      attempts = b.attempts + 1,
       last_error = f.error,
-      state = CASE WHEN e.attempts + 1 >= $3 THEN 'failed' ELSE e.state END
+      state = CASE WHEN b.attempts + 1 >= $3 THEN 'failed' ELSE b.state END
     FROM unnest($1::bigint[], $2::text[]) AS f(id, error)
-    WHERE e.id = ANY($1::bigint[]) AND e.id = f.id AND e.state = 'pending'
-    RETURNING e.id::text AS id, e.state
+    WHERE b.event_id = f.id AND b.state = 'pending'
+    RETURNING b.event_id, b.occurred_at, b.state
+  ), counted AS (
+    INSERT INTO event_count_deltas (hour, type, tracking_type, state, n)
+    SELECT ${counterKeySql('e.occurred_at', 'e.type', 'e.tracking_type')}, s.state, sum(s.n)
+    FROM failed f
+    CROSS JOIN LATERAL (SELECT * FROM email_events e WHERE e.id = f.event_id AND e.occurred_at = f.occurred_at) e
+    CROSS JOIN (VALUES ('pending', -1), ('failed', 1)) AS s(state, n)
+    WHERE f.state = 'failed'
+    GROUP BY 1, 2, 3, 4
   )
-  -- A SELECT around the UPDATE: TypeORM returns [rows, count] for a bare UPDATE .. RETURNING.
-  SELECT id, state FROM failed`;
+  SELECT event_id::text AS id, state FROM failed`;
 
 /**
  * $1: lock keys already sorted. Transaction-scoped advisory locks, taken in one order by every worker so
@@ -124,16 +102,29 @@ const MESSAGE_COLUMNS = [
 ];
 
 /**
- * $1 message ids ('' for none), $2 lower-cased addresses: recomputes each (message, recipient) row from ALL
- * of its processed events, so the result is the same whatever order the events arrived or were processed in.
- * Status precedence: complained > failed | suppressed > delivered > deferred > queued.
- * The update is skipped when nothing changed, so running a job twice leaves the rows (and updated_at) alone.
+ * $1 message ids ('' for none), $2 lower-cased addresses, $3 occurred_at, one entry per event of the batch that has a
+ * message: recomputes each (message, recipient) row from all of its stored events, so the result is the same
+ * whatever order the events arrived or were processed in, and running it twice changes nothing. Status precedence:
+ * complained > failed | suppressed > delivered > deferred > queued. The update is skipped when nothing changed, so
+ * running a job twice leaves the rows (and updated_at) alone.
+ *
+ * Only the months that can hold its events are read (a partition a message has no event in is never probed): those
+ * of the batch's events and those between the message's first and last event so far, and the undated events. An
+ * event of the message outside that span that no batch has processed yet is counted by its own batch: every batch
+ * recomputes from the span of the events processed before it plus its own, so the last one counts them all.
  */
 export const UPSERT_MESSAGES = `
   WITH k AS (
-    SELECT * FROM unnest($1::text[], $2::text[]) AS k(mid, addr)
+    SELECT b.mid, b.addr,
+      least(b.lo, m.first_event_at) AS lo, greatest(b.hi, m.last_event_at) AS hi
+    FROM (
+      SELECT mid, addr, min(NULLIF(at, '-infinity')) AS lo, max(NULLIF(at, '-infinity')) AS hi
+      FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS k(mid, addr, at)
+      GROUP BY mid, addr
+    ) b
+    LEFT JOIN messages m ON m.message_id = b.mid AND m.address = b.addr
   ), agg AS (
-    -- LATERAL: one index lookup per key, whatever the planner believes about the size of email_events.
+    -- LATERAL: one index lookup per key (and partition), whatever the planner believes about email_events.
     SELECT k.mid, k.addr, a.*
     FROM k
     CROSS JOIN LATERAL (
@@ -163,13 +154,15 @@ export const UPSERT_MESSAGES = `
         max(server_id) AS server_id,
         max(subaccount_id) AS subaccount_id
       FROM (
-        SELECT e.id, e.occurred_at AS at, lower(e.type) AS t, e.tracking_type AS tt, e.failure_type, e.failure_code,
-               e.reason, e.mailing_id, e.server_id, e.subaccount_id
+        -- '-infinity' is an event without a readable date: no time for the message.
+        SELECT e.id, NULLIF(e.occurred_at, '-infinity') AS at, lower(e.type) AS t, e.tracking_type AS tt, e.failure_type,
+               e.failure_code, e.reason, e.mailing_id, e.server_id, e.subaccount_id
         FROM email_events e
         -- Written so that the (message_id, address) index serves both a message id and "none" (NULL or '').
         WHERE e.address = k.addr
           AND (e.message_id = k.mid OR (k.mid = '' AND e.message_id IS NULL))
-          AND e.state = 'processed' AND e.known_type
+          AND (e.occurred_at BETWEEN k.lo AND k.hi OR e.occurred_at = '-infinity')
+          AND e.known_type
       ) ev
     ) a
     WHERE a.event_count > 0
@@ -204,26 +197,26 @@ export const UPSERT_MESSAGES = `
 const REASON_RANK = (r: string) => `CASE ${r} WHEN 'complaint' THEN 0 WHEN 'permanent_failure' THEN 1 ELSE 2 END`;
 
 /**
- * $1 the batch's event ids. Suppresses the addresses of permanent failures, complaints and unsubscribes.
- * One row per address that keeps the highest-ranking reason and, for the same reason, the earliest event
- * (then the lowest id): a total order, so the row never depends on the order events are processed in.
+ * $1 the batch's event ids, $2 their occurred_at. Suppresses the addresses of permanent failures, complaints and
+ * unsubscribes. One row per address that keeps the highest-ranking reason and, for the same reason, the earliest
+ * event (then the lowest id): a total order, so the row never depends on the order events are processed in.
  * Inserted sorted by address, so concurrent batches lock suppression rows in one order.
  */
 export const UPSERT_SUPPRESSIONS = `
   WITH c AS (
-    SELECT DISTINCT ON (e.address) e.address, r.reason, e.id, e.occurred_at, e.message_id, e.failure_code
-    FROM email_events e
+    SELECT DISTINCT ON (e.address) e.address, r.reason, e.id, NULLIF(e.occurred_at, '-infinity') AS occurred_at, e.message_id, e.failure_code
+    FROM unnest($1::bigint[], $2::timestamptz[]) AS b(id, at)
+    CROSS JOIN LATERAL (SELECT * FROM email_events e WHERE e.id = b.id AND e.occurred_at = b.at) e
     CROSS JOIN LATERAL (
       SELECT CASE
-        WHEN lower(e.type) = 'complaint' THEN 'complaint'
-        WHEN lower(e.type) = 'failed' AND e.failure_type = 'Permanent'
+        WHEN e.type = 'Complaint' THEN 'complaint'
+        WHEN e.type = 'Failed' AND e.failure_type = 'Permanent'
              AND (e.failure_code IS NULL OR e.failure_code NOT BETWEEN 5000 AND 5999) THEN 'permanent_failure'
-        WHEN lower(e.type) = 'tracking' AND e.tracking_type = 'Unsubscribe' THEN 'unsubscribe'
+        WHEN e.type = 'Tracking' AND e.tracking_type = 'Unsubscribe' THEN 'unsubscribe'
       END AS reason
     ) r
-    WHERE e.id = ANY($1::bigint[]) AND e.state = 'processed' AND e.known_type
-      AND e.address <> '' AND r.reason IS NOT NULL
-    ORDER BY e.address, ${REASON_RANK('r.reason')}, e.occurred_at ASC NULLS LAST, e.id
+    WHERE e.known_type AND e.address <> '' AND r.reason IS NOT NULL
+    ORDER BY e.address, ${REASON_RANK('r.reason')}, NULLIF(e.occurred_at, '-infinity') ASC NULLS LAST, e.id
   )
   INSERT INTO suppressions AS s (address, reason, event_id, occurred_at, message_id, failure_code)
   SELECT address, reason, id, occurred_at, message_id, failure_code FROM c ORDER BY address
@@ -237,10 +230,10 @@ export const UPSERT_SUPPRESSIONS = `
   WHERE (${REASON_RANK('EXCLUDED.reason')}, coalesce(EXCLUDED.occurred_at, 'infinity'), EXCLUDED.event_id)
       < (${REASON_RANK('s.reason')}, coalesce(s.occurred_at, 'infinity'), s.event_id)`;
 
-/** Oldest first; uses the partial index on pending rows. $1 minimum age in seconds, $2 limit. */
+/** Oldest first (ids grow with the commit order). $1 minimum age in seconds, $2 limit. */
 export const SELECT_STALE_PENDING = `
-  SELECT id::text AS id
-  FROM email_events
+  SELECT event_id::text AS id
+  FROM event_backlog
   WHERE state = 'pending' AND received_at < now() - make_interval(secs => $1)
-  ORDER BY id
+  ORDER BY event_id
   LIMIT $2`;

@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
+import { isSecretKeyName } from './secret-key';
 import type { WebhookEvent } from './webhook-body.parser';
 
-const isSecretKey = (lowerKey: string) => lowerKey === 'secretkey';
 
 /**
  * SHA-256 (hex) of the canonical event without SecretKey. SocketLabs payloads carry no event id and a retry is
@@ -12,7 +12,7 @@ const isSecretKey = (lowerKey: string) => lowerKey === 'secretkey';
 export function dedupeKey(event: WebhookEvent): string {
   // The SecretKey (top level, any case) is skipped while canonicalising rather than copied out first: this runs
   // once per event on the webhook path.
-  return createHash('sha256').update(canonicalText(event, isSecretKey)).digest('hex');
+  return hash('sha256', canonicalText(event, isSecretKeyName));
 }
 
 /**
@@ -25,21 +25,30 @@ export function dedupeKey(event: WebhookEvent): string {
  */
 function canonicalText(value: unknown, skipTopLevel?: (lowerKey: string) => boolean): string {
   if (value === null || value === undefined) return 'null';
+  if (typeof value !== 'object') return JSON.stringify(String(value));
   if (Array.isArray(value)) {
     let text = '{"a":[';
     for (let i = 0; i < value.length; i++) text += (i ? ',' : '') + canonicalText(value[i]);
     return text + ']}';
   }
-  if (typeof value === 'object') {
-    const entries: [string, string][] = [];
-    for (const k of Object.keys(value)) {
-      const key = k.toLowerCase();
-      if (!skipTopLevel?.(key)) entries.push([key, canonicalText((value as Record<string, unknown>)[k])]);
-    }
-    entries.sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : x[1] < y[1] ? -1 : x[1] > y[1] ? 1 : 0));
-    let text = '{"o":[';
-    for (let i = 0; i < entries.length; i++) text += `${i ? ',' : ''}[${JSON.stringify(entries[i][0])},${entries[i][1]}]`;
-    return text + ']}';
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record);
+  const entries: Entry[] = [];
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i].toLowerCase();
+    if (skipTopLevel === undefined || !skipTopLevel(key)) entries.push({ key, text: canonicalText(record[keys[i]]) });
   }
-  return JSON.stringify(String(value));
+  entries.sort(byKeyThenText);
+  let text = '{"o":[';
+  for (let i = 0; i < entries.length; i++) text += (i ? ',[' : '[') + JSON.stringify(entries[i].key) + ',' + entries[i].text + ']';
+  return text + ']}';
+}
+
+interface Entry {
+  key: string;
+  text: string;
+}
+
+function byKeyThenText(x: Entry, y: Entry): number {
+  return x.key < y.key ? -1 : x.key > y.key ? 1 : x.text < y.text ? -1 : x.text > y.text ? 1 : 0;
 }

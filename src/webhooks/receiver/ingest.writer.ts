@@ -1,22 +1,29 @@
-import { InjectQueue } from '@nestjs/bullmq';
-import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import { Queue } from 'bullmq';
+import { Injectable, Logger } from '@nestjs/common';
 import { performance } from 'node:perf_hooks';
 import { DataSource } from 'typeorm';
-import type { BodyFormat } from '../../events/entities/email-event.entity';
-import { JobData, JobName, processEventsJobId, QueueName } from '../../core/queue/queue.constants';
+import { prepared } from '../../core/database/prepared';
 import { withTimeout } from '../../core/timeout';
+import { counterKeySql } from '../../events/storage/event-counters';
+import type { BodyFormat } from '../../events/event-names';
+import { NORMALIZED_COLUMNS, recordsetDefinition, recordsetValue } from '../normalizing/event-columns';
+import { EventJobs } from '../../core/queue/event-jobs';
 import { ReceiverStats } from './receiver.stats';
 
 /** One accepted event, ready to be written to email_events. */
 export interface IngestRow {
   endpointId: string | null;
   receivedAt: Date;
+  /** SHA-256 of the canonical event, hex. */
   dedupeKey: string;
   format: BodyFormat;
   /** The event's text as posted, SecretKey removed (ReceivedEvent.raw). */
   raw: string;
-  type: string | null;
+  /**
+   * The normalized columns (normalizedRow): `type`, `known_type`, `occurred_at` (never absent) and the typed fields.
+   * With `normalize` set, only `type` and `occurred_at`: the event is stored raw, for a worker to normalize.
+   */
+  columns: Record<string, unknown>;
+  normalize?: boolean;
 }
 
 /** `id` of the new row, or null when an event with the same dedupe key was already stored (a retry). */
@@ -33,23 +40,35 @@ const MAX_ROWS_PER_INSERT = 500;
 const INGEST_TIMEOUT_MS = 10_000;
 /** Rows waiting for a flush beyond which new requests are refused at once instead of piling up in memory. */
 const MAX_WAITING_ROWS = 20_000;
-/** Enqueue calls still in flight beyond which a batch is left to the sweeper (Redis hanging, not refusing). */
-const MAX_PENDING_ENQUEUES = 1_000;
-/** Events per job at most, and how long committed ids wait to be gathered into one job. */
-const JOB_MAX_EVENTS = 500;
-const ENQUEUE_COALESCE_MS = 50;
-const WARN_EVERY_MS = 10_000;
+
+const INSERTED_COLUMNS = ['endpoint_id', 'received_at', 'dedupe_key', 'format', 'raw', ...NORMALIZED_COLUMNS.map((c) => c.column)];
 
 /**
- * $1: the rows as one JSON array. One JSON.stringify per batch instead of the driver's escaping of six text arrays
- * (a tenth of the receiver's CPU, measured). `raw` travels as a JSON string, so PostgreSQL gets its text back as
- * it is: a `\u0000` in the event stays six characters, never a NUL that text cannot hold.
+ * $1: the rows as one JSON array (one JSON.stringify per batch instead of the driver's escaping of each column: a
+ * tenth of the receiver's CPU, measured; `raw` travels as a JSON string, so a `\u0000` in the event stays six
+ * characters, never a NUL that text cannot hold). One statement stores the events (a retry's twin is skipped by the
+ * unique dedupe key), puts them in the backlog and counts them as pending: all or nothing, in the same commit as
+ * the events, so the 200 that follows it never stands for an event that processing or the statistics could miss.
+ * An event stored raw gets no change-feed position (txid) until a worker has normalized it.
  */
-const INSERT_SQL = `INSERT INTO email_events (endpoint_id, received_at, dedupe_key, format, raw, type)
-SELECT r.endpoint_id, r.received_at, r.dedupe_key, r.format, r.raw, r.type
-FROM json_to_recordset($1::json) AS r(endpoint_id uuid, received_at timestamptz, dedupe_key text, format text, raw text, type text)
-ON CONFLICT (dedupe_key) DO NOTHING
-RETURNING id, dedupe_key`;
+const INSERT_SQL = `
+  WITH ins AS (
+    INSERT INTO email_events (${INSERTED_COLUMNS.join(', ')}, txid)
+    SELECT r.endpoint_id, r.received_at, decode(r.dedupe_key, 'hex'), r.format, r.raw,
+      ${NORMALIZED_COLUMNS.map((c) => recordsetValue(c)).join(', ')},
+      CASE WHEN r.normalize THEN NULL ELSE pg_current_xact_id()::text::bigint END
+    FROM json_to_recordset($1::json) AS r(endpoint_id uuid, received_at timestamptz, dedupe_key text, format text, raw text,
+      normalize boolean, ${recordsetDefinition(NORMALIZED_COLUMNS)})
+    ON CONFLICT (dedupe_key, occurred_at) DO NOTHING
+    RETURNING id, dedupe_key, occurred_at, received_at, type, tracking_type, txid IS NULL AS normalize
+  ), backlog AS (
+    INSERT INTO event_backlog (event_id, occurred_at, received_at, normalize)
+    SELECT id, occurred_at, received_at, normalize FROM ins
+  ), counted AS (
+    INSERT INTO event_count_deltas (hour, type, tracking_type, state, n)
+    SELECT ${counterKeySql('occurred_at', 'type', 'tracking_type')}, 'pending', count(*) FROM ins GROUP BY 1, 2, 3
+  )
+  SELECT id::text AS id, encode(dedupe_key, 'hex') AS dedupe_key FROM ins`;
 
 interface Waiting {
   row: IngestRow;
@@ -66,20 +85,14 @@ interface Waiting {
  * sweeper.
  */
 @Injectable()
-export class IngestWriter implements OnModuleDestroy {
+export class IngestWriter {
   private readonly logger = new Logger('IngestWriter');
   private waiting: Waiting[] = [];
   private flushing = false;
-  private pendingEnqueues = 0;
-  /** Committed ids not enqueued yet: gathered for a moment so that a job carries hundreds of events, not dozens. */
-  private toEnqueue: string[] = [];
-  private enqueueTimer?: NodeJS.Timeout;
-  private lastWarnAt = 0;
-  private suppressedWarnings = 0;
 
   constructor(
     private readonly dataSource: DataSource,
-    @InjectQueue(QueueName.Events) private readonly queue: Queue,
+    private readonly jobs: EventJobs,
     private readonly stats: ReceiverStats,
   ) {}
 
@@ -128,6 +141,13 @@ export class IngestWriter implements OnModuleDestroy {
         for (const group of groups.values()) await this.flush(group);
         return;
       }
+      if (isDataError(err) && !rows[0].normalize) {
+        // Never refuse an event for its typed columns: store it raw, for a worker to normalize (and fail visibly).
+        this.logger.error(`event refused with its typed columns (${describe(err)}); storing it raw`);
+        const raw = { ...rows[0], normalize: true, columns: { type: rows[0].columns.type, occurred_at: rows[0].columns.occurred_at } };
+        await this.flush(batch.map((w) => ({ ...w, row: raw })));
+        return;
+      }
       this.logger.error(`could not store ${rows.length} event(s): ${describe(err)}`);
       const failure = new StoreUnavailableError(describe(err));
       for (const w of batch) w.reject(failure);
@@ -138,75 +158,31 @@ export class IngestWriter implements OnModuleDestroy {
       const id = inserted.get(key) ?? null;
       group.forEach((w, i) => w.resolve({ id: i === 0 ? id : null }));
     }
-    if (inserted.size > 0) this.enqueue([...inserted.values()]);
+    if (inserted.size > 0) this.jobs.add([...inserted.values()]);
   }
 
   private async insert(rows: IngestRow[]): Promise<Map<string, string>> {
     const json = JSON.stringify(
-      rows.map((r) => ({ endpoint_id: r.endpointId, received_at: r.receivedAt, dedupe_key: r.dedupeKey, format: r.format, raw: r.raw, type: r.type })),
+      rows.map((r) => ({
+        endpoint_id: r.endpointId,
+        received_at: r.receivedAt,
+        dedupe_key: r.dedupeKey,
+        format: r.format,
+        raw: r.raw,
+        normalize: r.normalize,
+        ...r.columns,
+      })),
     );
-    const result = await withTimeout(this.dataSource.query(INSERT_SQL, [json]) as Promise<{ id: string; dedupe_key: string }[]>, INGEST_TIMEOUT_MS, 'PostgreSQL', StoreUnavailableError);
+    const result = await withTimeout(
+      prepared<{ id: string; dedupe_key: string }>(this.dataSource, 'ingest-events', INSERT_SQL, [json]),
+      INGEST_TIMEOUT_MS,
+      'PostgreSQL',
+      StoreUnavailableError,
+    );
     return new Map(result.map((r) => [r.dedupe_key, String(r.id)]));
   }
 
-  /**
-   * Under a burst each commit carries a few dozen rows; the worker's cost per event falls steeply with the size
-   * of its batch (one transaction and a fixed number of statements per job), and on a box shared with the
-   * receiver that CPU is the receiver's. So ids are gathered for up to ENQUEUE_COALESCE_MS, or until
-   * JOB_MAX_EVENTS are waiting, and enqueued as one job.
-   */
-  private enqueue(ids: string[]): void {
-    this.toEnqueue.push(...ids);
-    if (this.toEnqueue.length >= JOB_MAX_EVENTS) {
-      this.dispatchEnqueues();
-    } else if (!this.enqueueTimer) {
-      this.enqueueTimer = setTimeout(() => this.dispatchEnqueues(), ENQUEUE_COALESCE_MS);
-    }
-  }
-
-  private dispatchEnqueues(): void {
-    clearTimeout(this.enqueueTimer);
-    this.enqueueTimer = undefined;
-    const ids = this.toEnqueue;
-    this.toEnqueue = [];
-    for (let i = 0; i < ids.length; i += JOB_MAX_EVENTS) this.addJob(ids.slice(i, i + JOB_MAX_EVENTS));
-  }
-
-  /** Flushes the ids still gathered (at shutdown), so a clean stop does not leave them to the sweeper. */
-  onModuleDestroy(): void {
-    this.dispatchEnqueues();
-  }
-
-  private addJob(ids: string[]): void {
-    // Ids are decimal without leading zeros: a shorter one is smaller, and same lengths compare as text.
-    const eventIds = ids.sort((a, b) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0));
-    if (this.pendingEnqueues >= MAX_PENDING_ENQUEUES) {
-      this.enqueueFailed(`${MAX_PENDING_ENQUEUES} enqueues still pending`, eventIds.length);
-      return;
-    }
-    this.pendingEnqueues++;
-    const data: JobData<JobName.ProcessEvents> = { eventIds };
-    this.queue
-      .add(JobName.ProcessEvents, data, { jobId: processEventsJobId(eventIds) })
-      .catch((err) => this.enqueueFailed(describe(err), eventIds.length))
-      .finally(() => this.pendingEnqueues--);
-  }
-
-  private enqueueFailed(why: string, count: number): void {
-    this.stats.enqueueFailed();
-    // Redis down means every batch fails: one line per interval, with how many were not logged.
-    const now = Date.now();
-    if (now - this.lastWarnAt < WARN_EVERY_MS) {
-      this.suppressedWarnings++;
-      return;
-    }
-    const more = this.suppressedWarnings > 0 ? ` (${this.suppressedWarnings} more since the last warning)` : '';
-    this.lastWarnAt = now;
-    this.suppressedWarnings = 0;
-    this.logger.warn(`could not enqueue ${count} stored event(s) (${why}); the sweeper will pick them up${more}`);
-  }
 }
-
 
 /** SQLSTATE class 22 (data exception): the row, not the database, is at fault. */
 function isDataError(err: unknown): boolean {

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
+import { performance } from 'node:perf_hooks';
+import { EventJobs } from '../../core/queue/event-jobs';
 import { BATCH_ROW_BUCKETS, BucketCounts, LATENCY_BUCKETS } from '../../core/metrics/bucket-counts';
 import { ReceiverStatsResponseDto } from './dto/receiver-stats.dto';
-import { InFlightGauge } from './in-flight.gauge';
 import type { RejectReason } from './webhook-body.parser';
 
 /**
@@ -11,18 +12,33 @@ import type { RejectReason } from './webhook-body.parser';
 @Injectable()
 export class ReceiverStats {
   private readonly since = new Date();
+
+  constructor(private readonly jobs: EventJobs) {}
+
   private acceptedRequests = 0;
   private storedEvents = 0;
   private duplicateEvents = 0;
   private validationEvents = 0;
-  private enqueueFailures = 0;
   private readonly rejections = new Map<RejectReason, number>();
-  /** Requests being received right now (the workers of ROLE=all give way while many are). */
-  readonly inFlight = new InFlightGauge();
+  /** Requests received and not answered yet. */
+  inFlight = 0;
+  /** Per request, from its arrival to its answer written. */
+  readonly requestSeconds = new BucketCounts(LATENCY_BUCKETS);
   /** Per committed INSERT of the ingest writer (not per request): its rows, its duration, and how long its oldest event waited. */
   readonly batchRows = new BucketCounts(BATCH_ROW_BUCKETS);
   readonly commitSeconds = new BucketCounts(LATENCY_BUCKETS);
   readonly storeLatencySeconds = new BucketCounts(LATENCY_BUCKETS);
+
+  /** A request arrives: returns when, for requestAnswered. */
+  requestStarted(): number {
+    this.inFlight++;
+    return performance.now();
+  }
+
+  requestAnswered(startedAt: number): void {
+    this.inFlight--;
+    this.requestSeconds.observe((performance.now() - startedAt) / 1000);
+  }
 
   accepted(stored: number, duplicates: number, validations: number): void {
     this.acceptedRequests++;
@@ -45,10 +61,6 @@ export class ReceiverStats {
     this.storeLatencySeconds.observe(oldestWaitSeconds, events);
   }
 
-  enqueueFailed(): void {
-    this.enqueueFailures++;
-  }
-
   snapshot(): ReceiverStatsResponseDto {
     let rejectedRequests = 0;
     for (const n of this.rejections.values()) rejectedRequests += n;
@@ -59,7 +71,7 @@ export class ReceiverStats {
       storedEvents: this.storedEvents,
       duplicateEvents: this.duplicateEvents,
       validationEvents: this.validationEvents,
-      enqueueFailures: this.enqueueFailures,
+      enqueueFailures: this.jobs.failures,
       rejections: Object.fromEntries([...this.rejections].sort(([a], [b]) => a.localeCompare(b))),
     };
   }

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { pgValue } from '../../core/database/pg-text';
 import { fuzzParameters, formBody, jsonBody, withInvalidUtf8 } from '../../../test/fuzz/webhook-bodies';
-import { normalizeEvent } from '../processing/event-normalizer';
+import { normalizeEvent } from '../normalizing/event-normalizer';
 import { dedupeKey } from './dedupe-key';
 import { parseStoredEvent, parseWebhookBody, ReceivedEvent, WebhookRefusal } from './webhook-body.parser';
 

@@ -1,6 +1,8 @@
+import { findKey, valueNamed } from '../../core/case-insensitive';
 import { pgText } from '../../core/database/pg-text';
-import type { BodyFormat } from '../../events/entities/email-event.entity';
+import type { BodyFormat } from '../../events/event-names';
 import { JsonScanner, MAX_JSON_DEPTH, nestsDeeperThan, objectTextWithout } from './json-text';
+import { isSecretKeyName } from './secret-key';
 
 /** One event as posted: JSON values as parsed, or form values as strings (an array when a field repeats). */
 export type WebhookEvent = Record<string, unknown>;
@@ -55,7 +57,6 @@ export interface ReceivedEvent {
   raw: string;
 }
 
-const isSecretKey = (key: string) => key.toLowerCase() === 'secretkey';
 
 /**
  * Turns a raw webhook body into its events. JSON: an object (one event) or an array of objects (each its own
@@ -110,7 +111,7 @@ function parseJson(text: string, stored = false): ReceivedEvent[] {
 function received(text: string, scanner: JsonScanner, at: number, value: WebhookEvent, unwrap: boolean): ReceivedEvent {
   const span = scanner.object(at);
   const envelope = unwrap ? envelopeKey(value) : undefined;
-  if (envelope === undefined) return { fields: value, raw: objectTextWithout(text, span, isSecretKey) };
+  if (envelope === undefined) return { fields: value, raw: objectTextWithout(text, span, isSecretKeyName) };
   // JSON.parse keeps the last of duplicate keys: so does this.
   const member = span.members.filter((m) => m.key === envelope).pop()!;
   return received(text, scanner, member.valueStart, value[envelope] as WebhookEvent, false);
@@ -135,7 +136,7 @@ export function setOwn(target: Record<string, unknown>, key: string, value: unkn
 function parseForm(text: string): ReceivedEvent {
   const fields = formFields(text);
   const pairs = text.split('&');
-  const kept = pairs.filter((pair) => !isSecretKey(formKey(pair)));
+  const kept = pairs.filter((pair) => !isSecretKeyName(formKey(pair)));
   const raw = kept.length === pairs.length ? text : kept.join('&');
   // A raw NUL byte (not %00) is no valid form encoding and no PostgreSQL text: stored as U+FFFD, like in the
   // typed columns. (Written `%00` instead, Node's URLSearchParams decodes some neighbouring bytes differently.)
@@ -168,23 +169,9 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** The first key of `event` equal to `lowerName` ignoring case (SocketLabs spells ServerId, ServerID...). */
-function findKey(event: WebhookEvent, lowerName: string): string | undefined {
-  for (const key of Object.keys(event)) if (key.toLowerCase() === lowerName) return key;
-  return undefined;
-}
-
-/** Every value of the fields named `lowerName` in any case (a body could carry both `SecretKey` and `secretKey`). */
-export function fieldValues(event: WebhookEvent, lowerName: string): unknown[] {
-  const out: unknown[] = [];
-  for (const key of Object.keys(event)) if (key.toLowerCase() === lowerName) out.push(event[key]);
-  return out;
-}
-
 /** `Type` as sent, or null; made safe for PostgreSQL text (pgText), like every typed column. */
 export function eventTypeOf(event: WebhookEvent): string | null {
-  const values = fieldValues(event, 'type');
-  let v = values[0];
+  let v = valueNamed(event, 'type');
   if (Array.isArray(v)) v = v[0];
   if (v === undefined || v === null) return null;
   return pgText(typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v));

@@ -4,5 +4,7 @@ import { Initial1795442493460 } from './1795442493460-Initial';
 import { ChangeFeed1795447370766 } from './1795447370766-ChangeFeed';
 import { FormRawAsSent1796342400000 } from './1796342400000-FormRawAsSent';
 import { FailedEventsIndex1796425200000 } from './1796425200000-FailedEventsIndex';
+import { EventsWrittenOnce1796601600000 } from './1796601600000-EventsWrittenOnce';
+import { ErasedSuppressions1796638749142 } from './1796638749142-ErasedSuppressions';
 
-export const migrations: Function[] = [Initial1795442493460, ChangeFeed1795447370766, FormRawAsSent1796342400000, FailedEventsIndex1796425200000];
+export const migrations: Function[] = [Initial1795442493460, ChangeFeed1795447370766, FormRawAsSent1796342400000, FailedEventsIndex1796425200000, EventsWrittenOnce1796601600000, ErasedSuppressions1796638749142];

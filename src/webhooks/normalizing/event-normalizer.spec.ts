@@ -1,5 +1,6 @@
 import { EVENT_FIXTURES, legacyFormComplaint, legacyFormDelivered, legacyFormFailed, toFormFields } from '../../../test/fixtures/socketlabs-events';
 import { normalizeEvent, parseEventDate, readMeta, readTags } from './event-normalizer';
+import { parseStoredEvent, parseWebhookBody } from '../receiver/webhook-body.parser';
 
 const ISO_7 = '2023-06-12T10:04:56.3694682Z';
 const ISO_7_NORMALIZED = '2023-06-12T10:04:56.369468Z';
@@ -300,9 +301,16 @@ describe('normalizeEvent: field names', () => {
     expect(JSON.stringify(e)).not.toContain('s3cr3t');
   });
 
-  it('unwraps the v2 API {data: {...}} envelope when the root has no Type', () => {
+  it('reads what it is given: the {data: {...}} envelope is unwrapped by the receiver, once, before it', () => {
     const e = normalizeEvent({ data: { Type: 'Delivered', Address: 'a@b.c', ServerId: 1 } });
-    expect(e).toMatchObject({ canonicalType: 'Delivered', address: 'a@b.c', serverId: 1 });
+    expect(e).toMatchObject({ canonicalType: null, address: null, serverId: null, extra: { data: { Type: 'Delivered', Address: 'a@b.c', ServerId: 1 } } });
+  });
+
+  it('reads the event of a v2 API {data: {...}} envelope: the receiver unwraps it before normalizing (and stores it unwrapped)', () => {
+    const [received] = parseWebhookBody(JSON.stringify({ data: { Type: 'Delivered', Address: 'a@b.c', ServerId: 1 } }), 'json');
+    expect(normalizeEvent(received.fields)).toMatchObject({ canonicalType: 'Delivered', address: 'a@b.c', serverId: 1 });
+    // What a worker normalizes again (a replay) is the stored text, the inner object.
+    expect(normalizeEvent(parseStoredEvent(received.raw, 'json'))).toMatchObject({ canonicalType: 'Delivered', address: 'a@b.c', serverId: 1 });
   });
 });
 
