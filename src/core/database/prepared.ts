@@ -13,12 +13,17 @@ export async function prepared<T = any>(on: DataSource | EntityManager, name: st
   if (on instanceof DataSource) {
     // The driver's pool itself, without a TypeORM query runner around the one statement.
     const client = await ((on.driver as PostgresDriver).master as Pool).connect();
+    // A connection that drops while checked out emits 'error' on its client besides rejecting the query; the pool
+    // listens only while the client is idle, and an 'error' nobody listens to ends the process. The rejection says it.
+    client.on('error', ignore);
     try {
       const rows = (await client.query({ name, text, values })).rows as T[];
+      client.off('error', ignore);
       client.release();
       return rows;
     } catch (err) {
       // A failed statement may have left the connection unusable: it is closed, not handed out again.
+      client.off('error', ignore);
       client.release(err as Error);
       throw err;
     }
@@ -27,3 +32,5 @@ export async function prepared<T = any>(on: DataSource | EntityManager, name: st
   const client = (await on.queryRunner.connect()) as PoolClient;
   return (await client.query({ name, text, values })).rows as T[];
 }
+
+function ignore(): void {}
