@@ -24,7 +24,10 @@ const common = {
       },
     ],
     // content-disposition 3 (under @fastify/static 10) ships only ES modules, which Node 20 can require but Jest cannot.
-    '/node_modules/content-disposition/.+\\.js$': ['babel-jest', { plugins: ['@babel/plugin-transform-modules-commonjs'] }],
+    '/node_modules/content-disposition/.+\\.js$': [
+      'babel-jest',
+      { plugins: ['@babel/plugin-transform-modules-commonjs'] },
+    ],
   },
   transformIgnorePatterns: ['/node_modules/(?!content-disposition/)'],
 };

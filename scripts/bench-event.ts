@@ -19,12 +19,38 @@ export function benchEvent(n: number, run: string, secret: string): string {
     MailingId: 'bench-mailing',
     MessageId: `bench-${run}-${message}`,
     SecretKey: secret,
-    Data: { Meta: [{ Key: 'x-campaign', Value: 'november' }, { Key: 'x-user', Value: String(n) }], Tags: ['bench', 'newsletter'] },
+    Data: {
+      Meta: [
+        { Key: 'x-campaign', Value: 'november' },
+        { Key: 'x-user', Value: String(n) },
+      ],
+      Tags: ['bench', 'newsletter'],
+    },
   };
-  if (type === 'Queued') Object.assign(base, { FromAddress: 'news@example.org', Subject: 'Your November digest', MessageSize: 24817 });
-  if (type === 'Delivered') Object.assign(base, { Response: '250 2.0.0 OK 1700000000 gsmtp', LocalIp: '142.0.176.12', RemoteMta: 'gmail-smtp-in.l.google.com' });
-  if (type === 'Tracking') Object.assign(base, { TrackingType: 1, ClientIp: '203.0.113.9', UserAgent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64)', Url: '' });
-  if (type === 'Deferred') Object.assign(base, { FromAddress: 'news@example.org', DeferralCode: 3001, Reason: '452 4.2.2 Mailbox full' });
-  if (type === 'Failed') Object.assign(base, { FromAddress: 'news@example.org', FailureType: 'Permanent', FailureCode: 2001, Reason: '550 5.1.1 No such user', RemoteMta: 'mx.example.com' });
+  if (type === 'Queued')
+    Object.assign(base, { FromAddress: 'news@example.org', Subject: 'Your November digest', MessageSize: 24817 });
+  if (type === 'Delivered')
+    Object.assign(base, {
+      Response: '250 2.0.0 OK 1700000000 gsmtp',
+      LocalIp: '142.0.176.12',
+      RemoteMta: 'gmail-smtp-in.l.google.com',
+    });
+  if (type === 'Tracking')
+    Object.assign(base, {
+      TrackingType: 1,
+      ClientIp: '203.0.113.9',
+      UserAgent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64)',
+      Url: '',
+    });
+  if (type === 'Deferred')
+    Object.assign(base, { FromAddress: 'news@example.org', DeferralCode: 3001, Reason: '452 4.2.2 Mailbox full' });
+  if (type === 'Failed')
+    Object.assign(base, {
+      FromAddress: 'news@example.org',
+      FailureType: 'Permanent',
+      FailureCode: 2001,
+      Reason: '550 5.1.1 No such user',
+      RemoteMta: 'mx.example.com',
+    });
   return JSON.stringify(base);
 }

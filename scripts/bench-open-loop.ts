@@ -105,7 +105,8 @@ export function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
       const missing = total - answered;
       errors += missing;
       const times = Array.from(latency.filter((v) => v >= 0)).sort((a, b) => a - b);
-      const pick = (q: number) => (times.length ? times[Math.min(times.length - 1, Math.ceil(q * times.length) - 1)] : NaN);
+      const pick = (q: number) =>
+        times.length ? times[Math.min(times.length - 1, Math.ceil(q * times.length) - 1)] : NaN;
       const lags = sendLag.sort((a, b) => a - b);
       const seconds = ((lastAnswer || performance.now()) - t0) / 1000;
       resolve({

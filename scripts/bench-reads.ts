@@ -80,7 +80,12 @@ function reads(s: ReadSamples): [string, string][] {
     ['suppressions (first page)', '/suppressions'],
     ['suppressions reason=complaint', '/suppressions?reason=complaint'],
     ['suppressions sortField=updatedAt', '/suppressions?sortField=updatedAt'],
-    ['suppressions address (list)', s.suppressedAddress ? `/suppressions?address=${q(s.suppressedAddress)}` : '/suppressions?address=nobody%40example.com'],
+    [
+      'suppressions address (list)',
+      s.suppressedAddress
+        ? `/suppressions?address=${q(s.suppressedAddress)}`
+        : '/suppressions?address=nobody%40example.com',
+    ],
     ['suppressions/:address', `/suppressions/${q(s.suppressedAddress ?? 'nobody@example.com')}`],
   ];
 }
@@ -144,7 +149,12 @@ async function main(): Promise<void> {
       }
       times.sort((a, b) => a - b);
       const pick = (q: number) => times[Math.min(times.length - 1, Math.ceil(q * times.length) - 1)];
-      rows.push({ name, p50: pick(0.5), p95: pick(0.95), statuses: [...statuses].map(([s, n]) => (statuses.size > 1 ? `${s} x${n}` : String(s))).join(', ') });
+      rows.push({
+        name,
+        p50: pick(0.5),
+        p95: pick(0.95),
+        statuses: [...statuses].map(([s, n]) => (statuses.size > 1 ? `${s} x${n}` : String(s))).join(', '),
+      });
     }
   } finally {
     await service.kill('SIGTERM');
@@ -154,12 +164,17 @@ async function main(): Promise<void> {
   console.log(`| ${'endpoint'.padEnd(40)} | p50 ms | p95 ms | status | over ${LIMIT_MS} ms |`);
   console.log(`|${'-'.repeat(42)}|-------:|-------:|-------:|:--------:|`);
   for (const r of rows) {
-    console.log(`| ${r.name.padEnd(40)} | ${r.p50.toFixed(1).padStart(6)} | ${r.p95.toFixed(1).padStart(6)} | ${r.statuses.padStart(6)} | ${r.p95 > LIMIT_MS ? 'OVER' : ''.padEnd(4)} |`);
+    console.log(
+      `| ${r.name.padEnd(40)} | ${r.p50.toFixed(1).padStart(6)} | ${r.p95.toFixed(1).padStart(6)} | ${r.statuses.padStart(6)} | ${r.p95 > LIMIT_MS ? 'OVER' : ''.padEnd(4)} |`,
+    );
   }
   const over = rows.filter((r) => r.p95 > LIMIT_MS);
-  console.log(`\n${over.length} of ${rows.length} endpoints with p95 over ${LIMIT_MS} ms${over.length ? `: ${over.map((r) => r.name).join(', ')}` : ''}`);
+  console.log(
+    `\n${over.length} of ${rows.length} endpoints with p95 over ${LIMIT_MS} ms${over.length ? `: ${over.map((r) => r.name).join(', ')}` : ''}`,
+  );
   const failed = rows.filter((r) => !/^(200|404)$/.test(r.statuses));
-  if (failed.length) console.log(`answers other than 200/404: ${failed.map((r) => `${r.name} (${r.statuses})`).join(', ')}`);
+  if (failed.length)
+    console.log(`answers other than 200/404: ${failed.map((r) => `${r.name} (${r.statuses})`).join(', ')}`);
 }
 
 main().catch((err) => {

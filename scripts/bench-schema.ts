@@ -5,7 +5,14 @@
  */
 import type { Client } from 'pg';
 import { counterKeySql } from '../src/events/storage/event-counters';
-import { addMonths, createPartition, DEFAULT_PARTITION, monthPartitions, monthStart, partitionName } from '../src/events/storage/event-partitions';
+import {
+  addMonths,
+  createPartition,
+  DEFAULT_PARTITION,
+  monthPartitions,
+  monthStart,
+  partitionName,
+} from '../src/events/storage/event-partitions';
 
 // ---------------------------------------------------------------- npm run bench
 
@@ -40,9 +47,12 @@ export interface ReadSamples {
 }
 
 export async function readSamples(db: Client): Promise<ReadSamples> {
-  const one = async <T>(sql: string, params: unknown[] = []): Promise<T | undefined> => (await db.query(sql, params)).rows[0] as T | undefined;
+  const one = async <T>(sql: string, params: unknown[] = []): Promise<T | undefined> =>
+    (await db.query(sql, params)).rows[0] as T | undefined;
   // The counters know the span of the data without a scan of the events ('-infinity' hours left out).
-  const range = await one<{ lo: Date; hi: Date }>(`SELECT min(hour) AS lo, max(hour) AS hi FROM event_counts WHERE hour > '-infinity' AND hour < 'infinity'`);
+  const range = await one<{ lo: Date; hi: Date }>(
+    `SELECT min(hour) AS lo, max(hour) AS hi FROM event_counts WHERE hour > '-infinity' AND hour < 'infinity'`,
+  );
   if (!range?.lo) throw new Error('event_counts is empty: seed the database first (npm run seed:scale)');
   const middle = new Date((range.lo.getTime() + range.hi.getTime()) / 2);
   middle.setUTCHours(0, 0, 0, 0);
@@ -56,11 +66,17 @@ export async function readSamples(db: Client): Promise<ReadSamples> {
      ORDER BY occurred_at, id LIMIT 1`,
     [middle],
   );
-  if (!event) throw new Error('no processed event with an address, a messageId and a mailingId: seed the database first (npm run seed:scale)');
-  const message = await one<{ id: string; address: string }>(`SELECT id::text AS id, address FROM messages WHERE message_id = $1 ORDER BY id LIMIT 1`, [
-    event.message_id,
-  ]);
-  const suppression = await one<{ address: string }>(`SELECT address FROM suppressions ORDER BY address OFFSET 100 LIMIT 1`);
+  if (!event)
+    throw new Error(
+      'no processed event with an address, a messageId and a mailingId: seed the database first (npm run seed:scale)',
+    );
+  const message = await one<{ id: string; address: string }>(
+    `SELECT id::text AS id, address FROM messages WHERE message_id = $1 ORDER BY id LIMIT 1`,
+    [event.message_id],
+  );
+  const suppression = await one<{ address: string }>(
+    `SELECT address FROM suppressions ORDER BY address OFFSET 100 LIMIT 1`,
+  );
   // The least common server: the harder case for a filter (a count that stops at 10,000 reads further to get there).
   const server = await one<{ server_id: number }>(
     `SELECT server_id FROM messages WHERE server_id IS NOT NULL GROUP BY server_id ORDER BY count(*), server_id LIMIT 1`,
@@ -107,7 +123,12 @@ export async function tableSizes(db: Client): Promise<TableSize[]> {
        FROM rel JOIN pg_class c ON c.oid = rel.oid GROUP BY rel.name, rel.ord ORDER BY rel.ord`,
     )
   ).rows as { name: string; rows: string; bytes: string; index_bytes: string }[];
-  return rows.map((r) => ({ name: r.name, rows: Number(r.rows), bytes: Number(r.bytes), indexBytes: Number(r.index_bytes) }));
+  return rows.map((r) => ({
+    name: r.name,
+    rows: Number(r.rows),
+    bytes: Number(r.bytes),
+    indexBytes: Number(r.index_bytes),
+  }));
 }
 
 /** The partitions of email_events and their rows (estimates after ANALYZE), oldest first, the default one last. */
@@ -135,16 +156,35 @@ const SEED_FIELDS: { json: string | null; column: string | null; sql: string; ki
   { json: null, column: 'occurred_at', sql: 'ev.at' },
   { json: 'ServerId', column: 'server_id', kind: 'number', sql: 'ev.server_id' },
   { json: 'SubaccountId', column: 'subaccount_id', kind: 'number', sql: 'ev.subaccount_id' },
-  { json: 'IpPoolId', column: 'ip_pool_id', kind: 'number', sql: `CASE WHEN ev.type IN ('Deferred', 'Delivered', 'Failed') THEN ev.ip_pool_id END` },
+  {
+    json: 'IpPoolId',
+    column: 'ip_pool_id',
+    kind: 'number',
+    sql: `CASE WHEN ev.type IN ('Deferred', 'Delivered', 'Failed') THEN ev.ip_pool_id END`,
+  },
   // SocketLabs sends the address as the sender gave it; the column is lower-cased.
   { json: 'Address', column: null, sql: `CASE WHEN ev.r4 % 20 = 1 THEN initcap(ev.address) ELSE ev.address END` },
   { json: null, column: 'address', sql: 'ev.address' },
-  { json: 'FromAddress', column: 'from_address', sql: `CASE WHEN ev.type IN ('Queued', 'Deferred', 'Failed') THEN ev.from_address END` },
+  {
+    json: 'FromAddress',
+    column: 'from_address',
+    sql: `CASE WHEN ev.type IN ('Queued', 'Deferred', 'Failed') THEN ev.from_address END`,
+  },
   { json: 'Subject', column: 'subject', sql: `CASE WHEN ev.type = 'Queued' THEN ev.subject END` },
   { json: 'MailingId', column: 'mailing_id', sql: `coalesce(ev.mailing_id, '')` },
   { json: 'MessageId', column: 'message_id', sql: 'ev.message_id' },
-  { json: 'MessageSize', column: 'message_size', kind: 'number', sql: `CASE WHEN ev.type = 'Queued' THEN 4000 + ev.r2 % 60000 END` },
-  { json: 'DeferralCode', column: 'deferral_code', kind: 'number', sql: `CASE WHEN ev.type = 'Deferred' THEN 3003 END` },
+  {
+    json: 'MessageSize',
+    column: 'message_size',
+    kind: 'number',
+    sql: `CASE WHEN ev.type = 'Queued' THEN 4000 + ev.r2 % 60000 END`,
+  },
+  {
+    json: 'DeferralCode',
+    column: 'deferral_code',
+    kind: 'number',
+    sql: `CASE WHEN ev.type = 'Deferred' THEN 3003 END`,
+  },
   {
     json: 'Reason',
     column: 'reason',
@@ -153,21 +193,51 @@ const SEED_FIELDS: { json: string | null; column: string | null; sql: string; ki
       WHEN ev.type = 'Failed' AND ev.failure = 'Temporary' THEN '452 4.2.2 The email account that you tried to reach is over quota'
       WHEN ev.type = 'Failed' THEN 'Address is on the suppression list' END`,
   },
-  { json: 'Response', column: 'response', sql: `CASE WHEN ev.type = 'Delivered' THEN '250 2.0.0 OK ' || (ev.r2 % 1000000000) || ' gsmtp' END` },
-  { json: 'LocalIp', column: 'local_ip', sql: `CASE WHEN ev.type = 'Delivered' THEN '142.0.176.' || (10 + ev.r3 % 20) END` },
-  { json: 'RemoteMta', column: 'remote_mta', sql: `CASE WHEN ev.type = 'Delivered' OR (ev.type = 'Failed' AND ev.failure <> 'Suppressed') THEN 'mx.' || ev.domain END` },
-  { json: 'BounceStatus', column: 'bounce_status', sql: `CASE WHEN ev.type = 'Failed' AND ev.failure = 'Permanent' THEN '5.1.1' END` },
-  { json: 'DiagnosticCode', column: 'diagnostic_code', sql: `CASE WHEN ev.type = 'Failed' AND ev.failure = 'Permanent' THEN 'smtp; 550 5.1.1 user unknown' END` },
+  {
+    json: 'Response',
+    column: 'response',
+    sql: `CASE WHEN ev.type = 'Delivered' THEN '250 2.0.0 OK ' || (ev.r2 % 1000000000) || ' gsmtp' END`,
+  },
+  {
+    json: 'LocalIp',
+    column: 'local_ip',
+    sql: `CASE WHEN ev.type = 'Delivered' THEN '142.0.176.' || (10 + ev.r3 % 20) END`,
+  },
+  {
+    json: 'RemoteMta',
+    column: 'remote_mta',
+    sql: `CASE WHEN ev.type = 'Delivered' OR (ev.type = 'Failed' AND ev.failure <> 'Suppressed') THEN 'mx.' || ev.domain END`,
+  },
+  {
+    json: 'BounceStatus',
+    column: 'bounce_status',
+    sql: `CASE WHEN ev.type = 'Failed' AND ev.failure = 'Permanent' THEN '5.1.1' END`,
+  },
+  {
+    json: 'DiagnosticCode',
+    column: 'diagnostic_code',
+    sql: `CASE WHEN ev.type = 'Failed' AND ev.failure = 'Permanent' THEN 'smtp; 550 5.1.1 user unknown' END`,
+  },
   { json: 'FailureType', column: 'failure_type', sql: `CASE WHEN ev.type = 'Failed' THEN ev.failure END` },
   {
     json: 'FailureCode',
     column: 'failure_code',
-    kind: 'number', sql: `CASE WHEN ev.type = 'Failed' THEN CASE ev.failure WHEN 'Permanent' THEN 2001 WHEN 'Temporary' THEN 3001 ELSE 2999 END END`,
+    kind: 'number',
+    sql: `CASE WHEN ev.type = 'Failed' THEN CASE ev.failure WHEN 'Permanent' THEN 2001 WHEN 'Temporary' THEN 3001 ELSE 2999 END END`,
   },
   // SocketLabs sends the tracking type as its number (0 click, 1 open, 2 unsubscribe); the column has its name.
-  { json: 'TrackingType', column: null, kind: 'number', sql: `CASE ev.tracking WHEN 'Click' THEN 0 WHEN 'Open' THEN 1 WHEN 'Unsubscribe' THEN 2 END` },
+  {
+    json: 'TrackingType',
+    column: null,
+    kind: 'number',
+    sql: `CASE ev.tracking WHEN 'Click' THEN 0 WHEN 'Open' THEN 1 WHEN 'Unsubscribe' THEN 2 END`,
+  },
   { json: null, column: 'tracking_type', sql: 'ev.tracking' },
-  { json: 'ClientIp', column: 'client_ip', sql: `CASE WHEN ev.type = 'Tracking' THEN '203.0.113.' || (ev.r3 % 250) END` },
+  {
+    json: 'ClientIp',
+    column: 'client_ip',
+    sql: `CASE WHEN ev.type = 'Tracking' THEN '203.0.113.' || (ev.r3 % 250) END`,
+  },
   {
     json: 'UserAgent',
     column: 'user_agent',
@@ -177,11 +247,20 @@ const SEED_FIELDS: { json: string | null; column: string | null; sql: string; ki
         'Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Mobile Safari/537.36'])[1 + ev.r3 % 4]
       WHEN ev.type = 'Complaint' THEN 'Yahoo!-Mail-Feedback/2.0' END`,
   },
-  { json: 'Url', column: 'url', sql: `CASE WHEN ev.tracking = 'Click' THEN 'https://brand.example/p/' || (ev.r3 % 500) || '?utm_source=newsletter' END` },
+  {
+    json: 'Url',
+    column: 'url',
+    sql: `CASE WHEN ev.tracking = 'Click' THEN 'https://brand.example/p/' || (ev.r3 % 500) || '?utm_source=newsletter' END`,
+  },
   { json: 'FblType', column: 'fbl_type', sql: `CASE WHEN ev.type = 'Complaint' THEN 'abuse' END` },
   { json: 'From', column: 'fbl_from', sql: `CASE WHEN ev.type = 'Complaint' THEN ev.from_address END` },
   { json: 'To', column: 'fbl_to', sql: `CASE WHEN ev.type = 'Complaint' THEN ev.address END` },
-  { json: 'Length', column: 'length', kind: 'number', sql: `CASE WHEN ev.type = 'Complaint' THEN 2048 + ev.r4 % 4096 END` },
+  {
+    json: 'Length',
+    column: 'length',
+    kind: 'number',
+    sql: `CASE WHEN ev.type = 'Complaint' THEN 2048 + ev.r4 % 4096 END`,
+  },
   // Data (Meta and Tags) only on the synchronous events: SocketLabs enriches the others only on request.
   {
     json: 'Data',
@@ -196,7 +275,11 @@ const SEED_FIELDS: { json: string | null; column: string | null; sql: string; ki
     sql: `CASE WHEN ev.type IN ('Queued', 'Deferred', 'Delivered') THEN
       jsonb_build_array(jsonb_build_object('key', 'x-campaign', 'value', coalesce(ev.mailing_id, 'transactional')), jsonb_build_object('key', 'x-user', 'value', ev.user_no::text)) END`,
   },
-  { json: null, column: 'tags', sql: `CASE WHEN ev.type IN ('Queued', 'Deferred', 'Delivered') THEN ARRAY[ev.tag] END` },
+  {
+    json: null,
+    column: 'tags',
+    sql: `CASE WHEN ev.type IN ('Queued', 'Deferred', 'Delivered') THEN ARRAY[ev.tag] END`,
+  },
 ];
 
 /**
@@ -205,7 +288,10 @@ const SEED_FIELDS: { json: string | null; column: string | null; sql: string; ki
  * character, and the check at the end of the seed (the normalizer reading sampled raw bodies) fails if one does.
  */
 const RAW_SQL = `'{' || concat_ws(',', ${SEED_FIELDS.filter((f) => f.json)
-  .map((f) => `'"${f.json}":' || ${f.kind === 'raw-json' ? `(${f.sql})` : f.kind === 'number' ? `(${f.sql})::text` : `'"' || (${f.sql}) || '"'`}`)
+  .map(
+    (f) =>
+      `'"${f.json}":' || ${f.kind === 'raw-json' ? `(${f.sql})` : f.kind === 'number' ? `(${f.sql})::text` : `'"' || (${f.sql}) || '"'`}`,
+  )
   .join(',\n    ')}) || '}'`;
 
 /**
@@ -287,13 +373,19 @@ WITH msg AS (
 ), typed AS (
   SELECT ev.at + make_interval(secs => 0.3 + (ev.r1 % 2000) / 1000.0) AS received_at,
     ${RAW_SQL} AS raw,
-    ${SEED_FIELDS.filter((f) => f.column).map((f) => `${f.sql} AS ${f.column}`).join(',\n    ')}
+    ${SEED_FIELDS.filter((f) => f.column)
+      .map((f) => `${f.sql} AS ${f.column}`)
+      .join(',\n    ')}
   FROM ev
 ), ins AS (
   INSERT INTO email_events (received_at, dedupe_key, format, raw, known_type, txid,
-    ${SEED_FIELDS.filter((f) => f.column).map((f) => f.column).join(', ')})
+    ${SEED_FIELDS.filter((f) => f.column)
+      .map((f) => f.column)
+      .join(', ')})
   SELECT received_at, sha256(convert_to(raw, 'UTF8')), 'json', raw, true, pg_current_xact_id()::text::bigint,
-    ${SEED_FIELDS.filter((f) => f.column).map((f) => f.column).join(', ')}
+    ${SEED_FIELDS.filter((f) => f.column)
+      .map((f) => f.column)
+      .join(', ')}
   FROM typed
   ORDER BY received_at
   RETURNING id, occurred_at, type, tracking_type, failure_type, address, message_id
@@ -367,7 +459,13 @@ export async function ensureSeedPartitions(db: Client, from: Date, to: Date): Pr
  * backlog row and move from the `processed` counters to theirs. Run on the last chunk before its messages and
  * suppressions are derived; returns the backlog's event ids, which processing has not derived anything from.
  */
-export async function seedBacklog(db: Client, firstId: string, lastId: string, pending: number, failed: number): Promise<Set<string>> {
+export async function seedBacklog(
+  db: Client,
+  firstId: string,
+  lastId: string,
+  pending: number,
+  failed: number,
+): Promise<Set<string>> {
   const rows = (
     await db.query(
       `WITH picked AS (
@@ -404,7 +502,11 @@ export const SEED_SESSION = [`SET jit = off`, `SET synchronous_commit = off`, `S
 
 /** Rows already there: the seed refuses to add to them without --reset. */
 export async function seededRows(db: Client): Promise<number> {
-  return (await db.query(`SELECT (SELECT count(*) FROM (SELECT 1 FROM email_events LIMIT 1) e) + (SELECT count(*) FROM (SELECT 1 FROM messages LIMIT 1) m) AS n`)).rows[0].n;
+  return (
+    await db.query(
+      `SELECT (SELECT count(*) FROM (SELECT 1 FROM email_events LIMIT 1) e) + (SELECT count(*) FROM (SELECT 1 FROM messages LIMIT 1) m) AS n`,
+    )
+  ).rows[0].n;
 }
 
 /** Everything the seed fills (the partitions stay, emptied). */

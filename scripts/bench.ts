@@ -49,7 +49,13 @@ const NO_WORKER = args.includes('--no-worker');
 const ROUNDS = Math.max(1, arg('rounds', 1));
 const RATES_INDEX = args.indexOf('--rates');
 /** Fixed-rate mode: requests/s, or `N%` of bare node:http's throughput. */
-const RATES = RATES_INDEX >= 0 ? args[RATES_INDEX + 1].split(',').map((r) => r.trim()).filter(Boolean) : undefined;
+const RATES =
+  RATES_INDEX >= 0
+    ? args[RATES_INDEX + 1]
+        .split(',')
+        .map((r) => r.trim())
+        .filter(Boolean)
+    : undefined;
 const RATE_DURATION = arg('rate-duration', 20);
 /** Sockets the open-loop generator may open; due requests beyond them wait (and their wait counts). */
 const RATE_CONNECTIONS = arg('rate-connections', 512);
@@ -82,10 +88,21 @@ async function load(url: string, body: () => string, run: string, seconds = DURA
 }
 
 function loadWithWrk(url: string, tag: string, seconds: number): Figures {
-  const run = spawnSync('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '-s', join(__dirname, 'bench-events.lua'), url, '--', SECRET, tag], { encoding: 'utf8' });
+  const run = spawnSync(
+    'wrk',
+    ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '-s', join(__dirname, 'bench-events.lua'), url, '--', SECRET, tag],
+    { encoding: 'utf8' },
+  );
   const line = run.stdout.split('\n').find((l) => l.startsWith('WRK_RESULT '));
   if (!line) throw new Error(`wrk failed: ${run.stderr || run.stdout}`);
-  const r = JSON.parse(line.slice('WRK_RESULT '.length)) as { requests: number; seconds: number; non2xx: number; errors: number; p50: number; p99: number };
+  const r = JSON.parse(line.slice('WRK_RESULT '.length)) as {
+    requests: number;
+    seconds: number;
+    non2xx: number;
+    errors: number;
+    p50: number;
+    p99: number;
+  };
   const ok = r.requests - r.non2xx;
   return { requests: r.requests, ok, rps: ok / r.seconds, p50: r.p50, p99: r.p99, errors: r.non2xx + r.errors };
 }
@@ -100,7 +117,14 @@ async function loadWithAutocannon(url: string, body: () => string, seconds: numb
     requests: [{ setupRequest: (req) => ({ ...req, body: body() }) }],
   });
   const ok = result['2xx'];
-  return { requests: result.requests.total, ok, rps: ok / seconds, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx };
+  return {
+    requests: result.requests.total,
+    ok,
+    rps: ok / seconds,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.non2xx,
+  };
 }
 
 async function admin(sql: string): Promise<void> {
@@ -164,7 +188,10 @@ async function startService(): Promise<Bench> {
   };
   const service = new ServiceProcess(serviceEnv, true);
   await service.start();
-  const worker = ROLE === 'api' && !NO_WORKER ? new ServiceProcess({ ...serviceEnv, ROLE: 'worker', LOG_LEVEL: 'log', PORT: String(await freePort()) }, true) : undefined;
+  const worker =
+    ROLE === 'api' && !NO_WORKER
+      ? new ServiceProcess({ ...serviceEnv, ROLE: 'worker', LOG_LEVEL: 'log', PORT: String(await freePort()) }, true)
+      : undefined;
   await worker?.start();
   const db = new Client({ connectionString: databaseUrl });
   await db.connect();
@@ -185,7 +212,8 @@ async function startService(): Promise<Bench> {
 async function drain(db: Client, timeoutSeconds = DRAIN_TIMEOUT): Promise<number> {
   const started = Date.now();
   while (!NO_WORKER && (await pendingEvents(db)) > 0) {
-    if (Date.now() - started > timeoutSeconds * 1000) throw new Error(`the workers did not drain the backlog in ${timeoutSeconds} s`);
+    if (Date.now() - started > timeoutSeconds * 1000)
+      throw new Error(`the workers did not drain the backlog in ${timeoutSeconds} s`);
     await new Promise((r) => setTimeout(r, 100));
   }
   return (Date.now() - started) / 1000;
@@ -234,7 +262,9 @@ const median = (values: number[]) => {
 };
 
 async function burstMode(): Promise<void> {
-  console.log(`benchmark: ${WRK ? 'wrk (1 thread)' : 'autocannon (install wrk for a lighter load generator)'}, ${CONNECTIONS} connections, ${DURATION} s per run after ${WARMUP} s of warm-up, ROLE=${ROLE}${ROLE === 'api' ? (NO_WORKER ? ', no worker' : ' + a ROLE=worker process') : ''}, ${ROUNDS} round(s), load generator on the same machine\n`);
+  console.log(
+    `benchmark: ${WRK ? 'wrk (1 thread)' : 'autocannon (install wrk for a lighter load generator)'}, ${CONNECTIONS} connections, ${DURATION} s per run after ${WARMUP} s of warm-up, ROLE=${ROLE}${ROLE === 'api' ? (NO_WORKER ? ', no worker' : ' + a ROLE=worker process') : ''}, ${ROUNDS} round(s), load generator on the same machine\n`,
+  );
 
   // The bare endpoint before and after every receiver run: the speed of a shared machine drifts over minutes,
   // and each receiver run is compared with the mean of the two bare runs around it.
@@ -259,21 +289,29 @@ async function burstMode(): Promise<void> {
   const ratios = rounds.map((r, i) => r.receiver.rps / ((bare[i].rps + bare[i + 1].rps) / 2));
   const percent = (v: number) => `${(v * 100).toFixed(1)} %`;
   const each = (values: string[]) => (ROUNDS > 1 ? `; each round: ${values.join(', ')}` : '');
-  console.log(`receiver / bare:            ${percent(median(ratios))} (against the mean of the bare runs around it; target >= 25 %${ROUNDS > 1 ? '; median' : ''})${each(ratios.map(percent))}`);
+  console.log(
+    `receiver / bare:            ${percent(median(ratios))} (against the mean of the bare runs around it; target >= 25 %${ROUNDS > 1 ? '; median' : ''})${each(ratios.map(percent))}`,
+  );
   const p99s = rounds.map((r) => r.receiver.p99);
-  console.log(`receiver p99:               ${median(p99s).toFixed(1)} ms (target < 25 ms${ROUNDS > 1 ? '; median' : ''})${each(p99s.map((p) => p.toFixed(1)))}`);
+  console.log(
+    `receiver p99:               ${median(p99s).toFixed(1)} ms (target < 25 ms${ROUNDS > 1 ? '; median' : ''})${each(p99s.map((p) => p.toFixed(1)))}`,
+  );
   // Requests still in flight when the load generator stops may be committed without being counted, hence >=.
   const durable = rounds.every((r) => r.stored >= r.receiver.ok);
   const acknowledged = rounds.reduce((sum, r) => sum + r.receiver.ok, 0);
   const stored = rounds.reduce((sum, r) => sum + r.stored, 0);
-  console.log(`acknowledged events:        ${acknowledged}; rows committed: ${stored} (${durable ? 'every acknowledged event is stored' : 'FEWER ROWS THAN 200s'})`);
+  console.log(
+    `acknowledged events:        ${acknowledged}; rows committed: ${stored} (${durable ? 'every acknowledged event is stored' : 'FEWER ROWS THAN 200s'})`,
+  );
   if (!NO_WORKER) {
     rounds.forEach((r, i) => {
       const label = ROUNDS > 1 ? ` #${i + 1}` : '';
       const rate = (events: number, seconds: number) => `${(events / seconds).toFixed(0)} events/s`;
       const left = r.stored - r.processedAtLoadEnd;
       // What the workers processed while the load lasted, and how fast they drained the rest after it.
-      console.log(`processed during the load${label}: ${r.processedAtLoadEnd} of ${r.stored} (${rate(r.processedAtLoadEnd, r.loadSeconds)})`);
+      console.log(
+        `processed during the load${label}: ${r.processedAtLoadEnd} of ${r.stored} (${rate(r.processedAtLoadEnd, r.loadSeconds)})`,
+      );
       // Less than a second of arrivals left: the workers kept pace, and the tail's rate would say nothing.
       console.log(
         left > r.arrival
@@ -287,10 +325,21 @@ async function burstMode(): Promise<void> {
 
 /** One open-loop run in a process of its own (bench-open-loop.ts), so that the generator has its own event loop. */
 async function openLoop(url: string, rate: number, seconds: number, run: string): Promise<OpenLoopResult> {
-  const child = fork(join(__dirname, 'bench-open-loop.ts'), [], { execArgv: ['-r', 'ts-node/register/transpile-only'], stdio: 'inherit' });
+  const child = fork(join(__dirname, 'bench-open-loop.ts'), [], {
+    execArgv: ['-r', 'ts-node/register/transpile-only'],
+    stdio: 'inherit',
+  });
   try {
     await new Promise((r) => child.once('message', r));
-    const options: OpenLoopOptions = { url, rate, seconds, connections: RATE_CONNECTIONS, run, secret: SECRET, drainTimeout: 30 };
+    const options: OpenLoopOptions = {
+      url,
+      rate,
+      seconds,
+      connections: RATE_CONNECTIONS,
+      run,
+      secret: SECRET,
+      drainTimeout: 30,
+    };
     const result = new Promise<OpenLoopResult>((resolve, reject) => {
       child.once('message', (m) => resolve(m as OpenLoopResult));
       child.once('exit', (code) => reject(new Error(`the load generator exited with ${code}`)));
@@ -330,7 +379,9 @@ interface RateRun {
 
 function sustained(r: OpenLoopResult, unprocessed: number): boolean {
   return (
-    r.reached >= r.rate * (1 - SUSTAINED.reachedWithin) && r.p99 <= SUSTAINED.p99Ms && unprocessed <= r.reached * SUSTAINED.backlogSeconds
+    r.reached >= r.rate * (1 - SUSTAINED.reachedWithin) &&
+    r.p99 <= SUSTAINED.p99Ms &&
+    unprocessed <= r.reached * SUSTAINED.backlogSeconds
   );
 }
 
@@ -361,7 +412,9 @@ async function rateMode(rateArgs: string[]): Promise<void> {
       const unprocessed = NO_WORKER ? 0 : await pendingEvents(bench.db);
       const drainSeconds = await drain(bench.db);
       runs.push({ load, unprocessed, drainSeconds, stored: (await storedEvents(bench.db)) - storedBefore });
-      console.log(`  ${rate}/s: reached ${load.reached.toFixed(0)}/s, p99 ${load.p99.toFixed(1)} ms, ${unprocessed} unprocessed at the end`);
+      console.log(
+        `  ${rate}/s: reached ${load.reached.toFixed(0)}/s, p99 ${load.p99.toFixed(1)} ms, ${unprocessed} unprocessed at the end`,
+      );
     }
   } finally {
     await bench.stop();
@@ -371,9 +424,15 @@ async function rateMode(rateArgs: string[]): Promise<void> {
 
   const n = (v: number, digits = 0) => (Number.isFinite(v) ? v.toFixed(digits) : '-');
   console.log('');
-  console.log(`bare node:http, closed loop: ${n(bareBefore.rps)}/s before, ${n(bareAfter.rps)}/s after (p99 ${n(bareBefore.p99, 1)} / ${n(bareAfter.p99, 1)} ms); mean ${n(bareRps)}/s\n`);
-  console.log('| target/s | % of bare | bare reached/s | bare p50 / p99 ms | receiver reached/s | p50 ms | p99 ms | non-200 | unprocessed at end | drain s | sustained |');
-  console.log('|---------:|----------:|---------------:|------------------:|-------------------:|-------:|-------:|--------:|-------------------:|--------:|:---------:|');
+  console.log(
+    `bare node:http, closed loop: ${n(bareBefore.rps)}/s before, ${n(bareAfter.rps)}/s after (p99 ${n(bareBefore.p99, 1)} / ${n(bareAfter.p99, 1)} ms); mean ${n(bareRps)}/s\n`,
+  );
+  console.log(
+    '| target/s | % of bare | bare reached/s | bare p50 / p99 ms | receiver reached/s | p50 ms | p99 ms | non-200 | unprocessed at end | drain s | sustained |',
+  );
+  console.log(
+    '|---------:|----------:|---------------:|------------------:|-------------------:|-------:|-------:|--------:|-------------------:|--------:|:---------:|',
+  );
   runs.forEach((r, i) => {
     const b = bare[i];
     const l = r.load;
@@ -387,10 +446,14 @@ async function rateMode(rateArgs: string[]): Promise<void> {
   // The generator is only trusted where it could drive bare node:http at the rate: otherwise it, or the machine, is the limit.
   const generatorShort = bare.filter((b) => !sustained(b, 0)).map((b) => b.rate);
   if (generatorShort.length) {
-    console.log(`WARNING: bare node:http itself missed the criteria at ${generatorShort.join(', ')}/s: the generator or the machine is the limit there, not the service.`);
+    console.log(
+      `WARNING: bare node:http itself missed the criteria at ${generatorShort.join(', ')}/s: the generator or the machine is the limit there, not the service.`,
+    );
   }
   const cpu = bare.map((b) => b.cpuPerRequest);
-  console.log(`generator: ${n(Math.min(...cpu))}-${n(Math.max(...cpu))} us of CPU per request; its send lag (p99, against bare): ${bare.map((b) => n(b.sendLagP99, 1)).join(', ')} ms`);
+  console.log(
+    `generator: ${n(Math.min(...cpu))}-${n(Math.max(...cpu))} us of CPU per request; its send lag (p99, against bare): ${bare.map((b) => n(b.sendLagP99, 1)).join(', ')} ms`,
+  );
   const best = runs.filter((r) => sustained(r.load, r.unprocessed)).sort((a, b) => b.load.reached - a.load.reached)[0];
   console.log(
     best
@@ -400,7 +463,9 @@ async function rateMode(rateArgs: string[]): Promise<void> {
   const durable = runs.every((r) => r.stored >= r.load.ok);
   const acknowledged = runs.reduce((sum, r) => sum + r.load.ok, 0);
   const stored = runs.reduce((sum, r) => sum + r.stored, 0);
-  console.log(`acknowledged events: ${acknowledged}; rows committed: ${stored} (${durable ? 'every acknowledged event is stored' : 'FEWER ROWS THAN 200s'})`);
+  console.log(
+    `acknowledged events: ${acknowledged}; rows committed: ${stored} (${durable ? 'every acknowledged event is stored' : 'FEWER ROWS THAN 200s'})`,
+  );
   if (!durable) process.exitCode = 1;
 }
 

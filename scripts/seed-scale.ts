@@ -66,9 +66,12 @@ async function main(): Promise<void> {
   if (!url) throw new Error('DATABASE_URL is not set');
   const name = decodeURIComponent(new URL(url).pathname.replace(/^\//, ''));
   if (!/seed|bench|scale/i.test(name) && !args.includes('--force')) {
-    throw new Error(`refusing to seed "${name}": its name contains none of seed, bench, scale (a production database?). Pass --force to seed it anyway.`);
+    throw new Error(
+      `refusing to seed "${name}": its name contains none of seed, bench, scale (a production database?). Pass --force to seed it anyway.`,
+    );
   }
-  if (!(EVENTS > 0) || !(CHUNK_EVENTS > 0) || !(DAYS > 1)) throw new Error('--events, --chunk must be positive, --days more than 1');
+  if (!(EVENTS > 0) || !(CHUNK_EVENTS > 0) || !(DAYS > 1))
+    throw new Error('--events, --chunk must be positive, --days more than 1');
   if (!(PENDING >= 0) || !(FAILED >= 0)) throw new Error('--pending, --failed must be 0 or more');
 
   const started = Date.now();
@@ -78,7 +81,8 @@ async function main(): Promise<void> {
   try {
     for (const sql of SEED_SESSION) await db.query(sql);
     if ((await seededRows(db)) > 0) {
-      if (!args.includes('--reset')) throw new Error(`"${name}" already holds events or messages: pass --reset to empty them first`);
+      if (!args.includes('--reset'))
+        throw new Error(`"${name}" already holds events or messages: pass --reset to empty them first`);
       await db.query(SEED_RESET);
       console.log(`emptied email_events, event_backlog, event_counts, event_count_deltas, messages, suppressions`);
     }
@@ -91,7 +95,9 @@ async function main(): Promise<void> {
     // The months the events fall in (the latest a complaint ~1.1 days after the last message, plus deferrals).
     const created = await ensureSeedPartitions(db, new Date((end - span) * 1000), new Date((end + 2 * 86_400) * 1000));
     if (created.length) console.log(`created partitions ${created.join(', ')}`);
-    console.log(`seeding "${name}": ~${EVENTS} events, ${messages} messages to ${recipients} recipients over ${DAYS} days, ${chunkMessages} messages per chunk`);
+    console.log(
+      `seeding "${name}": ~${EVENTS} events, ${messages} messages to ${recipients} recipients over ${DAYS} days, ${chunkMessages} messages per chunk`,
+    );
 
     let events = 0;
     let backlog = 0;
@@ -108,7 +114,10 @@ async function main(): Promise<void> {
         const left = await seedBacklog(db, chunk.firstId, chunk.lastId, PENDING, FAILED);
         backlog = left.size;
         const keep = chunk.suppressingIds.map((id) => !left.has(id));
-        suppressing = { ids: chunk.suppressingIds.filter((_, i) => keep[i]), at: chunk.suppressingAt.filter((_, i) => keep[i]) };
+        suppressing = {
+          ids: chunk.suppressingIds.filter((_, i) => keep[i]),
+          at: chunk.suppressingAt.filter((_, i) => keep[i]),
+        };
       }
       await db.query(UPSERT_MESSAGES, [chunk.messageIds, chunk.addresses, chunk.messageAt]);
       await db.query(UPSERT_SUPPRESSIONS, [suppressing.ids, suppressing.at]);
@@ -125,12 +134,19 @@ async function main(): Promise<void> {
     for (const sql of SEED_ANALYZE) await db.query(sql);
     console.log(`vacuum analyze: ${elapsed(analyzeStarted)}`);
 
-    const counts = (await db.query(`SELECT (SELECT count(*) FROM messages)::int AS messages, (SELECT count(*) FROM suppressions)::int AS suppressions`)).rows[0];
+    const counts = (
+      await db.query(
+        `SELECT (SELECT count(*) FROM messages)::int AS messages, (SELECT count(*) FROM suppressions)::int AS suppressions`,
+      )
+    ).rows[0];
     console.log(
       `done in ${elapsed(started)}: ${await storedEvents(db)} events (${backlog} left in the backlog), ${counts.messages} messages, ${counts.suppressions} suppressions`,
     );
     console.log(`partitions: ${(await eventPartitionRows(db)).map((p) => `${p.name} ${p.rows}`).join(', ')}`);
-    for (const t of await tableSizes(db)) console.log(`  ${t.name.padEnd(14)} ~${String(t.rows).padStart(10)} rows, ${mb(t.bytes)} (indexes ${mb(t.indexBytes)})`);
+    for (const t of await tableSizes(db))
+      console.log(
+        `  ${t.name.padEnd(14)} ~${String(t.rows).padStart(10)} rows, ${mb(t.bytes)} (indexes ${mb(t.indexBytes)})`,
+      );
     const stray = await defaultPartitionRows(db);
     if (stray > 0) {
       console.error(`CHECK FAILED: ${stray} events in the default partition (a seeded month without its partition)`);
@@ -158,7 +174,10 @@ async function checkAgainstNormalizer(db: Client, n: number): Promise<void> {
       const stored = column === 'occurred_at' ? row.occurred_at_iso : row[column];
       const want = expected[column] ?? null;
       if (JSON.stringify(stored ?? null) !== JSON.stringify(want)) {
-        if (mismatches++ < 10) console.error(`event ${row.id}: ${column} is ${JSON.stringify(stored)}, the normalizer makes ${JSON.stringify(want)} of ${raw}`);
+        if (mismatches++ < 10)
+          console.error(
+            `event ${row.id}: ${column} is ${JSON.stringify(stored)}, the normalizer makes ${JSON.stringify(want)} of ${raw}`,
+          );
       }
     }
   }

@@ -78,16 +78,35 @@ function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
   };
   const fraction = (n: number) => n >= 0 && n <= 1;
   const apiKey = pick('api-key', 'ADMIN_API_KEY');
-  if (!apiKey) throw new UsageError('an admin API key is needed: --api-key KEY, or ADMIN_API_KEY in the environment or .env');
+  if (!apiKey)
+    throw new UsageError('an admin API key is needed: --api-key KEY, or ADMIN_API_KEY in the environment or .env');
   return {
     url: (pick('url', 'SIMULATE_URL') ?? 'http://127.0.0.1:3000').replace(/\/+$/, ''),
     apiKey,
     rate: number('rate', 'SIMULATE_RATE', 20, (n) => n > 0 && n <= 100_000, 'a positive number of events per second'),
-    messages: number('messages', 'SIMULATE_MESSAGES', 100, (n) => Number.isInteger(n) && n >= 1 && n <= 1_000_000, 'a whole number from 1'),
+    messages: number(
+      'messages',
+      'SIMULATE_MESSAGES',
+      100,
+      (n) => Number.isInteger(n) && n >= 1 && n <= 1_000_000,
+      'a whole number from 1',
+    ),
     duplicates: number('duplicates', 'SIMULATE_DUPLICATES', 0.1, fraction, 'a fraction between 0 and 1'),
     form: number('form', 'SIMULATE_FORM', 0.2, fraction, 'a fraction between 0 and 1'),
-    seed: number('seed', 'SIMULATE_SEED', randomBytes(4).readUInt32BE(0), (n) => Number.isInteger(n) && n >= 0, 'a whole number'),
-    waitTimeoutSeconds: number('wait-timeout', 'SIMULATE_WAIT_TIMEOUT', 120, (n) => n > 0, 'a positive number of seconds'),
+    seed: number(
+      'seed',
+      'SIMULATE_SEED',
+      randomBytes(4).readUInt32BE(0),
+      (n) => Number.isInteger(n) && n >= 0,
+      'a whole number',
+    ),
+    waitTimeoutSeconds: number(
+      'wait-timeout',
+      'SIMULATE_WAIT_TIMEOUT',
+      120,
+      (n) => n > 0,
+      'a positive number of seconds',
+    ),
     json: flags.get('json') === 'true',
   };
 }
@@ -123,18 +142,122 @@ interface Scenario {
 }
 
 const SCENARIOS: Scenario[] = [
-  { name: 'delivered', weight: 30, steps: [['queued', 0], ['delivered', 1]], status: 'delivered' },
-  { name: 'delivered, opened and clicked', weight: 20, steps: [['queued', 0], ['delivered', 1], ['open', 42], ['open', 185], ['click', 44]], status: 'delivered' },
-  { name: 'greylisted, then delivered', weight: 8, steps: [['queued', 0], ['deferred', 1], ['delivered', 16]], status: 'delivered' },
-  { name: 'still deferred', weight: 4, steps: [['queued', 0], ['deferred', 1], ['deferred', 31]], status: 'deferred' },
-  { name: 'hard bounce (unknown user)', weight: 8, steps: [['queued', 0], ['bouncePermanent', 1]], status: 'failed', suppression: 'permanent_failure' },
-  { name: 'expired after 4 days in the queue', weight: 3, steps: [['queued', 0], ['deferred', 1], ['expiredTemporary', 5760]], status: 'failed' },
-  { name: 'not sent: address already suppressed', weight: 4, steps: [['queued', 0], ['suppressed', 0.2]], status: 'suppressed' },
-  { name: 'opened, then unsubscribed', weight: 5, steps: [['queued', 0], ['delivered', 1], ['open', 95], ['unsubscribe', 97]], status: 'delivered', suppression: 'unsubscribe' },
-  { name: 'spam complaint', weight: 3, steps: [['queued', 0], ['delivered', 1], ['open', 300], ['complaint', 302]], status: 'complained', suppression: 'complaint' },
-  { name: 'out-of-office auto-reply', weight: 5, steps: [['queued', 0], ['delivered', 1], ['autoReply', 2]], status: 'delivered' },
+  {
+    name: 'delivered',
+    weight: 30,
+    steps: [
+      ['queued', 0],
+      ['delivered', 1],
+    ],
+    status: 'delivered',
+  },
+  {
+    name: 'delivered, opened and clicked',
+    weight: 20,
+    steps: [
+      ['queued', 0],
+      ['delivered', 1],
+      ['open', 42],
+      ['open', 185],
+      ['click', 44],
+    ],
+    status: 'delivered',
+  },
+  {
+    name: 'greylisted, then delivered',
+    weight: 8,
+    steps: [
+      ['queued', 0],
+      ['deferred', 1],
+      ['delivered', 16],
+    ],
+    status: 'delivered',
+  },
+  {
+    name: 'still deferred',
+    weight: 4,
+    steps: [
+      ['queued', 0],
+      ['deferred', 1],
+      ['deferred', 31],
+    ],
+    status: 'deferred',
+  },
+  {
+    name: 'hard bounce (unknown user)',
+    weight: 8,
+    steps: [
+      ['queued', 0],
+      ['bouncePermanent', 1],
+    ],
+    status: 'failed',
+    suppression: 'permanent_failure',
+  },
+  {
+    name: 'expired after 4 days in the queue',
+    weight: 3,
+    steps: [
+      ['queued', 0],
+      ['deferred', 1],
+      ['expiredTemporary', 5760],
+    ],
+    status: 'failed',
+  },
+  {
+    name: 'not sent: address already suppressed',
+    weight: 4,
+    steps: [
+      ['queued', 0],
+      ['suppressed', 0.2],
+    ],
+    status: 'suppressed',
+  },
+  {
+    name: 'opened, then unsubscribed',
+    weight: 5,
+    steps: [
+      ['queued', 0],
+      ['delivered', 1],
+      ['open', 95],
+      ['unsubscribe', 97],
+    ],
+    status: 'delivered',
+    suppression: 'unsubscribe',
+  },
+  {
+    name: 'spam complaint',
+    weight: 3,
+    steps: [
+      ['queued', 0],
+      ['delivered', 1],
+      ['open', 300],
+      ['complaint', 302],
+    ],
+    status: 'complained',
+    suppression: 'complaint',
+  },
+  {
+    name: 'out-of-office auto-reply',
+    weight: 5,
+    steps: [
+      ['queued', 0],
+      ['delivered', 1],
+      ['autoReply', 2],
+    ],
+    status: 'delivered',
+  },
   { name: 'still queued', weight: 3, steps: [['queued', 0]], status: 'queued' },
-  { name: 'delivered, then bounced asynchronously', weight: 7, steps: [['queued', 0], ['delivered', 1], ['lateBounce', 720]], status: 'failed', suppression: 'permanent_failure' },
+  {
+    name: 'delivered, then bounced asynchronously',
+    weight: 7,
+    steps: [
+      ['queued', 0],
+      ['delivered', 1],
+      ['lateBounce', 720],
+    ],
+    status: 'failed',
+    suppression: 'permanent_failure',
+  },
 ];
 
 /** A type SocketLabs might add one day: stored and counted as unknown, never refused. One per 25 messages. */
@@ -145,7 +268,8 @@ const UNKNOWN_TYPE = 'Engagement';
 const SERVER_ID = 16332;
 const IP_POOL_ID = 12;
 const FROM = 'news@example.org';
-const USER_AGENT = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/125.0 Safari/537.36';
+const USER_AGENT =
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/125.0 Safari/537.36';
 
 type Fields = Record<string, unknown>;
 
@@ -184,35 +308,69 @@ function eventFor(step: Step | 'unknown', m: MessageInfo, at: Date, rnd: () => n
     SubaccountId: SERVER_ID,
   };
   const failed = (FailureType: string, FailureCode: number, Reason: string, extra: Fields = {}) =>
-    Object.assign(e, { IpPoolId: IP_POOL_ID, FromAddress: FROM, FailureType, FailureCode, Reason, RemoteMta: 'mx1.example.com', ...extra });
+    Object.assign(e, {
+      IpPoolId: IP_POOL_ID,
+      FromAddress: FROM,
+      FailureType,
+      FailureCode,
+      Reason,
+      RemoteMta: 'mx1.example.com',
+      ...extra,
+    });
   switch (step) {
     case 'queued':
       Object.assign(e, { FromAddress: FROM, Subject: `Your weekly digest #${m.index}`, MessageSize: 18000 + m.index });
       break;
     case 'deferred':
-      Object.assign(e, { IpPoolId: IP_POOL_ID, FromAddress: FROM, DeferralCode: 3003, Reason: '451 4.7.1 Greylisted, please try again later In response to the RCPT TO command.' });
+      Object.assign(e, {
+        IpPoolId: IP_POOL_ID,
+        FromAddress: FROM,
+        DeferralCode: 3003,
+        Reason: '451 4.7.1 Greylisted, please try again later In response to the RCPT TO command.',
+      });
       break;
     case 'delivered':
-      Object.assign(e, { IpPoolId: IP_POOL_ID, Response: `250 2.0.0 Ok: queued as ${randomId(rnd, 12)}\r\n`, LocalIp: '10.50.176.1', RemoteMta: 'mx1.example.com' });
+      Object.assign(e, {
+        IpPoolId: IP_POOL_ID,
+        Response: `250 2.0.0 Ok: queued as ${randomId(rnd, 12)}\r\n`,
+        LocalIp: '10.50.176.1',
+        RemoteMta: 'mx1.example.com',
+      });
       break;
     case 'open':
     case 'click':
     case 'unsubscribe':
-      Object.assign(e, { TrackingType: step === 'click' ? 0 : step === 'open' ? 1 : 2, UserAgent: USER_AGENT, ClientIp: '203.0.113.45' });
-      if (step === 'click') Object.assign(e, { Url: `https://example.org/digest/${m.index}?utm_source=email`, Tag: 'Header' });
+      Object.assign(e, {
+        TrackingType: step === 'click' ? 0 : step === 'open' ? 1 : 2,
+        UserAgent: USER_AGENT,
+        ClientIp: '203.0.113.45',
+      });
+      if (step === 'click')
+        Object.assign(e, { Url: `https://example.org/digest/${m.index}?utm_source=email`, Tag: 'Header' });
       if (step === 'unsubscribe') e.Url = 'https://example.org/unsubscribe';
       break;
     case 'complaint': {
       // The availability matrix: no SubaccountId and no Data on complaints.
       delete e.SubaccountId;
-      Object.assign(e, { FblType: 'abuse', UserAgent: 'Yahoo!-Mail-Feedback/1.0', From: 'feedback@yahoo.example', To: 'fbl@email-od.com', Length: 495 });
+      Object.assign(e, {
+        FblType: 'abuse',
+        UserAgent: 'Yahoo!-Mail-Feedback/1.0',
+        From: 'feedback@yahoo.example',
+        To: 'fbl@email-od.com',
+        Length: 495,
+      });
       break;
     }
     case 'bouncePermanent':
-      failed('Permanent', 2001, '550 5.1.1 The email account that you tried to reach does not exist In response to the RCPT TO command.', {
-        BounceStatus: '5.1.1',
-        DiagnosticCode: 'smtp; 550 5.1.1 The email account that you tried to reach does not exist.',
-      });
+      failed(
+        'Permanent',
+        2001,
+        '550 5.1.1 The email account that you tried to reach does not exist In response to the RCPT TO command.',
+        {
+          BounceStatus: '5.1.1',
+          DiagnosticCode: 'smtp; 550 5.1.1 The email account that you tried to reach does not exist.',
+        },
+      );
       break;
     case 'expiredTemporary':
       failed('Temporary', 3001, '452 4.2.2 Mailbox full. Message expired after being in queue for 4.00 days.');
@@ -225,7 +383,10 @@ function eventFor(step: Step | 'unknown', m: MessageInfo, at: Date, rnd: () => n
       failed('Temporary', 5001, 'Out of office: I am away until Monday.');
       break;
     case 'lateBounce':
-      failed('Permanent', 2004, 'The email account that you tried to reach is disabled.', { BounceStatus: '5.2.1', DiagnosticCode: 'smtp; 550 5.2.1 The email account is disabled.' });
+      failed('Permanent', 2004, 'The email account that you tried to reach is disabled.', {
+        BounceStatus: '5.2.1',
+        DiagnosticCode: 'smtp; 550 5.2.1 The email account is disabled.',
+      });
       break;
     case 'unknown':
       Object.assign(e, { Kind: 'amp-form-submit', ClientIp: '203.0.113.45' });
@@ -240,11 +401,23 @@ function withData(e: Fields, m: MessageInfo, shape: number): Fields {
   const tags = ['simulate', 'digest'];
   switch (shape % 5) {
     case 0:
-      return { ...e, Data: { Meta: [{ Key: 'x-campaign', Value: 'weekly-digest' }, { Key: 'x-message-number', Value: String(m.index) }], Tags: tags } };
+      return {
+        ...e,
+        Data: {
+          Meta: [
+            { Key: 'x-campaign', Value: 'weekly-digest' },
+            { Key: 'x-message-number', Value: String(m.index) },
+          ],
+          Tags: tags,
+        },
+      };
     case 1:
       return { ...e, Data: { Meta: { Key: 'x-campaign', Value: 'weekly-digest' }, Tags: tags } };
     case 2:
-      return { ...e, Data: { Meta: { 'x-campaign': 'weekly-digest', 'x-message-number': String(m.index) }, Tags: tags } };
+      return {
+        ...e,
+        Data: { Meta: { 'x-campaign': 'weekly-digest', 'x-message-number': String(m.index) }, Tags: tags },
+      };
     case 3:
       return { ...e, Data: null };
     default:
@@ -255,7 +428,10 @@ function withData(e: Fields, m: MessageInfo, shape: number): Fields {
 /** The legacy form encoding: every value a string, RFC 1123 dates, enums as numbers, 2013 spellings, no Data. */
 function formFields(e: Fields): Record<string, string> {
   const failureType: Record<string, string> = { Temporary: '0', Permanent: '1', Suppressed: '2' };
-  const rename: Record<string, string> = { RemoteMta: 'RemoteMTA', UserAgent: e.Type === 'Complaint' ? 'User-Agent' : 'UserAgent' };
+  const rename: Record<string, string> = {
+    RemoteMta: 'RemoteMTA',
+    UserAgent: e.Type === 'Complaint' ? 'User-Agent' : 'UserAgent',
+  };
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(e)) {
     if (key === 'Data' || value === undefined) continue;
@@ -269,7 +445,9 @@ function formFields(e: Fields): Record<string, string> {
 
 /** ISO 8601 with 7 fractional digits, as SocketLabs writes them: 2023-06-12T10:04:56.3694682Z. */
 function iso7(at: Date, rnd: () => number): string {
-  return at.toISOString().replace(/\.(\d{3})Z$/, (_, ms: string) => `.${ms}${String(Math.floor(rnd() * 10_000)).padStart(4, '0')}Z`);
+  return at
+    .toISOString()
+    .replace(/\.(\d{3})Z$/, (_, ms: string) => `.${ms}${String(Math.floor(rnd() * 10_000)).padStart(4, '0')}Z`);
 }
 
 function randomId(rnd: () => number, length: number): string {
@@ -347,7 +525,11 @@ function buildPlan(opts: Options, runId: string, secretKey: string): Plan {
     const signed = { ...e, SecretKey: secretKey };
     if (rnd() < opts.form) {
       form++;
-      return { contentType: 'application/x-www-form-urlencoded', body: new URLSearchParams(formFields(signed)).toString(), kind: 'event' };
+      return {
+        contentType: 'application/x-www-form-urlencoded',
+        body: new URLSearchParams(formFields(signed)).toString(),
+        kind: 'event',
+      };
     }
     json++;
     return { contentType: 'application/json', body: JSON.stringify(withData(signed, m, shape++)), kind: 'event' };
@@ -355,7 +537,13 @@ function buildPlan(opts: Options, runId: string, secretKey: string): Plan {
 
   for (let i = 0; i < opts.messages; i++) {
     const scenario = pickScenario(i);
-    const m: MessageInfo = { index: i, messageId: `sim-${runId}-${i}`, address: `recipient${i}.${runId}@example.com`, mailingId, scenario };
+    const m: MessageInfo = {
+      index: i,
+      messageId: `sim-${runId}-${i}`,
+      address: `recipient${i}.${runId}@example.com`,
+      mailingId,
+      scenario,
+    };
     messages.push(m);
     scenarioCounts[scenario.name] = (scenarioCounts[scenario.name] ?? 0) + 1;
     expectedStatus[scenario.status]++;
@@ -363,7 +551,10 @@ function buildPlan(opts: Options, runId: string, secretKey: string): Plan {
 
     // Messages are queued 7 seconds apart; their events interleave as real traffic does.
     const queuedAt = start + i * 7000;
-    const events: Array<{ step: Step | 'unknown'; at: number }> = scenario.steps.map(([step, minutes]) => ({ step, at: queuedAt + minutes * 60_000 }));
+    const events: Array<{ step: Step | 'unknown'; at: number }> = scenario.steps.map(([step, minutes]) => ({
+      step,
+      at: queuedAt + minutes * 60_000,
+    }));
     if (i % 25 === 0) events.push({ step: 'unknown', at: queuedAt + 50 * 60_000 });
     // The moment each event is posted; about one message in five gets two of its events posted swapped.
     const postAt = events.map((e) => e.at);
@@ -393,7 +584,12 @@ function buildPlan(opts: Options, runId: string, secretKey: string): Plan {
   inserts.sort((a, b) => b.at - a.at);
   for (const { index, at } of inserts) {
     const original = posts[index];
-    posts.splice(at, 0, { contentType: original.contentType, body: original.body, duplicateOf: original, kind: 'duplicate' });
+    posts.splice(at, 0, {
+      contentType: original.contentType,
+      body: original.body,
+      duplicateOf: original,
+      kind: 'duplicate',
+    });
   }
 
   return {
@@ -431,7 +627,11 @@ class Api {
   async call<T>(method: string, path: string, body?: unknown): Promise<{ status: number; json: T }> {
     const res = await fetch(`${this.base}${path}`, {
       method,
-      headers: { authorization: `Bearer ${this.apiKey}`, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        authorization: `Bearer ${this.apiKey}`,
+        accept: 'application/json',
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(15_000),
     });
@@ -462,7 +662,7 @@ function describe(body: unknown): string {
     const message = Array.isArray(b.message) ? b.message.join('; ') : b.message;
     if (b.code || message) return [b.code, message].filter(Boolean).join(': ');
   }
-  return typeof body === 'string' ? body.slice(0, 200) : JSON.stringify(body)?.slice(0, 200) ?? '';
+  return typeof body === 'string' ? body.slice(0, 200) : (JSON.stringify(body)?.slice(0, 200) ?? '');
 }
 
 interface Ack {
@@ -486,12 +686,26 @@ interface Summary {
   seed: number;
   mailingId: string;
   endpointId: string;
-  posted: { total: number; events: number; json: number; form: number; duplicates: number; lateBounces: number; unknownType: number; outOfOrderMessages: number; validation: number };
+  posted: {
+    total: number;
+    events: number;
+    json: number;
+    form: number;
+    duplicates: number;
+    lateBounces: number;
+    unknownType: number;
+    outOfOrderMessages: number;
+    validation: number;
+  };
   responses: { ok: number; refused: number; storedAcknowledged: number; duplicatesAcknowledged: number };
   seconds: { posting: number; processing: number };
   events: { stored: number; expected: number; failedProcessing: number; byType: Record<string, number> };
   messages: { total: number; byStatus: Record<MessageStatus, number>; expected: Record<MessageStatus, number> };
-  suppressions: { byReason: Record<SuppressionReason, number>; added: Record<SuppressionReason, number>; expectedAdded: Record<SuppressionReason, number> };
+  suppressions: {
+    byReason: Record<SuppressionReason, number>;
+    added: Record<SuppressionReason, number>;
+    expectedAdded: Record<SuppressionReason, number>;
+  };
   scenarios: Record<string, number>;
 }
 
@@ -519,37 +733,60 @@ async function run(opts: Options): Promise<number> {
     expectedServerId: SERVER_ID,
   });
   if (created.status === 401 || created.status === 403) {
-    say(`✗ The service refused the API key (${created.status} ${describe(created.json)}). Pass an admin key: --api-key, or ADMIN_API_KEY.`);
+    say(
+      `✗ The service refused the API key (${created.status} ${describe(created.json)}). Pass an admin key: --api-key, or ADMIN_API_KEY.`,
+    );
     return 2;
   }
   if (created.status !== 201) {
-    say(`✗ Could not create a webhook endpoint: POST /api/v1/webhook-endpoints answered ${created.status} ${describe(created.json)}`);
+    say(
+      `✗ Could not create a webhook endpoint: POST /api/v1/webhook-endpoints answered ${created.status} ${describe(created.json)}`,
+    );
     return 2;
   }
   const endpoint = created.json;
   const receiverUrl = `${opts.url}${endpoint.receiverPath}`;
   say(`Service ${opts.url} · run ${runId} · seed ${opts.seed}`);
-  say(`Webhook endpoint ${endpoint.id} (secret …${secretKey.slice(-4)}, ServerId ${SERVER_ID}) at ${endpoint.receiverPath}`);
+  say(
+    `Webhook endpoint ${endpoint.id} (secret …${secretKey.slice(-4)}, ServerId ${SERVER_ID}) at ${endpoint.receiverPath}`,
+  );
 
   const suppressionsBefore = await suppressionTotals(api);
 
   // 3. The Validation handshake SocketLabs performs when a webhook is saved.
-  const validation = await postEvent(receiverUrl, 'application/json', JSON.stringify({ Type: 'Validation', ServerId: SERVER_ID, SecretKey: secretKey }));
+  const validation = await postEvent(
+    receiverUrl,
+    'application/json',
+    JSON.stringify({ Type: 'Validation', ServerId: SERVER_ID, SecretKey: secretKey }),
+  );
   if (validation.status !== 200) {
     say(`✗ The Validation event was refused: ${validation.status} ${validation.detail}`);
     return 1;
   }
-  const validatedAt = (await api.get<{ validatedAt: string | null }>(`/api/v1/webhook-endpoints/${endpoint.id}`)).validatedAt;
-  say(`Validation handshake: 200${validatedAt ? `, endpoint validated at ${validatedAt}` : ' (but the endpoint shows no validatedAt)'}`);
+  const validatedAt = (await api.get<{ validatedAt: string | null }>(`/api/v1/webhook-endpoints/${endpoint.id}`))
+    .validatedAt;
+  say(
+    `Validation handshake: 200${validatedAt ? `, endpoint validated at ${validatedAt}` : ' (but the endpoint shows no validatedAt)'}`,
+  );
   if (!validatedAt) problems.push('the Validation event was acknowledged but the endpoint has no validatedAt');
 
   // 4. The stream.
   const plan = buildPlan(opts, runId, secretKey);
   say();
-  say(`Posting ${plan.posts.length} events for ${opts.messages} messages at ${opts.rate}/s (about ${Math.ceil(plan.posts.length / opts.rate)} s):`);
-  say(`  ${plan.json} JSON, ${plan.form} form-encoded; ${plan.duplicates} re-posts of events already sent; ${plan.outOfOrderMessages} messages with events out of order;`);
-  say(`  ${plan.lateBounces} asynchronous bounces (Failed after Delivered) at the end; ${plan.unknown} event(s) of a type the service does not know (${UNKNOWN_TYPE}).`);
-  say(`  Messages: ${Object.entries(plan.scenarioCounts).map(([name, n]) => `${n} ${name}`).join('; ')}.`);
+  say(
+    `Posting ${plan.posts.length} events for ${opts.messages} messages at ${opts.rate}/s (about ${Math.ceil(plan.posts.length / opts.rate)} s):`,
+  );
+  say(
+    `  ${plan.json} JSON, ${plan.form} form-encoded; ${plan.duplicates} re-posts of events already sent; ${plan.outOfOrderMessages} messages with events out of order;`,
+  );
+  say(
+    `  ${plan.lateBounces} asynchronous bounces (Failed after Delivered) at the end; ${plan.unknown} event(s) of a type the service does not know (${UNKNOWN_TYPE}).`,
+  );
+  say(
+    `  Messages: ${Object.entries(plan.scenarioCounts)
+      .map(([name, n]) => `${n} ${name}`)
+      .join('; ')}.`,
+  );
 
   const started = performance.now();
   const counters = { ok: 0, stored: 0, duplicates: 0, refused: 0 };
@@ -591,7 +828,9 @@ async function run(opts: Options): Promise<number> {
   await Promise.all(inflight);
   const postingSeconds = (performance.now() - started) / 1000;
   const posted = counters.ok + counters.refused;
-  say(`Posted ${posted} events in ${postingSeconds.toFixed(1)} s (${(posted / postingSeconds).toFixed(1)}/s): ${counters.ok} answered 200, ${counters.refused} refused.`);
+  say(
+    `Posted ${posted} events in ${postingSeconds.toFixed(1)} s (${(posted / postingSeconds).toFixed(1)}/s): ${counters.ok} answered 200, ${counters.refused} refused.`,
+  );
   if (refusals.length) {
     say(`✗ Refused events (the receiver must answer 200 to every genuine event):`);
     for (const r of refusals.slice(0, 5)) say(`    ${r.status} ${r.detail}`);
@@ -605,17 +844,22 @@ async function run(opts: Options): Promise<number> {
   let stats = await api.get<EventStats>('/api/v1/events/stats');
   let lastPending = -1;
   while (stats.byState.pending > 0 && performance.now() - waitStarted < opts.waitTimeoutSeconds * 1000) {
-    if (stats.byState.pending !== lastPending && performance.now() - waitStarted > 1000) say(`  waiting for the workers: ${stats.byState.pending} event(s) pending`);
+    if (stats.byState.pending !== lastPending && performance.now() - waitStarted > 1000)
+      say(`  waiting for the workers: ${stats.byState.pending} event(s) pending`);
     lastPending = stats.byState.pending;
     await sleep(500);
     stats = await api.get<EventStats>('/api/v1/events/stats');
   }
   const processingSeconds = (performance.now() - waitStarted) / 1000;
   if (stats.byState.pending > 0) {
-    say(`✗ ${stats.byState.pending} event(s) still pending after ${opts.waitTimeoutSeconds} s. Is a worker running (ROLE=all or a ROLE=worker process)?`);
+    say(
+      `✗ ${stats.byState.pending} event(s) still pending after ${opts.waitTimeoutSeconds} s. Is a worker running (ROLE=all or a ROLE=worker process)?`,
+    );
     problems.push(`processing did not finish in ${opts.waitTimeoutSeconds} s`);
   } else {
-    say(`All events processed ${processingSeconds < 1 ? 'already' : `after ${processingSeconds.toFixed(1)} s`} (GET /api/v1/events/stats: pending 0).`);
+    say(
+      `All events processed ${processingSeconds < 1 ? 'already' : `after ${processingSeconds.toFixed(1)} s`} (GET /api/v1/events/stats: pending 0).`,
+    );
   }
 
   // 6. What the service now says, next to what this run should have produced.
@@ -625,7 +869,10 @@ async function run(opts: Options): Promise<number> {
   for (const s of STATUSES) byStatus[s] = await api.total(`/api/v1/messages?mailingId=${q}&status=${s}&pageSize=1`);
   const messagesTotal = await api.total(`/api/v1/messages?mailingId=${q}&pageSize=1`);
   const suppressionsAfter = await suppressionTotals(api);
-  const added = Object.fromEntries(REASONS.map((r) => [r, suppressionsAfter[r] - suppressionsBefore[r]])) as Record<SuppressionReason, number>;
+  const added = Object.fromEntries(REASONS.map((r) => [r, suppressionsAfter[r] - suppressionsBefore[r]])) as Record<
+    SuppressionReason,
+    number
+  >;
 
   const check = (what: string, actual: number, expected: number) => {
     if (actual !== expected) problems.push(`${what}: ${actual}, expected ${expected}`);
@@ -635,25 +882,49 @@ async function run(opts: Options): Promise<number> {
 
   say();
   say('Summary');
-  say(`  events posted            ${posted}${expectedPosted === undefined ? ' (stopped early)' : ''}, of which ${plan.duplicates} re-posts, plus the Validation event`);
+  say(
+    `  events posted            ${posted}${expectedPosted === undefined ? ' (stopped early)' : ''}, of which ${plan.duplicates} re-posts, plus the Validation event`,
+  );
   say(`  answered 200             ${counters.ok}   ${check('events answered 200', counters.ok, posted)}`);
-  say(`  duplicates acknowledged  ${counters.duplicates}   ${aborted ? '' : check('re-posts acknowledged as duplicates', counters.duplicates, plan.duplicates)}`);
-  say(`  stored (acknowledged)    ${counters.stored}   ${aborted ? '' : check('events stored, as acknowledged', counters.stored, plan.unique)}`);
-  say(`  stored events (this run) ${storedThisRun}   ${aborted ? '' : check('stored events of this run (GET /api/v1/events?mailingId=)', storedThisRun, plan.unique)}`);
-  say(`  events in the service    ${stats.total} (processed ${stats.byState.processed}, failed ${stats.byState.failed}, pending ${stats.byState.pending})`);
-  say(`    by type                ${Object.entries(stats.byType).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  say(
+    `  duplicates acknowledged  ${counters.duplicates}   ${aborted ? '' : check('re-posts acknowledged as duplicates', counters.duplicates, plan.duplicates)}`,
+  );
+  say(
+    `  stored (acknowledged)    ${counters.stored}   ${aborted ? '' : check('events stored, as acknowledged', counters.stored, plan.unique)}`,
+  );
+  say(
+    `  stored events (this run) ${storedThisRun}   ${aborted ? '' : check('stored events of this run (GET /api/v1/events?mailingId=)', storedThisRun, plan.unique)}`,
+  );
+  say(
+    `  events in the service    ${stats.total} (processed ${stats.byState.processed}, failed ${stats.byState.failed}, pending ${stats.byState.pending})`,
+  );
+  say(
+    `    by type                ${Object.entries(stats.byType)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+  );
   if (!aborted) {
     say(`  messages (this run)      ${messagesTotal}   ${check('messages of this run', messagesTotal, opts.messages)}`);
-    for (const s of STATUSES) say(`    ${s.padEnd(22)} ${String(byStatus[s]).padStart(5)}   ${check(`messages ${s}`, byStatus[s], plan.expectedStatus[s])}`);
+    for (const s of STATUSES)
+      say(
+        `    ${s.padEnd(22)} ${String(byStatus[s]).padStart(5)}   ${check(`messages ${s}`, byStatus[s], plan.expectedStatus[s])}`,
+      );
     say(`  suppressions added (whole service: ${REASONS.map((r) => `${r} ${suppressionsAfter[r]}`).join(', ')})`);
-    for (const r of REASONS) say(`    ${r.padEnd(22)} ${String(added[r]).padStart(5)}   ${check(`suppressions added for ${r}`, added[r], plan.expectedSuppressions[r])}`);
+    for (const r of REASONS)
+      say(
+        `    ${r.padEnd(22)} ${String(added[r]).padStart(5)}   ${check(`suppressions added for ${r}`, added[r], plan.expectedSuppressions[r])}`,
+      );
   }
   say();
   if (problems.length) {
     say(`✗ ${problems.length} problem(s): ${problems.join('; ')}`);
   } else {
-    say(`✓ Every event was acknowledged, stored once and processed; statuses and suppressions are what SocketLabs' events imply.`);
-    say(`  Look around: ${opts.url}/docs (GET /api/v1/messages?mailingId=${plan.messages[0].mailingId}), ${opts.url}/queues`);
+    say(
+      `✓ Every event was acknowledged, stored once and processed; statuses and suppressions are what SocketLabs' events imply.`,
+    );
+    say(
+      `  Look around: ${opts.url}/docs (GET /api/v1/messages?mailingId=${plan.messages[0].mailingId}), ${opts.url}/queues`,
+    );
   }
 
   if (opts.json) {
@@ -675,9 +946,19 @@ async function run(opts: Options): Promise<number> {
         outOfOrderMessages: plan.outOfOrderMessages,
         validation: 1,
       },
-      responses: { ok: counters.ok, refused: counters.refused, storedAcknowledged: counters.stored, duplicatesAcknowledged: counters.duplicates },
+      responses: {
+        ok: counters.ok,
+        refused: counters.refused,
+        storedAcknowledged: counters.stored,
+        duplicatesAcknowledged: counters.duplicates,
+      },
       seconds: { posting: round(postingSeconds), processing: round(processingSeconds) },
-      events: { stored: storedThisRun, expected: plan.unique, failedProcessing: stats.byState.failed, byType: stats.byType },
+      events: {
+        stored: storedThisRun,
+        expected: plan.unique,
+        failedProcessing: stats.byState.failed,
+        byType: stats.byType,
+      },
       messages: { total: messagesTotal, byStatus, expected: plan.expectedStatus },
       suppressions: { byReason: suppressionsAfter, added, expectedAdded: plan.expectedSuppressions },
       scenarios: plan.scenarioCounts,
@@ -699,9 +980,18 @@ async function suppressionTotals(api: Api): Promise<Record<SuppressionReason, nu
   return out;
 }
 
-async function postEvent(url: string, contentType: string, body: string): Promise<{ status: number | string; ack?: Ack; detail: string }> {
+async function postEvent(
+  url: string,
+  contentType: string,
+  body: string,
+): Promise<{ status: number | string; ack?: Ack; detail: string }> {
   try {
-    const res = await fetch(url, { method: 'POST', headers: { 'content-type': contentType }, body, signal: AbortSignal.timeout(30_000) });
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': contentType },
+      body,
+      signal: AbortSignal.timeout(30_000),
+    });
     const text = await res.text();
     let json: unknown;
     try {
@@ -709,8 +999,12 @@ async function postEvent(url: string, contentType: string, body: string): Promis
     } catch {
       json = text;
     }
-    if (res.status === 200 && json && typeof json === 'object' && typeof (json as Ack).stored === 'number') return { status: 200, ack: json as Ack, detail: '' };
-    return { status: res.status, detail: res.status === 200 ? `unexpected answer ${text.slice(0, 100)}` : describe(json) };
+    if (res.status === 200 && json && typeof json === 'object' && typeof (json as Ack).stored === 'number')
+      return { status: 200, ack: json as Ack, detail: '' };
+    return {
+      status: res.status,
+      detail: res.status === 200 ? `unexpected answer ${text.slice(0, 100)}` : describe(json),
+    };
   } catch (err) {
     return { status: 'no answer', detail: errorText(err) };
   }

@@ -49,27 +49,36 @@ export async function createHttpApp(config: AppConfig): Promise<NestFastifyAppli
     },
   });
   // Boot lines wait for the application's logger (nestjs-pino, LOG_LEVEL and LOG_FORMAT), then go through it.
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, { bufferLogs: true, abortOnError: false });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
+    bufferLogs: true,
+    abortOnError: false,
+  });
   useAppLogger(app);
   receiver = app.get(WebhookReceiverTransport);
   // Before any route is registered: the API's routes get their request metrics as they are (see ApiMetrics).
   app.get(ApiMetrics).instrument(app);
-  app.getHttpAdapter().getInstance().addHook('preClose', (done) => {
-    closing = true;
-    // Node's server closes the connections idle when it starts closing, not those a request still in flight leaves
-    // idle afterwards (with keep-alive): it would wait for them to time out (72 s), past STOP_TIMEOUT_SECONDS. So
-    // idle connections are closed again until it has closed.
-    const listening = server;
-    if (listening?.listening) {
-      const sweep = setInterval(() => listening.closeIdleConnections(), 100).unref();
-      listening.once('close', () => clearInterval(sweep));
-    }
-    done();
-  });
-  app.getHttpAdapter().getInstance().addHook('onRequest', (request, reply, done) => {
-    void reply.header('x-request-id', request.id);
-    done();
-  });
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('preClose', (done) => {
+      closing = true;
+      // Node's server closes the connections idle when it starts closing, not those a request still in flight leaves
+      // idle afterwards (with keep-alive): it would wait for them to time out (72 s), past STOP_TIMEOUT_SECONDS. So
+      // idle connections are closed again until it has closed.
+      const listening = server;
+      if (listening?.listening) {
+        const sweep = setInterval(() => listening.closeIdleConnections(), 100).unref();
+        listening.once('close', () => clearInterval(sweep));
+      }
+      done();
+    });
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onRequest', (request, reply, done) => {
+      void reply.header('x-request-id', request.id);
+      done();
+    });
   app.setGlobalPrefix('api/v1', { exclude: ['health', 'health/live', 'health/ready'] });
   // Unknown properties: refused by name in our own API, ignored in SocketLabs-shaped bodies (see validation.ts).
   app.useGlobalPipes(new ApiValidationPipe());
@@ -78,7 +87,10 @@ export async function createHttpApp(config: AppConfig): Promise<NestFastifyAppli
 
   await mountQueueDashboard(app);
   const document = documentRateLimits(buildOpenApiDocument(app));
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', swaggerOptions: { persistAuthorization: true } });
+  SwaggerModule.setup('docs', app, document, {
+    jsonDocumentUrl: 'docs-json',
+    swaggerOptions: { persistAuthorization: true },
+  });
 
   await app.init();
   await app.getHttpAdapter().getInstance().ready();

@@ -32,7 +32,8 @@ async function main(): Promise<void> {
     await createWorkerContext(config);
     bootLogger.log('Worker started (ROLE=worker)');
     // Nest's own listener closes the context; this one only bounds how long that may take.
-    for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => exitIfNotStoppedWithin(config.worker.stopTimeoutSeconds));
+    for (const signal of ['SIGTERM', 'SIGINT'] as const)
+      process.once(signal, () => exitIfNotStoppedWithin(config.worker.stopTimeoutSeconds));
     return;
   }
   // ROLE=all: the worker thread answers for its metrics on a port of its own, so that /metrics here has both threads'.
@@ -41,13 +42,18 @@ async function main(): Promise<void> {
   const app = await createHttpApp(config.role === 'all' ? AppConfig.fromEnvironment({ ROLE: 'api' }) : config);
   if (metricsChannel) app.get(MetricsRegistry).addWorkerThread(metricsChannel.port1);
   await app.listen(config.http.port, config.http.host);
-  bootLogger.log(`Listening on http://${config.http.host}:${config.http.port} (ROLE=${config.role}); Swagger UI at /docs`);
+  bootLogger.log(
+    `Listening on http://${config.http.host}:${config.http.port} (ROLE=${config.role}); Swagger UI at /docs`,
+  );
 }
 
 /** ROLE=all: the workers on a thread of this process. It is stopped with the process, and takes it down if it dies. */
 function startWorkerThread(stopTimeoutSeconds: number, metricsPort: MessagePort): void {
   // The same file, on another thread (ts-node's -r is inherited with execArgv when run from the sources).
-  const thread = new Worker(__filename, { workerData: { [METRICS_PORT_KEY]: metricsPort }, transferList: [metricsPort] });
+  const thread = new Worker(__filename, {
+    workerData: { [METRICS_PORT_KEY]: metricsPort },
+    transferList: [metricsPort],
+  });
   let stopping = false;
   thread.on('error', (err) => bootLogger.error(`worker thread failed: ${err.stack ?? err.message}`));
   thread.on('exit', (code) => {
@@ -73,7 +79,9 @@ function startWorkerThread(stopTimeoutSeconds: number, metricsPort: MessagePort)
  */
 function exitIfNotStoppedWithin(seconds: number): void {
   setTimeout(() => {
-    bootLogger.warn(`the workers did not stop within ${seconds} s (STOP_TIMEOUT_SECONDS; is Redis reachable?): exiting, unfinished jobs stay pending`);
+    bootLogger.warn(
+      `the workers did not stop within ${seconds} s (STOP_TIMEOUT_SECONDS; is Redis reachable?): exiting, unfinished jobs stay pending`,
+    );
     process.exit(1);
   }, seconds * 1000).unref();
 }
@@ -89,6 +97,6 @@ async function runWorkerThread(): Promise<void> {
 }
 
 main().catch((err) => {
-  bootLogger.error(err instanceof Error ? err.stack ?? err.message : String(err));
+  bootLogger.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
   process.exit(1);
 });

@@ -50,7 +50,9 @@ export class AccountsController {
   /** Creates an IP pool from IP addresses of the account (SocketLabs `POST /v2/ip-pool`). */
   @Post('ip-pools')
   @RequireScopes('socketlabs:write')
-  @AuditProxiedWrite('accounts.ip-pools.create', { target: ({ result }) => (result as SocketLabsIpPool | undefined)?.ipPoolId })
+  @AuditProxiedWrite('accounts.ip-pools.create', {
+    target: ({ result }) => (result as SocketLabsIpPool | undefined)?.ipPoolId,
+  })
   createIpPool(@Body() dto: CreateIpPoolDto): Promise<IpPoolResponseDto> {
     return this.accounts.createIpPool(dto);
   }
@@ -81,7 +83,9 @@ export class AccountsController {
    */
   @Post('event-webhooks')
   @RequireScopes('socketlabs:write')
-  @AuditProxiedWrite('accounts.event-webhooks.create', { target: ({ result }) => (result as SocketLabsEventWebhook | undefined)?.id })
+  @AuditProxiedWrite('accounts.event-webhooks.create', {
+    target: ({ result }) => (result as SocketLabsEventWebhook | undefined)?.id,
+  })
   createAccountEventWebhook(@Body() dto: CreateEventWebhookDto): Promise<RegisteredEventWebhookResponseDto> {
     return this.accounts.createEventWebhook(dto);
   }
@@ -97,7 +101,10 @@ export class AccountsController {
   @Put('event-webhooks/:webhookId')
   @RequireScopes('socketlabs:write')
   @AuditProxiedWrite('accounts.event-webhooks.update')
-  updateAccountEventWebhook(@Param() { webhookId }: EventWebhookIdParamDto, @Body() dto: UpdateEventWebhookDto): Promise<EventWebhookResponseDto> {
+  updateAccountEventWebhook(
+    @Param() { webhookId }: EventWebhookIdParamDto,
+    @Body() dto: UpdateEventWebhookDto,
+  ): Promise<EventWebhookResponseDto> {
     return this.accounts.updateEventWebhook(webhookId, dto);
   }
 
@@ -120,7 +127,10 @@ export class AccountsController {
   @ApiOkResponse({ type: EventWebhookTestResponseDto })
   @RequireScopes('socketlabs:write')
   @AuditProxiedWrite('accounts.event-webhooks.test')
-  testAccountEventWebhook(@Param() { webhookId }: EventWebhookIdParamDto, @Query() { type }: TestEventWebhookQueryDto): Promise<EventWebhookTestResponseDto> {
+  testAccountEventWebhook(
+    @Param() { webhookId }: EventWebhookIdParamDto,
+    @Query() { type }: TestEventWebhookQueryDto,
+  ): Promise<EventWebhookTestResponseDto> {
     return this.accounts.testEventWebhook(webhookId, type);
   }
 }

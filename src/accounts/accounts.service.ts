@@ -8,7 +8,11 @@ import {
 import { SocketLabsPageQueryDto, toSocketLabsQuery } from '../socketlabs/dto/socketlabs-page-query.dto';
 import { SocketLabsClient } from '../socketlabs/socketlabs.client';
 import { SocketLabsPaths } from '../socketlabs/socketlabs.paths';
-import { EventWebhookCreateBody, EventWebhookRegistrationService, RegisteredEventWebhook } from '../webhooks/event-webhook-registration.service';
+import {
+  EventWebhookCreateBody,
+  EventWebhookRegistrationService,
+  RegisteredEventWebhook,
+} from '../webhooks/event-webhook-registration.service';
 import type {
   EventWebhookEventType,
   SocketLabsCreateIpPoolBody,
@@ -42,7 +46,9 @@ export class AccountsService {
   }
 
   async generateEventWebhookSecretKey(): Promise<EventWebhookSecretKeyResponseDto> {
-    return toSecretKeyResponse(await this.socketlabs.call<unknown>(SocketLabsPaths.generateAccountEventWebhookSecretKey()));
+    return toSecretKeyResponse(
+      await this.socketlabs.call<unknown>(SocketLabsPaths.generateAccountEventWebhookSecretKey()),
+    );
   }
 
   listEventWebhooks(query: SocketLabsPageQueryDto): Promise<SocketLabsList<SocketLabsEventWebhook>> {
@@ -53,7 +59,8 @@ export class AccountsService {
   createEventWebhook(dto: UpdateEventWebhookDto): Promise<RegisteredEventWebhook<SocketLabsEventWebhook>> {
     return this.registration.createEventWebhook(toSocketLabsEventWebhookBody(dto) as EventWebhookCreateBody, {
       generateSecretKey: async () => (await this.generateEventWebhookSecretKey()).secretKey,
-      create: (body) => this.socketlabs.call<SocketLabsEventWebhook>({ ...SocketLabsPaths.createAccountEventWebhook(), body }),
+      create: (body) =>
+        this.socketlabs.call<SocketLabsEventWebhook>({ ...SocketLabsPaths.createAccountEventWebhook(), body }),
     });
   }
 
@@ -62,7 +69,10 @@ export class AccountsService {
   }
 
   updateEventWebhook(webhookId: string, dto: UpdateEventWebhookDto): Promise<SocketLabsEventWebhook> {
-    return this.socketlabs.call({ ...SocketLabsPaths.updateAccountEventWebhook(webhookId), body: toSocketLabsEventWebhookBody(dto) });
+    return this.socketlabs.call({
+      ...SocketLabsPaths.updateAccountEventWebhook(webhookId),
+      body: toSocketLabsEventWebhookBody(dto),
+    });
   }
 
   async deleteEventWebhook(webhookId: string): Promise<void> {

@@ -2,7 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { SocketLabsPageQueryDto, toSocketLabsQuery } from '../socketlabs/dto/socketlabs-page-query.dto';
 import { SocketLabsClient } from '../socketlabs/socketlabs.client';
 import { SocketLabsPaths } from '../socketlabs/socketlabs.paths';
-import type { SocketLabsBounceDomain, SocketLabsDkimEntry, SocketLabsDkimGeneratedKey, SocketLabsList } from '../socketlabs/socketlabs.types';
+import type {
+  SocketLabsBounceDomain,
+  SocketLabsDkimEntry,
+  SocketLabsDkimGeneratedKey,
+  SocketLabsList,
+} from '../socketlabs/socketlabs.types';
 import { CreateBounceDomainDto, UpdateBounceDomainDto } from './dto/bounce-domain.dto';
 import { CreateDkimDto } from './dto/dkim.dto';
 
@@ -20,11 +25,17 @@ export class AuthenticationService {
     if (dto.privateKey === undefined) {
       return this.socketlabs.call({ ...route, query: { domain: dto.domain, selector: dto.selector } });
     }
-    return this.socketlabs.call({ ...route, body: { domain: dto.domain, selector: dto.selector, privateKey: dto.privateKey } });
+    return this.socketlabs.call({
+      ...route,
+      body: { domain: dto.domain, selector: dto.selector, privateKey: dto.privateKey },
+    });
   }
 
   listDkim(subaccountId: number, query: SocketLabsPageQueryDto): Promise<SocketLabsList<SocketLabsDkimEntry>> {
-    return this.socketlabs.list({ ...SocketLabsPaths.listSubaccountDkim(subaccountId), query: toSocketLabsQuery(query) });
+    return this.socketlabs.list({
+      ...SocketLabsPaths.listSubaccountDkim(subaccountId),
+      query: toSocketLabsQuery(query),
+    });
   }
 
   async deleteDkim(subaccountId: number, domain: string): Promise<void> {
@@ -37,16 +48,29 @@ export class AuthenticationService {
     return this.socketlabs.call({ ...SocketLabsPaths.createSubaccountBounceDomain(subaccountId), body });
   }
 
-  listBounceDomains(subaccountId: number, query: SocketLabsPageQueryDto): Promise<SocketLabsList<SocketLabsBounceDomain>> {
-    return this.socketlabs.list({ ...SocketLabsPaths.listSubaccountBounceDomains(subaccountId), query: toSocketLabsQuery(query) });
+  listBounceDomains(
+    subaccountId: number,
+    query: SocketLabsPageQueryDto,
+  ): Promise<SocketLabsList<SocketLabsBounceDomain>> {
+    return this.socketlabs.list({
+      ...SocketLabsPaths.listSubaccountBounceDomains(subaccountId),
+      query: toSocketLabsQuery(query),
+    });
   }
 
   getBounceDomain(subaccountId: number, domain: string): Promise<SocketLabsBounceDomain> {
     return this.socketlabs.call(SocketLabsPaths.getSubaccountBounceDomain(subaccountId, domain));
   }
 
-  updateBounceDomain(subaccountId: number, domain: string, dto: UpdateBounceDomainDto): Promise<SocketLabsBounceDomain> {
-    return this.socketlabs.call({ ...SocketLabsPaths.updateSubaccountBounceDomain(subaccountId, domain), body: { isDefault: dto.isDefault } });
+  updateBounceDomain(
+    subaccountId: number,
+    domain: string,
+    dto: UpdateBounceDomainDto,
+  ): Promise<SocketLabsBounceDomain> {
+    return this.socketlabs.call({
+      ...SocketLabsPaths.updateSubaccountBounceDomain(subaccountId, domain),
+      body: { isDefault: dto.isDefault },
+    });
   }
 
   async deleteBounceDomain(subaccountId: number, domain: string): Promise<void> {

@@ -28,21 +28,29 @@ export class BounceDomainsController {
   @Post()
   @RequireScopes('socketlabs:write')
   @AuditProxiedWrite('authentication.bounce-domains.create', { target: subaccountAndBodyDomain })
-  createSubaccountBounceDomain(@Param() { subaccountId }: SubaccountIdParamDto, @Body() dto: CreateBounceDomainDto): Promise<BounceDomainResponseDto> {
+  createSubaccountBounceDomain(
+    @Param() { subaccountId }: SubaccountIdParamDto,
+    @Body() dto: CreateBounceDomainDto,
+  ): Promise<BounceDomainResponseDto> {
     return this.authentication.createBounceDomain(subaccountId, dto);
   }
 
   /** The subaccount's custom bounce domains. */
   @Get()
   @RequireScopes('socketlabs:read')
-  listSubaccountBounceDomains(@Param() { subaccountId }: SubaccountIdParamDto, @Query() query: ListBounceDomainsQueryDto): Promise<BounceDomainListResponseDto> {
+  listSubaccountBounceDomains(
+    @Param() { subaccountId }: SubaccountIdParamDto,
+    @Query() query: ListBounceDomainsQueryDto,
+  ): Promise<BounceDomainListResponseDto> {
     return this.authentication.listBounceDomains(subaccountId, query);
   }
 
   /** One custom bounce domain. */
   @Get(':domain')
   @RequireScopes('socketlabs:read')
-  getSubaccountBounceDomain(@Param() { subaccountId, domain }: SubaccountDomainParamsDto): Promise<BounceDomainResponseDto> {
+  getSubaccountBounceDomain(
+    @Param() { subaccountId, domain }: SubaccountDomainParamsDto,
+  ): Promise<BounceDomainResponseDto> {
     return this.authentication.getBounceDomain(subaccountId, domain);
   }
 
@@ -50,7 +58,10 @@ export class BounceDomainsController {
   @Put(':domain')
   @RequireScopes('socketlabs:write')
   @AuditProxiedWrite('authentication.bounce-domains.update')
-  updateSubaccountBounceDomain(@Param() { subaccountId, domain }: SubaccountDomainParamsDto, @Body() dto: UpdateBounceDomainDto): Promise<BounceDomainResponseDto> {
+  updateSubaccountBounceDomain(
+    @Param() { subaccountId, domain }: SubaccountDomainParamsDto,
+    @Body() dto: UpdateBounceDomainDto,
+  ): Promise<BounceDomainResponseDto> {
     return this.authentication.updateBounceDomain(subaccountId, domain, dto);
   }
 

@@ -6,7 +6,13 @@ import { ApiSocketLabsErrors } from '../socketlabs/socketlabs.openapi';
 import { SubaccountDomainParamsDto, SubaccountIdParamDto } from '../subaccounts/dto/subaccount-params.dto';
 import { subaccountAndBodyDomain } from '../subaccounts/subaccount-audit';
 import { AuthenticationService } from './authentication.service';
-import { CreateDkimDto, DkimEntryResponseDto, DkimGeneratedKeyResponseDto, DkimListResponseDto, ListDkimQueryDto } from './dto/dkim.dto';
+import {
+  CreateDkimDto,
+  DkimEntryResponseDto,
+  DkimGeneratedKeyResponseDto,
+  DkimListResponseDto,
+  ListDkimQueryDto,
+} from './dto/dkim.dto';
 
 /** DKIM signing of a subaccount's mail, proxied to SocketLabs (`/v2/subaccount/:subaccountId/dkim`). */
 @ApiTags('DKIM')
@@ -25,7 +31,9 @@ export class DkimController {
   @RequireScopes('socketlabs:write')
   @ApiCreatedResponse({
     description: 'The generated key pair (no `privateKey` given) or the stored entry (`privateKey` given).',
-    schema: { oneOf: [{ $ref: getSchemaPath(DkimGeneratedKeyResponseDto) }, { $ref: getSchemaPath(DkimEntryResponseDto) }] },
+    schema: {
+      oneOf: [{ $ref: getSchemaPath(DkimGeneratedKeyResponseDto) }, { $ref: getSchemaPath(DkimEntryResponseDto) }],
+    },
   })
   @AuditProxiedWrite('authentication.dkim.create', { target: subaccountAndBodyDomain })
   createSubaccountDkim(@Param() { subaccountId }: SubaccountIdParamDto, @Body() dto: CreateDkimDto): Promise<unknown> {
@@ -35,7 +43,10 @@ export class DkimController {
   /** The subaccount's DKIM entries (private keys truncated by SocketLabs). */
   @Get()
   @RequireScopes('socketlabs:read')
-  listSubaccountDkim(@Param() { subaccountId }: SubaccountIdParamDto, @Query() query: ListDkimQueryDto): Promise<DkimListResponseDto> {
+  listSubaccountDkim(
+    @Param() { subaccountId }: SubaccountIdParamDto,
+    @Query() query: ListDkimQueryDto,
+  ): Promise<DkimListResponseDto> {
     return this.authentication.listDkim(subaccountId, query);
   }
 

@@ -36,7 +36,12 @@ The configuration comes from the environment and .env, as for the service.`;
 export type Output = (value: unknown) => void;
 
 /** Runs one command; what it prints goes to `out`. Throws UsageError for a bad command line. */
-export async function runCommand(args: ParsedArgs, config: AppConfig, logger: LoggerService, out: Output): Promise<void> {
+export async function runCommand(
+  args: ParsedArgs,
+  config: AppConfig,
+  logger: LoggerService,
+  out: Output,
+): Promise<void> {
   const [group, action, ...rest] = args.words;
   switch (`${group ?? ''} ${action ?? ''}`.trim()) {
     case 'migrate': {
@@ -54,12 +59,23 @@ export async function runCommand(args: ParsedArgs, config: AppConfig, logger: Lo
       allowOnly(args, 'name', 'scopes');
       const name = requireOption(args, 'name');
       if (name.length > 200) throw new UsageError('--name is at most 200 characters');
-      const scopes = requireOption(args, 'scopes').split(',').map((s) => s.trim()).filter(Boolean);
+      const scopes = requireOption(args, 'scopes')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
       const unknown = scopes.filter((s) => !(API_KEY_SCOPES as readonly string[]).includes(s));
-      if (scopes.length === 0 || unknown.length > 0) throw new UsageError(`--scopes: unknown scope ${unknown.join(', ')}; use ${API_KEY_SCOPES.join(', ')}`);
+      if (scopes.length === 0 || unknown.length > 0)
+        throw new UsageError(`--scopes: unknown scope ${unknown.join(', ')}; use ${API_KEY_SCOPES.join(', ')}`);
       return withApp(config, logger, async (app) => {
         const { entity, key } = await app.get(ApiKeysService).create(name, scopes as ApiKeyScope[]);
-        await app.get(AuditService).record(CLI_PRINCIPAL, { action: 'api-keys.create', method: 'CLI', path: 'api-keys create', target: entity.id, status: 201, details: { name, scopes } });
+        await app.get(AuditService).record(CLI_PRINCIPAL, {
+          action: 'api-keys.create',
+          method: 'CLI',
+          path: 'api-keys create',
+          target: entity.id,
+          status: 201,
+          details: { name, scopes },
+        });
         out({ ...ApiKeyResponseDto.from(entity), key });
       });
     }
@@ -72,10 +88,17 @@ export async function runCommand(args: ParsedArgs, config: AppConfig, logger: Lo
     case 'api-keys revoke': {
       allowOnly(args);
       const id = rest[0];
-      if (!id || rest.length > 1 || !UUID.test(id)) throw new UsageError('api-keys revoke <id>: the id (a UUID) of the key, as api-keys list shows it');
+      if (!id || rest.length > 1 || !UUID.test(id))
+        throw new UsageError('api-keys revoke <id>: the id (a UUID) of the key, as api-keys list shows it');
       return withApp(config, logger, async (app) => {
         const row = await app.get(ApiKeysService).revoke(id);
-        await app.get(AuditService).record(CLI_PRINCIPAL, { action: 'api-keys.revoke', method: 'CLI', path: 'api-keys revoke', target: id, status: 200 });
+        await app.get(AuditService).record(CLI_PRINCIPAL, {
+          action: 'api-keys.revoke',
+          method: 'CLI',
+          path: 'api-keys revoke',
+          target: id,
+          status: 200,
+        });
         out(ApiKeyResponseDto.from(row));
       });
     }
@@ -91,10 +114,16 @@ export async function runCommand(args: ParsedArgs, config: AppConfig, logger: Lo
           path: 'events replay',
           target: 'ids' in target ? null : 'state=failed',
           status: 202,
-          details: { ...result, requested: 'ids' in target ? target.ids.length : undefined, firstId: ids[0], lastId: ids[ids.length - 1] },
+          details: {
+            ...result,
+            requested: 'ids' in target ? target.ids.length : undefined,
+            firstId: ids[0],
+            lastId: ids[ids.length - 1],
+          },
         });
         out(result);
-        if (!('ids' in target) && result.replayed === MAX_REPLAY) logger.warn(`${MAX_REPLAY} replayed: there may be more failed events, run it again`, 'CLI');
+        if (!('ids' in target) && result.replayed === MAX_REPLAY)
+          logger.warn(`${MAX_REPLAY} replayed: there may be more failed events, run it again`, 'CLI');
       });
     }
     default:
@@ -104,12 +133,19 @@ export async function runCommand(args: ParsedArgs, config: AppConfig, logger: Lo
 
 function replayTarget(args: ParsedArgs): { ids: string[] } | { state: 'failed' } {
   const { state, ids } = args.options;
-  if ((state === undefined) === (ids === undefined)) throw new UsageError('events replay takes either --state failed or --ids <id,id,...>');
+  if ((state === undefined) === (ids === undefined))
+    throw new UsageError('events replay takes either --state failed or --ids <id,id,...>');
   if (state !== undefined) {
     if (state !== 'failed') throw new UsageError('--state must be failed');
     return { state: 'failed' };
   }
-  const list = typeof ids === 'string' ? ids.split(',').map((s) => s.trim()).filter(Boolean) : [];
+  const list =
+    typeof ids === 'string'
+      ? ids
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : [];
   if (list.length === 0 || list.length > MAX_REPLAY || !list.every((id) => EVENT_ID.test(id))) {
     throw new UsageError(`--ids: 1 to ${MAX_REPLAY} event ids (positive integers), separated by commas`);
   }
@@ -120,7 +156,11 @@ function replayTarget(args: ParsedArgs): { ids: string[] } | { state: 'failed' }
  * The service's own modules in an application context (no HTTP server, no workers: ROLE=api), so that a command
  * goes through the same code as the API: hashing, cache invalidation across processes, the replay's queueing.
  */
-async function withApp(config: AppConfig, logger: LoggerService, run: (app: INestApplicationContext) => Promise<void>): Promise<void> {
+async function withApp(
+  config: AppConfig,
+  logger: LoggerService,
+  run: (app: INestApplicationContext) => Promise<void>,
+): Promise<void> {
   const app = await NestFactory.createApplicationContext(AppModule.forRoot(config), { logger, abortOnError: false });
   try {
     await run(app);

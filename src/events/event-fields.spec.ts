@@ -27,7 +27,9 @@ async function eventSchema(): Promise<{ properties: Record<string, { description
   try {
     await app.init();
     const doc = SwaggerModule.createDocument(app, new DocumentBuilder().build());
-    return doc.components!.schemas!.EventResponseDto as { properties: Record<string, { description?: string; nullable?: boolean }> };
+    return doc.components!.schemas!.EventResponseDto as {
+      properties: Record<string, { description?: string; nullable?: boolean }>;
+    };
   } finally {
     await app.close();
   }
@@ -57,30 +59,38 @@ describe('EVENT_FIELDS, the catalogue of typed event fields', () => {
     expect(new Set(EVENT_FIELDS.map((f) => f.column)).size).toBe(EVENT_FIELDS.length);
   });
 
-  it.each(EVENT_FIELDS.map((f) => [f.property, f] as const))('%s is a column of EmailEventEntity, of its type', (property, f) => {
-    const column = columns.find((c) => c.propertyName === property);
-    expect(column).toBeDefined();
-    expect(column!.options.name).toBe(f.column);
-    const expected = ENTITY_TYPES[f.pg];
-    expect(column!.options.type).toBe(expected.type);
-    expect(Boolean(column!.options.array)).toBe(Boolean(expected.array));
-  });
+  it.each(EVENT_FIELDS.map((f) => [f.property, f] as const))(
+    '%s is a column of EmailEventEntity, of its type',
+    (property, f) => {
+      const column = columns.find((c) => c.propertyName === property);
+      expect(column).toBeDefined();
+      expect(column!.options.name).toBe(f.column);
+      const expected = ENTITY_TYPES[f.pg];
+      expect(column!.options.type).toBe(expected.type);
+      expect(Boolean(column!.options.array)).toBe(Boolean(expected.array));
+    },
+  );
 
-  it.each(EVENT_FIELDS.map((f) => [f.property, f] as const))("%s is a property of EventResponseDto's OpenAPI schema, nullable", (property, f) => {
-    const documented = schema.properties[property];
-    expect(documented).toBeDefined();
-    expect(documented.nullable).toBe(true);
-    // occurredAt is declared by the class itself (it is a Date there); the others carry the catalogue's words.
-    if (property !== 'occurredAt') expect(documented.description).toBe(f.doc);
-    else expect(documented.description).toBeTruthy();
-  });
+  it.each(EVENT_FIELDS.map((f) => [f.property, f] as const))(
+    "%s is a property of EventResponseDto's OpenAPI schema, nullable",
+    (property, f) => {
+      const documented = schema.properties[property];
+      expect(documented).toBeDefined();
+      expect(documented.nullable).toBe(true);
+      // occurredAt is declared by the class itself (it is a Date there); the others carry the catalogue's words.
+      if (property !== 'occurredAt') expect(documented.description).toBe(f.doc);
+      else expect(documented.description).toBeTruthy();
+    },
+  );
 
   it.each(EVENT_FIELDS.map((f) => [f.property] as const))("%s is a key of normalizeEvent's output", (property) => {
     expect(Object.keys(normalized)).toContain(property);
   });
 
   it("the normalizer's output is the catalogue and the type, nothing else", () => {
-    expect(Object.keys(normalized).sort()).toEqual([...EVENT_FIELDS.map((f) => f.property), 'type', 'knownType', 'canonicalType'].sort());
+    expect(Object.keys(normalized).sort()).toEqual(
+      [...EVENT_FIELDS.map((f) => f.property), 'type', 'knownType', 'canonicalType'].sort(),
+    );
   });
 
   it('the SQL of the ingest INSERT, of re-normalization and of the reads name every column', () => {

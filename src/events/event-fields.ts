@@ -71,13 +71,28 @@ const int = <P extends string>(p: P, column: string, names: string[], doc: strin
 
 /** Every typed field, in the order the normalizer reads them and the API lists them. */
 export const EVENT_FIELDS = [
-  field<string>()('occurredAt', 'occurred_at', 'timestamptz', 'date', ['datetime'], "When it happened at SocketLabs (the event's `DateTime`); null when the event had no readable one."),
+  field<string>()(
+    'occurredAt',
+    'occurred_at',
+    'timestamptz',
+    'date',
+    ['datetime'],
+    "When it happened at SocketLabs (the event's `DateTime`); null when the event had no readable one.",
+  ),
   int('serverId', 'server_id', ['serverid'], 'The SocketLabs server (account) id.', 12345),
   int('subaccountId', 'subaccount_id', ['subaccountid'], 'The SocketLabs subaccount id.'),
   int('ipPoolId', 'ip_pool_id', ['ippoolid'], 'The dedicated IP pool that sent it.'),
-  field<string>()('address', 'address', 'text', 'address', ['address'], 'Recipient address, trimmed and lower-cased (the raw payload keeps it as sent).', {
-    example: 'jane@example.com',
-  }),
+  field<string>()(
+    'address',
+    'address',
+    'text',
+    'address',
+    ['address'],
+    'Recipient address, trimmed and lower-cased (the raw payload keeps it as sent).',
+    {
+      example: 'jane@example.com',
+    },
+  ),
   text('fromAddress', 'from_address', ['fromaddress'], 'The sender address.'),
   text('subject', 'subject', ['subject', 'subjectline'], 'The subject line (Queued).'),
   text('mailingId', 'mailing_id', ['mailingid'], 'The mailing id given at send time.', 'spring-sale'),
@@ -90,22 +105,59 @@ export const EVENT_FIELDS = [
   text('remoteMta', 'remote_mta', ['remotemta'], 'The receiving mail server.'),
   text('bounceStatus', 'bounce_status', ['bouncestatus'], 'Enhanced status code of a bounce (Failed).'),
   text('diagnosticCode', 'diagnostic_code', ['diagnosticcode'], 'Diagnostic code of a bounce (Failed).'),
-  field<FailureType>()('failureType', 'failure_type', 'text', 'enum', ['failuretype'], '`Temporary`, `Permanent` or `Suppressed` (Failed).', {
-    values: FAILURE_TYPES,
-  }),
+  field<FailureType>()(
+    'failureType',
+    'failure_type',
+    'text',
+    'enum',
+    ['failuretype'],
+    '`Temporary`, `Permanent` or `Suppressed` (Failed).',
+    {
+      values: FAILURE_TYPES,
+    },
+  ),
   int('failureCode', 'failure_code', ['failurecode'], 'SocketLabs failure code, e.g. 2001 (bad address).'),
-  field<TrackingType>()('trackingType', 'tracking_type', 'text', 'enum', ['trackingtype'], '`Click`, `Open` or `Unsubscribe` (Tracking).', {
-    values: TRACKING_TYPES,
-  }),
+  field<TrackingType>()(
+    'trackingType',
+    'tracking_type',
+    'text',
+    'enum',
+    ['trackingtype'],
+    '`Click`, `Open` or `Unsubscribe` (Tracking).',
+    {
+      values: TRACKING_TYPES,
+    },
+  ),
   text('userAgent', 'user_agent', ['useragent', 'user-agent'], 'The user agent of an open, click or complaint.'),
   text('clientIp', 'client_ip', ['clientip'], 'The address of the client that opened or clicked.'),
   text('url', 'url', ['url'], 'The link clicked (Tracking, Click).'),
   text('tag', 'tag', ['tag'], 'The tag of the link clicked.'),
   text('fblType', 'fbl_type', ['fbltype'], 'Feedback-loop report type (Complaint).'),
-  field<string>()('fblFrom', 'fbl_from', 'text', 'complaint-text', ['from'], "The feedback-loop report's sender (Complaint `From`)."),
-  field<string>()('fblTo', 'fbl_to', 'text', 'complaint-text', ['to'], "The feedback-loop report's receiver (Complaint `To`)."),
+  field<string>()(
+    'fblFrom',
+    'fbl_from',
+    'text',
+    'complaint-text',
+    ['from'],
+    "The feedback-loop report's sender (Complaint `From`).",
+  ),
+  field<string>()(
+    'fblTo',
+    'fbl_to',
+    'text',
+    'complaint-text',
+    ['to'],
+    "The feedback-loop report's receiver (Complaint `To`).",
+  ),
   int('length', 'length', ['length'], 'Length of the feedback-loop report (Complaint).'),
-  field<MetaEntry[]>()('meta', 'meta', 'jsonb', 'meta', [], '`Data.Meta` as key/value pairs, whatever shape SocketLabs sent it in.'),
+  field<MetaEntry[]>()(
+    'meta',
+    'meta',
+    'jsonb',
+    'meta',
+    [],
+    '`Data.Meta` as key/value pairs, whatever shape SocketLabs sent it in.',
+  ),
   field<string[]>()('tags', 'tags', 'text[]', 'tags', [], '`Data.Tags`.'),
   field<Record<string, unknown>>()(
     'extra',
@@ -121,7 +173,9 @@ export type EventFieldDef = (typeof EVENT_FIELDS)[number];
 export type EventFieldName = EventFieldDef['property'];
 
 /** The typed fields' values (null: absent or unreadable). `occurredAt` is ISO 8601 text here; the entity holds a Date. */
-export type EventFieldValues = { [F in EventFieldDef as F['property']]: (F extends EventField<string, infer V> ? V : never) | null };
+export type EventFieldValues = {
+  [F in EventFieldDef as F['property']]: (F extends EventField<string, infer V> ? V : never) | null;
+};
 
 /** The fields stored as they are read (all but `occurredAt`, the partition key, which the entity declares itself). */
 export const STORED_FIELDS = EVENT_FIELDS.filter((f) => f.property !== 'occurredAt');

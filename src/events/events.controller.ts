@@ -129,7 +129,12 @@ export class EventsController {
       path: '/api/v1/events/replay',
       target: dto.ids ? null : 'state=failed',
       status: HttpStatus.ACCEPTED,
-      details: { ...result, requested: dto.ids ? dto.ids.length : undefined, firstId: ids[0], lastId: ids[ids.length - 1] },
+      details: {
+        ...result,
+        requested: dto.ids ? dto.ids.length : undefined,
+        firstId: ids[0],
+        lastId: ids[ids.length - 1],
+      },
       requestId: String(req.id),
     });
     return result;

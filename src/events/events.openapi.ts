@@ -23,7 +23,13 @@ export const ApiNotFound = (what: string) =>
     ApiNotFoundResponse({
       description: `No such ${what.toLowerCase()}.`,
       schema: {
-        example: { statusCode: 404, error: 'Not Found', code: 'NOT_FOUND', message: `${what} 42 was not found`, requestId: REQUEST_ID },
+        example: {
+          statusCode: 404,
+          error: 'Not Found',
+          code: 'NOT_FOUND',
+          message: `${what} 42 was not found`,
+          requestId: REQUEST_ID,
+        },
       },
     }),
   );

@@ -73,7 +73,10 @@ export class EventsService {
          ORDER BY ${order}`,
         params.values,
       );
-    const answer = (rows: Record<string, unknown>[], total: ListTotalDto) => ({ data: rows.map((r) => EventResponseDto.from(storedEvent(r))), ...total });
+    const answer = (rows: Record<string, unknown>[], total: ListTotalDto) => ({
+      data: rows.map((r) => EventResponseDto.from(storedEvent(r))),
+      ...total,
+    });
     const counted = this.countedTotal(q, range);
     if (counted && [q.type, q.trackingType, q.state].filter((f) => f !== undefined).length >= 2) {
       // No index serves two of these at once: the page is read through one and filtered by the other, so when they
@@ -84,7 +87,8 @@ export class EventsService {
     }
     const [rows, total] = await Promise.all([
       page(),
-      counted ?? boundedCount((sql, p) => this.reads.query(sql, p), `SELECT 1 FROM email_events e ${where}`, params.values),
+      counted ??
+        boundedCount((sql, p) => this.reads.query(sql, p), `SELECT 1 FROM email_events e ${where}`, params.values),
     ]);
     return answer(rows, total);
   }
@@ -98,12 +102,21 @@ export class EventsService {
     const type = q.type === undefined ? undefined : canonicalEventType(q.type);
     if (uncounted !== undefined || (q.type !== undefined && !type) || !wholeHours(range)) return undefined;
     return this.reads
-      .query(SUM_COUNTERS, [range.from ?? null, range.to ?? null, type?.toLowerCase() ?? null, q.trackingType?.toLowerCase() ?? null, q.state ?? null])
+      .query(SUM_COUNTERS, [
+        range.from ?? null,
+        range.to ?? null,
+        type?.toLowerCase() ?? null,
+        q.trackingType?.toLowerCase() ?? null,
+        q.state ?? null,
+      ])
       .then(([{ n }]: { n: number }[]) => ({ total: n, totalExact: true }));
   }
 
   async get(id: string): Promise<EventDetailResponseDto> {
-    const [row] = await this.reads.query(`SELECT ${storedEventColumns(true)} FROM ${EVENTS_WITH_STATE} WHERE e.id = $1`, [id]);
+    const [row] = await this.reads.query(
+      `SELECT ${storedEventColumns(true)} FROM ${EVENTS_WITH_STATE} WHERE e.id = $1`,
+      [id],
+    );
     if (!row) throw new NotFoundAppException('Event', id);
     return EventDetailResponseDto.from(storedEvent(row));
   }
@@ -128,7 +141,10 @@ export class EventsService {
     );
     const events = rows.map(storedEvent);
     const last = events[events.length - 1];
-    return { data: events.map(EventResponseDto.from), nextCursor: last ? `${last.txid}.${last.id}` : (q.after ?? null) };
+    return {
+      data: events.map(EventResponseDto.from),
+      nextCursor: last ? `${last.txid}.${last.id}` : (q.after ?? null),
+    };
   }
 
   /** Counts from the counters, over whole hours: the window is widened to them, and the answer says which it used. */
@@ -151,13 +167,16 @@ export class EventsService {
     for (const g of groups) {
       result.total += g.n;
       if (g.type in result.byType) result.byType[g.type as keyof EventStatsResponseDto['byType']] += g.n;
-      if (g.tracking_type in result.byTrackingType) result.byTrackingType[g.tracking_type as keyof EventStatsResponseDto['byTrackingType']] += g.n;
+      if (g.tracking_type in result.byTrackingType)
+        result.byTrackingType[g.tracking_type as keyof EventStatsResponseDto['byTrackingType']] += g.n;
       if (g.state in result.byState) result.byState[g.state as keyof EventStatsResponseDto['byState']] += g.n;
     }
     return result;
   }
 
-  private async counters(range: TimeRange): Promise<{ type: string; tracking_type: string; state: string; n: number }[]> {
+  private async counters(
+    range: TimeRange,
+  ): Promise<{ type: string; tracking_type: string; state: string; n: number }[]> {
     return this.reads.query(READ_COUNTERS, [range.from ?? null, range.to ?? null]);
   }
 
@@ -218,7 +237,8 @@ function parseRange(from?: string, to?: string): TimeRange {
 const HOUR_MS = 3_600_000;
 const floorHour = (d: Date) => new Date(Math.floor(d.getTime() / HOUR_MS) * HOUR_MS);
 const ceilHour = (d: Date) => new Date(Math.ceil(d.getTime() / HOUR_MS) * HOUR_MS);
-const wholeHours = (r: TimeRange) => (!r.from || r.from.getTime() % HOUR_MS === 0) && (!r.to || r.to.getTime() % HOUR_MS === 0);
+const wholeHours = (r: TimeRange) =>
+  (!r.from || r.from.getTime() % HOUR_MS === 0) && (!r.to || r.to.getTime() % HOUR_MS === 0);
 
 /** The WHERE clause of the filters; each served by an index of email_events (or event_backlog, for the state). */
 function conditions(q: ListEventsQueryDto, range: TimeRange, p: Params): string {
@@ -239,7 +259,9 @@ function conditions(q: ListEventsQueryDto, range: TimeRange, p: Params): string 
   if (q.state === 'processed') c.push(`NOT EXISTS (SELECT 1 FROM event_backlog b WHERE b.event_id = e.id)`);
   else if (q.state !== undefined) {
     // Few events are pending or failed: read them from the backlog, then their rows by primary key.
-    c.push(`(e.id, e.occurred_at) IN (SELECT event_id, occurred_at FROM event_backlog WHERE state = ${p.add(q.state)})`);
+    c.push(
+      `(e.id, e.occurred_at) IN (SELECT event_id, occurred_at FROM event_backlog WHERE state = ${p.add(q.state)})`,
+    );
   }
   return c.length ? `WHERE ${c.join(' AND ')}` : '';
 }

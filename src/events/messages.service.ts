@@ -10,7 +10,12 @@ import { ListMessagesQueryDto } from './dto/list-messages-query.dto';
 import { MessageDetailResponseDto, MessageListResponseDto, MessageResponseDto } from './dto/message.dto';
 import { BACKLOG_OF_E, storedEvent, storedEventColumns } from './event-rows';
 
-const SORT_COLUMNS = { lastEventAt: 'm.last_event_at', statusAt: 'm.status_at', firstEventAt: 'm.first_event_at', id: 'm.id' } as const;
+const SORT_COLUMNS = {
+  lastEventAt: 'm.last_event_at',
+  statusAt: 'm.status_at',
+  firstEventAt: 'm.first_event_at',
+  id: 'm.id',
+} as const;
 
 /** Read only: from the replica when DATABASE_READ_URL is set. */
 @Injectable()
@@ -30,7 +35,8 @@ export class MessagesService {
       if (q.mailingId !== undefined) qb.andWhere(`${alias}.mailing_id = :mailingId`, { mailingId: q.mailingId });
       if (q.status !== undefined) qb.andWhere(`${alias}.status = :status`, { status: q.status });
       if (q.serverId !== undefined) qb.andWhere(`${alias}.server_id = :serverId`, { serverId: q.serverId });
-      if (q.subaccountId !== undefined) qb.andWhere(`${alias}.subaccount_id = :subaccountId`, { subaccountId: q.subaccountId });
+      if (q.subaccountId !== undefined)
+        qb.andWhere(`${alias}.subaccount_id = :subaccountId`, { subaccountId: q.subaccountId });
       return qb;
     };
     const { skip, take } = pageWindow(q);
@@ -41,8 +47,10 @@ export class MessagesService {
     // walk that column's index until it has met a page of them, believing them spread evenly, and reads every newer
     // message first (a mailing sorted by statusAt: 640 ms at 2 M messages, 15 ms sorted). `+ 0` keeps the order and
     // hides the index.
-    const sortMatches = sort !== 'm.last_event_at' && (q.address !== undefined || q.messageId !== undefined || q.mailingId !== undefined);
-    const idsSort = sort.replace('m.', 'k.') + (!sortMatches ? '' : sort === 'm.id' ? ' + 0' : " + interval '0 seconds'");
+    const sortMatches =
+      sort !== 'm.last_event_at' && (q.address !== undefined || q.messageId !== undefined || q.mailingId !== undefined);
+    const idsSort =
+      sort.replace('m.', 'k.') + (!sortMatches ? '' : sort === 'm.id' ? ' + 0' : " + interval '0 seconds'");
     // The page's ids from an index alone (an OFFSET then reads index entries, not rows), then those rows by primary
     // key: one statement, one round trip.
     const ids = filtered('k').select('k.id').orderBy(idsSort, direction);
@@ -75,6 +83,9 @@ export class MessagesService {
        ORDER BY e.occurred_at, e.id`,
       message.messageId === '' ? [message.address] : [message.address, message.messageId],
     );
-    return MessageDetailResponseDto.fromWithTimeline(message, rows.map((r) => EventResponseDto.from(storedEvent(r))));
+    return MessageDetailResponseDto.fromWithTimeline(
+      message,
+      rows.map((r) => EventResponseDto.from(storedEvent(r))),
+    );
   }
 }

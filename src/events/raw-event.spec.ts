@@ -11,7 +11,11 @@ describe('raw event output', () => {
     });
     const parsed = parseRawEvent(raw, 'json');
     // The one rule (isSecretKeyName): the member named SecretKey, whatever its case; another name is data.
-    expect(parsed).toEqual({ Type: 'Failed', Data: { Meta: [{ Key: 'x', Value: 'y' }], WebhookSecretKeyHint: 'd' }, Address: 'jane@example.com' });
+    expect(parsed).toEqual({
+      Type: 'Failed',
+      Data: { Meta: [{ Key: 'x', Value: 'y' }], WebhookSecretKeyHint: 'd' },
+      Address: 'jane@example.com',
+    });
     expect(JSON.stringify(parsed)).not.toMatch(/"a"|"b"|"c"/);
   });
 
@@ -34,7 +38,10 @@ describe('raw event output', () => {
 
 describe('parseRawEvent of form bodies', () => {
   it('parses the stored name=value text, without any SecretKey', () => {
-    expect(parseRawEvent('Type=Delivered&Reason=a+b&SecretKey=x', 'form')).toEqual({ Type: 'Delivered', Reason: 'a b' });
+    expect(parseRawEvent('Type=Delivered&Reason=a+b&SecretKey=x', 'form')).toEqual({
+      Type: 'Delivered',
+      Reason: 'a b',
+    });
   });
 
   it('keeps __proto__ as data', () => {

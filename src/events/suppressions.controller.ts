@@ -8,7 +8,11 @@ import { ListSuppressionsQueryDto, SuppressionListResponseDto, SuppressionRespon
 import { ApiInvalidRequest, ApiNotFound } from './events.openapi';
 import { SuppressionsService } from './suppressions.service';
 
-const ADDRESS_PARAM = { name: 'address', description: 'Recipient address, case-insensitive (URL-encoded).', example: 'jane@example.com' };
+const ADDRESS_PARAM = {
+  name: 'address',
+  description: 'Recipient address, case-insensitive (URL-encoded).',
+  example: 'jane@example.com',
+};
 
 function checkAddress(address: string): string {
   if (address.length < 1 || address.length > 320) {

@@ -11,7 +11,12 @@ import { ErasedSuppressionEntity } from './entities/erased-suppression.entity';
 import { SuppressionEntity } from './entities/suppression.entity';
 import { ListSuppressionsQueryDto, SuppressionListResponseDto, SuppressionResponseDto } from './dto/suppression.dto';
 
-const SORT_COLUMNS = { createdAt: 's.created_at', updatedAt: 's.updated_at', occurredAt: 's.occurred_at', address: 's.address' } as const;
+const SORT_COLUMNS = {
+  createdAt: 's.created_at',
+  updatedAt: 's.updated_at',
+  occurredAt: 's.occurred_at',
+  address: 's.address',
+} as const;
 
 @Injectable()
 export class SuppressionsService {
@@ -66,16 +71,26 @@ export class SuppressionsService {
     const stored = storedAddress(address);
     const fingerprint = this.fingerprint(address);
     return this.suppressions.manager.transaction(async (m) => {
-      const [rows] = (await m.query('DELETE FROM suppressions WHERE address = $1 RETURNING *', [stored])) as [Array<Record<string, unknown>>, number];
+      const [rows] = (await m.query('DELETE FROM suppressions WHERE address = $1 RETURNING *', [stored])) as [
+        Array<Record<string, unknown>>,
+        number,
+      ];
       const [erased] = fingerprint
-        ? ((await m.query('DELETE FROM erased_suppressions WHERE fingerprint = $1 RETURNING *', [fingerprint])) as [Array<Record<string, unknown>>, number])
+        ? ((await m.query('DELETE FROM erased_suppressions WHERE fingerprint = $1 RETURNING *', [fingerprint])) as [
+            Array<Record<string, unknown>>,
+            number,
+          ])
         : [[]];
       if (rows.length > 0) return SuppressionResponseDto.from(suppressionOf(rows[0]));
       if (erased.length > 0) {
         const e = erased[0];
         return SuppressionResponseDto.fromErased(
           stored,
-          Object.assign(new ErasedSuppressionEntity(), { reason: e.reason, suppressedAt: e.suppressed_at, erasedAt: e.erased_at }),
+          Object.assign(new ErasedSuppressionEntity(), {
+            reason: e.reason,
+            suppressedAt: e.suppressed_at,
+            erasedAt: e.erased_at,
+          }),
         );
       }
       throw new NotFoundAppException('Suppression', address);

@@ -70,10 +70,18 @@ export class AddressErasureService {
     private readonly audit: AuditService,
   ) {}
 
-  async erase(address: string, principal: Principal | undefined, requestId: string): Promise<AddressErasureResponseDto> {
+  async erase(
+    address: string,
+    principal: Principal | undefined,
+    requestId: string,
+  ): Promise<AddressErasureResponseDto> {
     const secret = this.config.privacy.fingerprintSecret;
     if (!secret) {
-      throw new AppException(HttpStatus.SERVICE_UNAVAILABLE, 'ERASURE_NOT_CONFIGURED', 'Erasure needs ERASURE_SECRET to be set (docs/privacy.md)');
+      throw new AppException(
+        HttpStatus.SERVICE_UNAVAILABLE,
+        'ERASURE_NOT_CONFIGURED',
+        'Erasure needs ERASURE_SECRET to be set (docs/privacy.md)',
+      );
     }
     const stored = storedAddress(address);
     const fingerprint = addressFingerprint(secret, stored);
@@ -130,15 +138,31 @@ export class AddressErasureService {
       `SELECT ${ERASABLE_COLUMNS} FROM email_events e WHERE e.address = $1 OR e.id = ANY($2::bigint[]) FOR UPDATE`,
       [address, ids],
     );
-    const events = rows.filter((e) => e.address === address || (e.address === null && e.raw !== null && rawEventIsAbout(e.raw, e.format, address)));
+    const events = rows.filter(
+      (e) =>
+        e.address === address || (e.address === null && e.raw !== null && rawEventIsAbout(e.raw, e.format, address)),
+    );
     for (let i = 0; i < events.length; i += UPDATE_CHUNK) {
       const chunk = events.slice(i, i + UPDATE_CHUNK).map(erasedEvent);
-      await m.query(WRITE_ERASED, [JSON.stringify(chunk.map((e) => ({ id: e.id, occurred_at: e.occurred_at, raw: e.raw, dedupe_key: e.dedupe_key, ...e.columns })))]);
+      await m.query(WRITE_ERASED, [
+        JSON.stringify(
+          chunk.map((e) => ({
+            id: e.id,
+            occurred_at: e.occurred_at,
+            raw: e.raw,
+            dedupe_key: e.dedupe_key,
+            ...e.columns,
+          })),
+        ),
+      ]);
     }
     const erased = new Set(events.map((e) => e.id));
     const failed = claimed.map((c) => c.id).filter((id) => erased.has(id));
     if (failed.length) {
-      await m.query(`UPDATE event_backlog SET last_error = $2 WHERE event_id = ANY($1::bigint[]) AND last_error IS NOT NULL`, [failed, ERASED_ERROR]);
+      await m.query(
+        `UPDATE event_backlog SET last_error = $2 WHERE event_id = ANY($1::bigint[]) AND last_error IS NOT NULL`,
+        [failed, ERASED_ERROR],
+      );
     }
     return events;
   }
@@ -149,21 +173,29 @@ export class AddressErasureService {
    */
   private async deleteMessages(m: EntityManager, address: string, events: ErasableEvent[]): Promise<number> {
     const messageIds = new Set(events.filter((e) => e.address === address).map((e) => e.message_id ?? ''));
-    const existing: { message_id: string }[] = await m.query(`SELECT message_id FROM messages WHERE address = $1`, [address]);
+    const existing: { message_id: string }[] = await m.query(`SELECT message_id FROM messages WHERE address = $1`, [
+      address,
+    ]);
     for (const r of existing) messageIds.add(r.message_id);
     if (messageIds.size === 0) return 0;
     const locks = [...new Set([...messageIds].map((id) => lockKey(id, address)))].sort((a, b) => a - b);
-    await m.query(`SELECT pg_advisory_xact_lock($2::int4, k) FROM unnest($1::int4[]) AS k`, [locks, MESSAGE_LOCK_CLASS]);
+    await m.query(`SELECT pg_advisory_xact_lock($2::int4, k) FROM unnest($1::int4[]) AS k`, [
+      locks,
+      MESSAGE_LOCK_CLASS,
+    ]);
     const [, deleted] = (await m.query(`DELETE FROM messages WHERE address = $1`, [address])) as [unknown, number];
     return Number(deleted ?? 0);
   }
 
   /** Deletes the address' suppression entry and keeps its reason under the fingerprint. */
-  private async keepSuppression(m: EntityManager, address: string, fingerprint: Buffer): Promise<{ deleted: boolean; kept: SuppressionReason | null }> {
-    const [removed] = (await m.query(`DELETE FROM suppressions WHERE address = $1 RETURNING reason, created_at`, [address])) as [
-      { reason: SuppressionReason; created_at: Date }[],
-      number,
-    ];
+  private async keepSuppression(
+    m: EntityManager,
+    address: string,
+    fingerprint: Buffer,
+  ): Promise<{ deleted: boolean; kept: SuppressionReason | null }> {
+    const [removed] = (await m.query(`DELETE FROM suppressions WHERE address = $1 RETURNING reason, created_at`, [
+      address,
+    ])) as [{ reason: SuppressionReason; created_at: Date }[], number];
     if (removed.length > 0) {
       const [{ reason }] = await m.query(KEEP_SUPPRESSION, [fingerprint, removed[0].reason, removed[0].created_at]);
       return { deleted: true, kept: reason };
@@ -174,14 +206,15 @@ export class AddressErasureService {
 
   /** The audit entries written before that name the address (a removed suppression, a message sent to it): redacted. */
   private async redactAuditLog(m: EntityManager, address: string): Promise<number> {
-    const rows: { id: string; target: string | null; path: string; details: unknown; error: string | null }[] = await m.query(AUDIT_ENTRIES_NAMING, [
-      address,
-      encodeURIComponent(address).toLowerCase(),
-    ]);
+    const rows: { id: string; target: string | null; path: string; details: unknown; error: string | null }[] =
+      await m.query(AUDIT_ENTRIES_NAMING, [address, encodeURIComponent(address).toLowerCase()]);
     let redacted = 0;
     for (const r of rows) {
       const clean = withoutAddress({ target: r.target, path: r.path, details: r.details, error: r.error }, address);
-      if (JSON.stringify(clean) === JSON.stringify({ target: r.target, path: r.path, details: r.details, error: r.error })) continue;
+      if (
+        JSON.stringify(clean) === JSON.stringify({ target: r.target, path: r.path, details: r.details, error: r.error })
+      )
+        continue;
       await m.query(`UPDATE audit_log SET target = $2, path = $3, details = $4, error = $5 WHERE id = $1`, [
         r.id,
         clean.target,

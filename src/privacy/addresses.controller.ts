@@ -25,11 +25,22 @@ export class AddressesController {
    */
   @Delete(':address')
   @RequireScopes('admin')
-  @ApiParam({ name: 'address', description: 'The address to erase, case-insensitive (URL-encoded).', example: 'jane@example.com' })
+  @ApiParam({
+    name: 'address',
+    description: 'The address to erase, case-insensitive (URL-encoded).',
+    example: 'jane@example.com',
+  })
   @ApiOkResponse({ type: AddressErasureResponseDto })
   @ApiInvalidRequest()
-  @ApiServiceUnavailableResponse({ type: ErrorResponseDto, description: 'ERASURE_SECRET is not configured (ERASURE_NOT_CONFIGURED): nothing was erased.' })
-  eraseAddress(@Param('address') address: string, @CurrentPrincipal() principal: Principal, @Req() req: FastifyRequest): Promise<AddressErasureResponseDto> {
+  @ApiServiceUnavailableResponse({
+    type: ErrorResponseDto,
+    description: 'ERASURE_SECRET is not configured (ERASURE_NOT_CONFIGURED): nothing was erased.',
+  })
+  eraseAddress(
+    @Param('address') address: string,
+    @CurrentPrincipal() principal: Principal,
+    @Req() req: FastifyRequest,
+  ): Promise<AddressErasureResponseDto> {
     const stored = storedAddress(address);
     if (stored.length < 1 || stored.length > 320) {
       throw new AppException(HttpStatus.BAD_REQUEST, 'VALIDATION_FAILED', 'address must be 1 to 320 characters');

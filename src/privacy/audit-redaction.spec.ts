@@ -7,7 +7,11 @@ describe('withoutAddress', () => {
     const entry = {
       target: 'Ann+News@Example.com',
       path: '/api/v1/suppressions/ann%2Bnews%40example.com',
-      details: { to: [{ emailAddress: 'ANN+NEWS@EXAMPLE.COM', friendlyName: 'Ann' }], byAddress: { 'ann+news@example.com': 1 }, n: 3 },
+      details: {
+        to: [{ emailAddress: 'ANN+NEWS@EXAMPLE.COM', friendlyName: 'Ann' }],
+        byAddress: { 'ann+news@example.com': 1 },
+        n: 3,
+      },
       error: 'SocketLabs refused ann%2bnews%40example.com',
     };
     expect(withoutAddress(entry, address)).toEqual({
@@ -19,7 +23,9 @@ describe('withoutAddress', () => {
   });
 
   it('leaves other addresses alone, and treats the address as text, not as a pattern', () => {
-    expect(withoutAddress('annXnews@exampleXcom, bob@example.com', 'ann.news@example.com')).toBe('annXnews@exampleXcom, bob@example.com');
+    expect(withoutAddress('annXnews@exampleXcom, bob@example.com', 'ann.news@example.com')).toBe(
+      'annXnews@exampleXcom, bob@example.com',
+    );
     expect(withoutAddress(null, address)).toBeNull();
   });
 });

@@ -90,7 +90,13 @@ export function erasedEvent(row: ErasableEvent): ErasedEvent {
   delete columns.occurred_at;
   columns.type = row.type;
   columns.tracking_type = row.tracking_type ?? null;
-  return { id: row.id, occurred_at: row.occurred_at, raw: JSON.stringify(fields), dedupe_key: randomBytes(32).toString('hex'), columns };
+  return {
+    id: row.id,
+    occurred_at: row.occurred_at,
+    raw: JSON.stringify(fields),
+    dedupe_key: randomBytes(32).toString('hex'),
+    columns,
+  };
 }
 
 /**

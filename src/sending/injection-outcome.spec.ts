@@ -1,6 +1,10 @@
 import { judgeInjectionResponse, refusedRecipientCount, sdkErrorCodeForHttp } from './injection-outcome';
 
-const answer = (ErrorCode: string, MessageResults: any = [], TransactionReceipt: string | null = null) => ({ ErrorCode, MessageResults, TransactionReceipt });
+const answer = (ErrorCode: string, MessageResults: any = [], TransactionReceipt: string | null = null) => ({
+  ErrorCode,
+  MessageResults,
+  TransactionReceipt,
+});
 
 describe('judgeInjectionResponse', () => {
   it('Success is 200', () => {
@@ -25,22 +29,43 @@ describe('judgeInjectionResponse', () => {
   });
 
   it('a Warning whose every message was refused is a 422 naming the reason', () => {
-    const outcome = judgeInjectionResponse(answer('Warning', [{ Index: 0, ErrorCode: 'InvalidTemplateId', AddressResults: null }]), 1);
-    expect(outcome).toMatchObject({ kind: 'failure', status: 422, code: 'SOCKETLABS_UNPROCESSABLE', errorCode: 'Warning' });
+    const outcome = judgeInjectionResponse(
+      answer('Warning', [{ Index: 0, ErrorCode: 'InvalidTemplateId', AddressResults: null }]),
+      1,
+    );
+    expect(outcome).toMatchObject({
+      kind: 'failure',
+      status: 422,
+      code: 'SOCKETLABS_UNPROCESSABLE',
+      errorCode: 'Warning',
+    });
     expect((outcome as { message: string }).message).toContain('InvalidTemplateId (the apiTemplate does not exist)');
   });
 
   it('a Warning without results is a 207 (nothing says the message was refused)', () => {
-    expect(judgeInjectionResponse(answer('Warning', null), 1)).toEqual({ kind: 'partial', status: 207, refusedRecipients: 0 });
+    expect(judgeInjectionResponse(answer('Warning', null), 1)).toEqual({
+      kind: 'partial',
+      status: 207,
+      refusedRecipients: 0,
+    });
   });
 
   it('maps request-level codes, and says when the message may have been sent all the same', () => {
-    expect(judgeInjectionResponse(answer('OverQuota'), 1)).toMatchObject({ status: 429, code: 'SOCKETLABS_RATE_LIMITED' });
-    expect(judgeInjectionResponse(answer('InvalidAuthentication'), 1)).toMatchObject({ status: 502, code: 'SOCKETLABS_AUTH_FAILED' });
+    expect(judgeInjectionResponse(answer('OverQuota'), 1)).toMatchObject({
+      status: 429,
+      code: 'SOCKETLABS_RATE_LIMITED',
+    });
+    expect(judgeInjectionResponse(answer('InvalidAuthentication'), 1)).toMatchObject({
+      status: 502,
+      code: 'SOCKETLABS_AUTH_FAILED',
+    });
     const refused = judgeInjectionResponse(answer('NoValidRecipients'), 1) as { status: number; message: string };
     expect(refused.status).toBe(422);
     expect(refused.message).toMatch(/Nothing was sent/);
-    const internal = judgeInjectionResponse(answer('InternalError', [], 'r-1'), 1) as { status: number; message: string };
+    const internal = judgeInjectionResponse(answer('InternalError', [], 'r-1'), 1) as {
+      status: number;
+      message: string;
+    };
     expect(internal.status).toBe(502);
     expect(internal.message).toMatch(/may have sent the message.*TransactionReceipt r-1/);
   });

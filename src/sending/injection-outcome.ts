@@ -30,26 +30,55 @@ export const FAILURES: Record<string, FailureMapping> = {
   InvalidAuthentication: {
     status: HttpStatus.BAD_GATEWAY,
     code: SocketLabsErrorCode.AuthFailed,
-    meaning: "the ServerId/API key combination is invalid: check SOCKETLABS_API_KEY and the serverId (SOCKETLABS_SERVER_ID)",
+    meaning:
+      'the ServerId/API key combination is invalid: check SOCKETLABS_API_KEY and the serverId (SOCKETLABS_SERVER_ID)',
   },
   TooManyErrors: {
     status: HttpStatus.BAD_GATEWAY,
     code: SocketLabsErrorCode.AuthFailed,
     meaning: "SocketLabs' authentication error limit was exceeded for this service's credentials",
   },
-  AccountDisabled: { status: HttpStatus.BAD_GATEWAY, code: SocketLabsErrorCode.UpstreamError, meaning: 'the SocketLabs account is disabled' },
+  AccountDisabled: {
+    status: HttpStatus.BAD_GATEWAY,
+    code: SocketLabsErrorCode.UpstreamError,
+    meaning: 'the SocketLabs account is disabled',
+  },
   // The one key held here is rate limited: callers should slow down, as for the v2 API's 429.
-  OverQuota: { status: HttpStatus.TOO_MANY_REQUESTS, code: SocketLabsErrorCode.RateLimited, meaning: 'the rate limit was exceeded; slow down and try again later' },
+  OverQuota: {
+    status: HttpStatus.TOO_MANY_REQUESTS,
+    code: SocketLabsErrorCode.RateLimited,
+    meaning: 'the rate limit was exceeded; slow down and try again later',
+  },
   InvalidData: {
     status: HttpStatus.UNPROCESSABLE_ENTITY,
     code: SocketLabsErrorCode.Unprocessable,
     meaning: 'the request does not have a valid structure, or contains invalid or missing data',
   },
-  NoMessages: { status: HttpStatus.UNPROCESSABLE_ENTITY, code: SocketLabsErrorCode.Unprocessable, meaning: 'the request contains no message' },
-  EmptyMessage: { status: HttpStatus.UNPROCESSABLE_ENTITY, code: SocketLabsErrorCode.Unprocessable, meaning: 'the message is empty' },
-  TooManyMessages: { status: HttpStatus.UNPROCESSABLE_ENTITY, code: SocketLabsErrorCode.Unprocessable, meaning: 'the request contains too many messages' },
-  TooManyRecipients: { status: HttpStatus.UNPROCESSABLE_ENTITY, code: SocketLabsErrorCode.Unprocessable, meaning: 'the message has too many recipients' },
-  NoValidRecipients: { status: HttpStatus.UNPROCESSABLE_ENTITY, code: SocketLabsErrorCode.Unprocessable, meaning: 'no recipient of the message is valid' },
+  NoMessages: {
+    status: HttpStatus.UNPROCESSABLE_ENTITY,
+    code: SocketLabsErrorCode.Unprocessable,
+    meaning: 'the request contains no message',
+  },
+  EmptyMessage: {
+    status: HttpStatus.UNPROCESSABLE_ENTITY,
+    code: SocketLabsErrorCode.Unprocessable,
+    meaning: 'the message is empty',
+  },
+  TooManyMessages: {
+    status: HttpStatus.UNPROCESSABLE_ENTITY,
+    code: SocketLabsErrorCode.Unprocessable,
+    meaning: 'the request contains too many messages',
+  },
+  TooManyRecipients: {
+    status: HttpStatus.UNPROCESSABLE_ENTITY,
+    code: SocketLabsErrorCode.Unprocessable,
+    meaning: 'the message has too many recipients',
+  },
+  NoValidRecipients: {
+    status: HttpStatus.UNPROCESSABLE_ENTITY,
+    code: SocketLabsErrorCode.Unprocessable,
+    meaning: 'no recipient of the message is valid',
+  },
   InternalError: {
     status: HttpStatus.BAD_GATEWAY,
     code: SocketLabsErrorCode.UpstreamError,

@@ -14,7 +14,14 @@ describe('toInjectionRequest', () => {
     } as unknown as SendMessageDto;
     expect(toInjectionRequest(dto, 7)).toEqual({
       serverId: 7,
-      messages: [{ To: [{ emailAddress: 'a@example.com' }], From: { emailAddress: 'f@example.com' }, Subject: 'Hi', TextBody: 'Hi' }],
+      messages: [
+        {
+          To: [{ emailAddress: 'a@example.com' }],
+          From: { emailAddress: 'f@example.com' },
+          Subject: 'Hi',
+          TextBody: 'Hi',
+        },
+      ],
     });
   });
 
@@ -23,10 +30,24 @@ describe('toInjectionRequest', () => {
       from: { emailAddress: 'f@example.com' },
       subject: 'Hi',
       textBody: 'Hi %%Name%%',
-      mergeData: { perMessage: [[{ field: 'DeliveryAddress', value: 'a@example.com' }, { field: 'Name', value: 'A' }]] },
+      mergeData: {
+        perMessage: [
+          [
+            { field: 'DeliveryAddress', value: 'a@example.com' },
+            { field: 'Name', value: 'A' },
+          ],
+        ],
+      },
     } as unknown as SendMessageDto;
     const message = toInjectionRequest(dto, 7).messages[0];
     expect(message.To).toEqual([{ emailAddress: '%%DeliveryAddress%%' }]);
-    expect(message.MergeData).toEqual({ PerMessage: [[{ field: 'DeliveryAddress', value: 'a@example.com' }, { field: 'Name', value: 'A' }]] });
+    expect(message.MergeData).toEqual({
+      PerMessage: [
+        [
+          { field: 'DeliveryAddress', value: 'a@example.com' },
+          { field: 'Name', value: 'A' },
+        ],
+      ],
+    });
   });
 });

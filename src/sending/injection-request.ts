@@ -30,9 +30,13 @@ export function toInjectionMessage(dto: SendMessageDto): InjectionMessage {
     // the others get an empty one, so no recipient sees the placeholder itself.
     const named = perMessage.some((entry) => entry.some((f) => isField(f, RECIPIENT_NAME_FIELD)));
     if (named) {
-      for (const entry of perMessage) if (!entry.some((f) => isField(f, RECIPIENT_NAME_FIELD))) entry.push({ field: RECIPIENT_NAME_FIELD, value: '' });
+      for (const entry of perMessage)
+        if (!entry.some((f) => isField(f, RECIPIENT_NAME_FIELD)))
+          entry.push({ field: RECIPIENT_NAME_FIELD, value: '' });
     }
-    set('To', [named ? { emailAddress: BULK_TO_ADDRESS, friendlyName: BULK_TO_NAME } : { emailAddress: BULK_TO_ADDRESS }]);
+    set('To', [
+      named ? { emailAddress: BULK_TO_ADDRESS, friendlyName: BULK_TO_NAME } : { emailAddress: BULK_TO_ADDRESS },
+    ]);
     set('MergeData', mergeData(perMessage, dto.mergeData!.global));
   } else {
     set('To', dto.to?.map(address));
@@ -51,23 +55,32 @@ export function toInjectionMessage(dto: SendMessageDto): InjectionMessage {
   set('MessageId', dto.messageId);
   set('MailingId', dto.mailingId);
   set('Charset', dto.charset);
-  set('CustomHeaders', dto.customHeaders?.map((h) => ({ name: h.name, value: h.value })));
+  set(
+    'CustomHeaders',
+    dto.customHeaders?.map((h) => ({ name: h.name, value: h.value })),
+  );
   set(
     'Attachments',
     dto.attachments?.map((a) => {
       const attachment: Record<string, unknown> = { name: a.name, content: a.content, contentType: a.contentType };
       if (a.contentId) attachment.contentId = a.contentId;
-      if (a.customHeaders?.length) attachment.customHeaders = a.customHeaders.map((h) => ({ name: h.name, value: h.value }));
+      if (a.customHeaders?.length)
+        attachment.customHeaders = a.customHeaders.map((h) => ({ name: h.name, value: h.value }));
       return attachment;
     }),
   );
-  set('Metadata', dto.metadata?.map((m) => ({ key: m.key, value: m.value })));
+  set(
+    'Metadata',
+    dto.metadata?.map((m) => ({ key: m.key, value: m.value })),
+  );
   set('Tags', dto.tags);
   return message;
 }
 
 function address(a: EmailAddressDto): InjectionAddress {
-  return a.friendlyName ? { emailAddress: a.emailAddress, friendlyName: a.friendlyName } : { emailAddress: a.emailAddress };
+  return a.friendlyName
+    ? { emailAddress: a.emailAddress, friendlyName: a.friendlyName }
+    : { emailAddress: a.emailAddress };
 }
 
 function mergeField(f: MergeField): MergeField {
@@ -78,7 +91,10 @@ function isField(f: MergeField, name: string): boolean {
   return f.field.toLowerCase() === name.toLowerCase();
 }
 
-function mergeData(perMessage: MergeField[][] | undefined, global: MergeField[] | undefined): Record<string, unknown> | undefined {
+function mergeData(
+  perMessage: MergeField[][] | undefined,
+  global: MergeField[] | undefined,
+): Record<string, unknown> | undefined {
   const data: Record<string, unknown> = {};
   if (perMessage?.length) data.PerMessage = perMessage;
   if (global?.length) data.Global = global.map(mergeField);

@@ -14,9 +14,16 @@ export function sendAuditDetails(ctx: AuditedWriteContext): Record<string, unkno
   const summary = summarizeSend(ctx.body, ctx.config.socketlabs.serverId);
   if (ctx.error === undefined) {
     const response = ctx.result as InjectionResponse | undefined;
-    return { ...summary, errorCode: response?.ErrorCode ?? null, refusedRecipients: refusedRecipientCount(response ?? ({} as InjectionResponse)) };
+    return {
+      ...summary,
+      errorCode: response?.ErrorCode ?? null,
+      refusedRecipients: refusedRecipientCount(response ?? ({} as InjectionResponse)),
+    };
   }
-  const details = ctx.error instanceof HttpException ? (ctx.error.getResponse() as { details?: { errorCode?: string } })?.details : undefined;
+  const details =
+    ctx.error instanceof HttpException
+      ? (ctx.error.getResponse() as { details?: { errorCode?: string } })?.details
+      : undefined;
   return { ...summary, errorCode: details?.errorCode ?? null };
 }
 

@@ -5,7 +5,18 @@ describe('send rules', () => {
     expect(isValidAddress('jane@example.com')).toBe(true);
     expect(isValidAddress(`${'a'.repeat(308)}@example.com`)).toBe(true); // 320 characters
     expect(isValidAddress(`${'a'.repeat(309)}@example.com`)).toBe(false);
-    for (const bad of ['', 'jane', '@example.com', 'jane@', 'a@b@c', 'a b@c.com', 'a,b@c.com', 'a;b@c.com', 'a@c.com\n', 42]) {
+    for (const bad of [
+      '',
+      'jane',
+      '@example.com',
+      'jane@',
+      'a@b@c',
+      'a b@c.com',
+      'a,b@c.com',
+      'a;b@c.com',
+      'a@c.com\n',
+      42,
+    ]) {
       expect(isValidAddress(bad)).toBe(false);
     }
   });
@@ -33,7 +44,9 @@ describe('send rules', () => {
 
   it('passes a valid basic send and a valid bulk send', () => {
     expect(checkSendRules(base)).toEqual([]);
-    expect(checkSendRules({ textBody: 'hi', mergeData: { perMessage: [[{ field: 'DeliveryAddress', value: 'a@b.com' }]] } })).toEqual([]);
+    expect(
+      checkSendRules({ textBody: 'hi', mergeData: { perMessage: [[{ field: 'DeliveryAddress', value: 'a@b.com' }]] } }),
+    ).toEqual([]);
   });
 
   const perMessage = [[{ field: 'DeliveryAddress', value: 'a@b.com' }]];
@@ -50,16 +63,30 @@ describe('send rules', () => {
 
   it('refuses any other To in a bulk send, and the placeholder outside one', () => {
     const omitted = expect.stringContaining('to must be omitted in a bulk send, or be the single placeholder');
-    expect(checkSendRules({ textBody: 'hi', to: [{ emailAddress: 'a@b.com' }], mergeData: { perMessage } })).toEqual([omitted]);
+    expect(checkSendRules({ textBody: 'hi', to: [{ emailAddress: 'a@b.com' }], mergeData: { perMessage } })).toEqual([
+      omitted,
+    ]);
     expect(
-      checkSendRules({ textBody: 'hi', to: [{ emailAddress: '%%DeliveryAddress%%' }, { emailAddress: '%%DeliveryAddress%%' }], mergeData: { perMessage } }),
+      checkSendRules({
+        textBody: 'hi',
+        to: [{ emailAddress: '%%DeliveryAddress%%' }, { emailAddress: '%%DeliveryAddress%%' }],
+        mergeData: { perMessage },
+      }),
     ).toEqual([omitted]);
     expect(checkSendRules({ textBody: 'hi', to: [], mergeData: { perMessage } })).toEqual([omitted]);
-    expect(checkSendRules({ textBody: 'hi', to: [{ emailAddress: '%%DeliveryAddress%%', friendlyName: 'Jane' }], mergeData: { perMessage } })).toEqual([
-      expect.stringContaining('to.0.friendlyName must be %%RecipientName%% or omitted in a bulk send'),
-    ]);
-    expect(checkSendRules({ textBody: 'hi', to: [{ emailAddress: 'a@b.com' }, { emailAddress: '%%DeliveryAddress%%' }] })).toEqual([
-      expect.stringContaining('to.1.emailAddress %%DeliveryAddress%% is the placeholder of a bulk send: give the recipients in mergeData.perMessage'),
+    expect(
+      checkSendRules({
+        textBody: 'hi',
+        to: [{ emailAddress: '%%DeliveryAddress%%', friendlyName: 'Jane' }],
+        mergeData: { perMessage },
+      }),
+    ).toEqual([expect.stringContaining('to.0.friendlyName must be %%RecipientName%% or omitted in a bulk send')]);
+    expect(
+      checkSendRules({ textBody: 'hi', to: [{ emailAddress: 'a@b.com' }, { emailAddress: '%%DeliveryAddress%%' }] }),
+    ).toEqual([
+      expect.stringContaining(
+        'to.1.emailAddress %%DeliveryAddress%% is the placeholder of a bulk send: give the recipients in mergeData.perMessage',
+      ),
     ]);
   });
 
@@ -72,7 +99,11 @@ describe('send rules', () => {
   });
 
   it('lists every problem at once', () => {
-    const problems = checkSendRules({ apiTemplate: 1, htmlBody: '<p>', metadata: [{ key: 'k'.repeat(50), value: 'v'.repeat(50) }] });
+    const problems = checkSendRules({
+      apiTemplate: 1,
+      htmlBody: '<p>',
+      metadata: [{ key: 'k'.repeat(50), value: 'v'.repeat(50) }],
+    });
     expect(problems).toEqual([
       'to must contain at least one recipient',
       expect.stringContaining('MessageBodyConflict'),
@@ -83,12 +114,22 @@ describe('send rules', () => {
   it('accepts an AMP body beside a text body or a template, not alone', () => {
     expect(checkSendRules({ to: [{}], ampBody: 'amp', htmlBody: 'html' })).toEqual([]);
     expect(checkSendRules({ to: [{}], ampBody: 'amp', apiTemplate: 3 })).toEqual([]);
-    expect(checkSendRules({ to: [{}], ampBody: 'amp' })).toEqual(['ampBody needs a textBody or htmlBody as its fallback (or an apiTemplate)']);
+    expect(checkSendRules({ to: [{}], ampBody: 'amp' })).toEqual([
+      'ampBody needs a textBody or htmlBody as its fallback (or an apiTemplate)',
+    ]);
   });
 
   it('checks global merge fields on a basic send too', () => {
-    expect(checkSendRules({ ...base, mergeData: { global: [{ field: 'A', value: '1' }, { field: 'a', value: '2' }] } })).toEqual([
-      'mergeData.global.1.field: a appears more than once',
-    ]);
+    expect(
+      checkSendRules({
+        ...base,
+        mergeData: {
+          global: [
+            { field: 'A', value: '1' },
+            { field: 'a', value: '2' },
+          ],
+        },
+      }),
+    ).toEqual(['mergeData.global.1.field: a appears more than once']);
   });
 });

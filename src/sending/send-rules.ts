@@ -96,7 +96,8 @@ export function checkSendRules(dto: SendShape): string[] {
   if (isBulk(dto)) {
     problems.push(...checkBulkTo(dto.to));
     for (const name of ['cc', 'bcc'] as const) {
-      if (dto[name] !== undefined && dto[name] !== null) problems.push(`${name} is not supported in a bulk send (mergeData.perMessage)`);
+      if (dto[name] !== undefined && dto[name] !== null)
+        problems.push(`${name} is not supported in a bulk send (mergeData.perMessage)`);
     }
     problems.push(...checkPerMessage(dto.mergeData!.perMessage));
   } else {
@@ -109,7 +110,8 @@ export function checkSendRules(dto: SendShape): string[] {
       }
     });
     const total = count(dto.to) + count(dto.cc) + count(dto.bcc);
-    if (total > MAX_RECIPIENTS) problems.push(`to, cc and bcc together must not have more than ${MAX_RECIPIENTS} recipients (got ${total})`);
+    if (total > MAX_RECIPIENTS)
+      problems.push(`to, cc and bcc together must not have more than ${MAX_RECIPIENTS} recipients (got ${total})`);
   }
   if (dto.mergeData?.global !== undefined && dto.mergeData.global !== null) {
     problems.push(...checkMergeFields(dto.mergeData.global, 'mergeData.global'));
@@ -120,7 +122,9 @@ export function checkSendRules(dto: SendShape): string[] {
   const hasTemplate = dto.apiTemplate !== undefined && dto.apiTemplate !== null;
   const hasTextOrHtml = !!dto.textBody || !!dto.htmlBody;
   if (hasTemplate && hasTextOrHtml) {
-    problems.push('apiTemplate cannot be combined with textBody or htmlBody (MessageBodyConflict): the template is the body');
+    problems.push(
+      'apiTemplate cannot be combined with textBody or htmlBody (MessageBodyConflict): the template is the body',
+    );
   } else if (!hasTemplate && !hasTextOrHtml) {
     problems.push(
       dto.ampBody
@@ -137,7 +141,9 @@ export function checkSendRules(dto: SendShape): string[] {
   }
   const bytes = metadataAndTagsBytes(dto.metadata, dto.tags);
   if (bytes >= MAX_METADATA_AND_TAGS_BYTES) {
-    problems.push(`metadata and tags together must be less than 12.5 KB (${MAX_METADATA_AND_TAGS_BYTES} bytes; got ${bytes})`);
+    problems.push(
+      `metadata and tags together must be less than 12.5 KB (${MAX_METADATA_AND_TAGS_BYTES} bytes; got ${bytes})`,
+    );
   }
   return problems;
 }
@@ -160,8 +166,15 @@ function checkBulkTo(to: SendShape['to']): string[] {
   const expected = `to must be omitted in a bulk send, or be the single placeholder ${form}: the recipients are mergeData.perMessage (each with a ${DELIVERY_ADDRESS_FIELD} field)`;
   if (to.length !== 1 || !isBulkToPlaceholder(to[0]?.emailAddress)) return [expected];
   const name = to[0].friendlyName;
-  if (name !== undefined && name !== null && name !== '' && (typeof name !== 'string' || name.toLowerCase() !== BULK_TO_NAME.toLowerCase())) {
-    return [`to.0.friendlyName must be ${BULK_TO_NAME} or omitted in a bulk send: each recipient's display name is its ${RECIPIENT_NAME_FIELD} merge field`];
+  if (
+    name !== undefined &&
+    name !== null &&
+    name !== '' &&
+    (typeof name !== 'string' || name.toLowerCase() !== BULK_TO_NAME.toLowerCase())
+  ) {
+    return [
+      `to.0.friendlyName must be ${BULK_TO_NAME} or omitted in a bulk send: each recipient's display name is its ${RECIPIENT_NAME_FIELD} merge field`,
+    ];
   }
   return [];
 }
@@ -172,7 +185,8 @@ function checkBulkTo(to: SendShape['to']): string[] {
  * into nested arrays.
  */
 function checkPerMessage(perMessage: unknown): string[] {
-  if (!Array.isArray(perMessage)) return ['mergeData.perMessage must be an array of recipients, each an array of { field, value }'];
+  if (!Array.isArray(perMessage))
+    return ['mergeData.perMessage must be an array of recipients, each an array of { field, value }'];
   if (perMessage.length === 0) return ['mergeData.perMessage must contain at least one recipient'];
   if (perMessage.length > MAX_RECIPIENTS) {
     return [`mergeData.perMessage must not have more than ${MAX_RECIPIENTS} recipients (got ${perMessage.length})`];
@@ -188,7 +202,9 @@ function checkPerMessage(perMessage: unknown): string[] {
     const address = (entry as MergeField[]).find((f) => f.field.toLowerCase() === DELIVERY_ADDRESS_FIELD.toLowerCase());
     if (!address) problems.push(`${path} must contain a ${DELIVERY_ADDRESS_FIELD} field (the recipient's address)`);
     else if (!isValidAddress(address.value)) {
-      problems.push(`${path}.${DELIVERY_ADDRESS_FIELD} must be an email address (one @, no comma, space or semicolon, at most ${MAX_ADDRESS_LENGTH} characters)`);
+      problems.push(
+        `${path}.${DELIVERY_ADDRESS_FIELD} must be an email address (one @, no comma, space or semicolon, at most ${MAX_ADDRESS_LENGTH} characters)`,
+      );
     }
   });
   return problems;

@@ -20,7 +20,10 @@ export class SendingController {
   // Recorded without the message's content (see send-audit.ts); a send refused by validation is recorded too.
   @AuditProxiedWrite(SEND_AUDIT_ACTION, { target: sendAuditTarget, details: sendAuditDetails })
   @ApiSendMessage()
-  async sendMessage(@Body() dto: SendMessageDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<InjectionResultDto> {
+  async sendMessage(
+    @Body() dto: SendMessageDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<InjectionResultDto> {
     const { status, response } = await this.sending.send(dto);
     // 207 for a Warning: sent, but not to every recipient (see sending.openapi.ts).
     void reply.status(status);

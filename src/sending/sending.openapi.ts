@@ -5,7 +5,13 @@ import { MergeFieldDto, SendMessageDto } from './dto/send-message.dto';
 
 const REQUEST_ID = '0b6e2a52-5f3c-4a43-9d1c-7b1f3f4b9f10';
 
-const error = (statusCode: number, errorText: string, code: string, message: string | string[], details?: Record<string, unknown>) => ({
+const error = (
+  statusCode: number,
+  errorText: string,
+  code: string,
+  message: string | string[],
+  details?: Record<string, unknown>,
+) => ({
   statusCode,
   error: errorText,
   code,
@@ -14,7 +20,14 @@ const error = (statusCode: number, errorText: string, code: string, message: str
   ...(details ? { details } : {}),
 });
 
-const refused = (status: number, errorText: string, code: string, errorCode: string, meaning: string, receipt: string | null = null) =>
+const refused = (
+  status: number,
+  errorText: string,
+  code: string,
+  errorCode: string,
+  meaning: string,
+  receipt: string | null = null,
+) =>
   error(status, errorText, code, `SocketLabs refused the send: ${errorCode} (${meaning}). Nothing was sent.`, {
     operation: 'sending.inject',
     errorCode,
@@ -130,7 +143,11 @@ export const ApiSendMessage = () =>
       example: {
         ErrorCode: 'Warning',
         MessageResults: [
-          { Index: 0, ErrorCode: 'Warning', AddressResults: [{ EmailAddress: 'not-an-address@', Accepted: false, ErrorCode: 'InvalidAddress' }] },
+          {
+            Index: 0,
+            ErrorCode: 'Warning',
+            AddressResults: [{ EmailAddress: 'not-an-address@', Accepted: false, ErrorCode: 'InvalidAddress' }],
+          },
         ],
         TransactionReceipt: null,
       },
@@ -158,32 +175,57 @@ export const ApiSendMessage = () =>
     ApiResponse({
       status: 422,
       type: SendErrorResponseDto,
-      description: 'SocketLabs refused the message (request-level code, or `Warning` with every message refused). Nothing was sent.',
+      description:
+        'SocketLabs refused the message (request-level code, or `Warning` with every message refused). Nothing was sent.',
       examples: {
         noValidRecipients: {
           summary: 'NoValidRecipients',
-          value: refused(422, 'Unprocessable Entity', 'SOCKETLABS_UNPROCESSABLE', 'NoValidRecipients', 'no recipient of the message is valid'),
+          value: refused(
+            422,
+            'Unprocessable Entity',
+            'SOCKETLABS_UNPROCESSABLE',
+            'NoValidRecipients',
+            'no recipient of the message is valid',
+          ),
         },
         invalidFrom: {
           summary: 'Warning, the only message refused (InvalidFromAddress)',
-          value: error(422, 'Unprocessable Entity', 'SOCKETLABS_UNPROCESSABLE', 'SocketLabs refused the message: InvalidFromAddress (the From address is invalid). Nothing was sent.', {
-            operation: 'sending.inject',
-            errorCode: 'Warning',
-            injectionResponse: { ErrorCode: 'Warning', MessageResults: [{ Index: 0, ErrorCode: 'InvalidFromAddress', AddressResults: null }], TransactionReceipt: null },
-          }),
+          value: error(
+            422,
+            'Unprocessable Entity',
+            'SOCKETLABS_UNPROCESSABLE',
+            'SocketLabs refused the message: InvalidFromAddress (the From address is invalid). Nothing was sent.',
+            {
+              operation: 'sending.inject',
+              errorCode: 'Warning',
+              injectionResponse: {
+                ErrorCode: 'Warning',
+                MessageResults: [{ Index: 0, ErrorCode: 'InvalidFromAddress', AddressResults: null }],
+                TransactionReceipt: null,
+              },
+            },
+          ),
         },
       },
     }),
     ApiResponse({
       status: 429,
       type: SendErrorResponseDto,
-      description: 'SocketLabs rate-limits this service (`OverQuota`, or HTTP 429 after the client waited as long as it may). Nothing was sent.',
-      example: refused(429, 'Too Many Requests', 'SOCKETLABS_RATE_LIMITED', 'OverQuota', 'the rate limit was exceeded; slow down and try again later'),
+      description:
+        'SocketLabs rate-limits this service (`OverQuota`, or HTTP 429 after the client waited as long as it may). Nothing was sent.',
+      example: refused(
+        429,
+        'Too Many Requests',
+        'SOCKETLABS_RATE_LIMITED',
+        'OverQuota',
+        'the rate limit was exceeded; slow down and try again later',
+      ),
     }),
     ApiResponse({
       status: 502,
       type: SendErrorResponseDto,
-      description: "SocketLabs refused this service's credentials (`InvalidAuthentication`, `TooManyErrors`), the account is disabled, or SocketLabs failed (`InternalError`, HTTP 5xx, a broken connection).",
+      description:
+        "SocketLabs refused this service's credentials (`InvalidAuthentication`, `TooManyErrors`), the account is disabled, or SocketLabs failed (`InternalError`, HTTP 5xx, a broken connection).",
       examples: {
         invalidAuthentication: {
           summary: 'InvalidAuthentication',

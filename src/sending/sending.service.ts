@@ -47,7 +47,8 @@ export class SendingService {
   async send(dto: SendMessageDto): Promise<SendResult> {
     const problems = checkSendRules(dto);
     const serverId = dto.serverId ?? this.config.socketlabs.serverId;
-    if (serverId === undefined) problems.push('serverId is required: this service has no default (SOCKETLABS_SERVER_ID is not set)');
+    if (serverId === undefined)
+      problems.push('serverId is required: this service has no default (SOCKETLABS_SERVER_ID is not set)');
     if (problems.length) throw new BadRequestException(problems);
 
     const request = toInjectionRequest(dto, serverId!);
@@ -62,10 +63,15 @@ export class SendingService {
     const ref = dto.messageId ? ` messageId=${dto.messageId}` : dto.mailingId ? ` mailingId=${dto.mailingId}` : '';
     if (outcome.kind === 'failure') {
       this.logger.warn(`send refused: ${outcome.errorCode} -> ${outcome.status}${ref}`);
-      const details: SendFailureDetails = { operation: OPERATION, errorCode: outcome.errorCode, injectionResponse: response };
+      const details: SendFailureDetails = {
+        operation: OPERATION,
+        errorCode: outcome.errorCode,
+        injectionResponse: response,
+      };
       throw new AppException(outcome.status, outcome.code, outcome.message, details);
     }
-    if (outcome.kind === 'partial') this.logger.warn(`send partly refused: Warning, ${outcome.refusedRecipients} recipient(s) refused${ref}`);
+    if (outcome.kind === 'partial')
+      this.logger.warn(`send partly refused: Warning, ${outcome.refusedRecipients} recipient(s) refused${ref}`);
     return { status: outcome.status, response };
   }
 }

@@ -2,17 +2,32 @@ import { buildQueryString, unwrapData, unwrapList } from './socketlabs.client';
 
 describe('buildQueryString', () => {
   it('writes paging, sorting and filters as SocketLabs documents them', () => {
-    expect(buildQueryString({ pageNumber: 0, pageSize: 5, sortField: 'IpAddress', sortDirection: 'asc', filters: 'IpAddress=like:10.28.100' })).toBe(
-      '?pageNumber=0&pageSize=5&sortField=IpAddress&sortDirection=asc&filters=IpAddress=like:10.28.100',
-    );
+    expect(
+      buildQueryString({
+        pageNumber: 0,
+        pageSize: 5,
+        sortField: 'IpAddress',
+        sortDirection: 'asc',
+        filters: 'IpAddress=like:10.28.100',
+      }),
+    ).toBe('?pageNumber=0&pageSize=5&sortField=IpAddress&sortDirection=asc&filters=IpAddress=like:10.28.100');
   });
 
   it('sends desc as dsc, repeats arrays, leaves out empty values and encodes the rest', () => {
-    expect(buildQueryString({ sortDirection: 'desc', filters: ['a=eq:1', 'b=like:x y&z'], x: undefined, y: null, z: '', w: [] })).toBe(
-      '?sortDirection=dsc&filters=a=eq:1&filters=b=like:x%20y%26z',
-    );
+    expect(
+      buildQueryString({
+        sortDirection: 'desc',
+        filters: ['a=eq:1', 'b=like:x y&z'],
+        x: undefined,
+        y: null,
+        z: '',
+        w: [],
+      }),
+    ).toBe('?sortDirection=dsc&filters=a=eq:1&filters=b=like:x%20y%26z');
     expect(buildQueryString(undefined)).toBe('');
-    expect(buildQueryString({ type: 'Sent', domain: 'example.com', flag: true })).toBe('?type=Sent&domain=example.com&flag=true');
+    expect(buildQueryString({ type: 'Sent', domain: 'example.com', flag: true })).toBe(
+      '?type=Sent&domain=example.com&flag=true',
+    );
   });
 });
 

@@ -125,15 +125,26 @@ export class SocketLabsClient {
       }
 
       const error = this.toException(req, outcome, answer, attempt, idempotent);
-      const status = outcome.kind === 'status' ? `${outcome.status}` : outcome.kind === 'timeout' ? 'timeout' : outcome.code;
+      const status =
+        outcome.kind === 'status' ? `${outcome.status}` : outcome.kind === 'timeout' ? 'timeout' : outcome.code;
       this.logCall(req, status, started, attempt, error.getStatus() >= 500 ? 'error' : 'warn');
       throw error;
     }
   }
 
-  private toException(req: SocketLabsRequest, outcome: AttemptOutcome, answer: Answer | undefined, attempts: number, idempotent: boolean): SocketLabsApiException {
+  private toException(
+    req: SocketLabsRequest,
+    outcome: AttemptOutcome,
+    answer: Answer | undefined,
+    attempts: number,
+    idempotent: boolean,
+  ): SocketLabsApiException {
     // A POST that failed this way may have been carried out: say so, so nobody blindly repeats it.
-    const mayHaveActed = !idempotent && (outcome.kind === 'timeout' || outcome.kind === 'connection-lost' || (outcome.kind === 'status' && outcome.status >= 500 && outcome.status !== 503));
+    const mayHaveActed =
+      !idempotent &&
+      (outcome.kind === 'timeout' ||
+        outcome.kind === 'connection-lost' ||
+        (outcome.kind === 'status' && outcome.status >= 500 && outcome.status !== 503));
     const caution = mayHaveActed ? ' SocketLabs may have carried it out: check before repeating it.' : '';
     const details = { operation: req.operation, attempts };
     if (outcome.kind === 'timeout') {
@@ -145,7 +156,8 @@ export class SocketLabsClient {
       );
     }
     if (outcome.kind === 'not-connected' || outcome.kind === 'connection-lost') {
-      const what = outcome.kind === 'not-connected' ? 'Could not connect to SocketLabs' : 'The connection to SocketLabs broke';
+      const what =
+        outcome.kind === 'not-connected' ? 'Could not connect to SocketLabs' : 'The connection to SocketLabs broke';
       return new SocketLabsApiException(
         HttpStatus.BAD_GATEWAY,
         SocketLabsErrorCode.Unreachable,
@@ -166,10 +178,21 @@ export class SocketLabsClient {
       apiKey: this.config.socketlabs.apiKey,
     });
     if (!caution) return error;
-    return new SocketLabsApiException(error.getStatus(), error.code as SocketLabsErrorCode, error.message + caution, error.socketlabs);
+    return new SocketLabsApiException(
+      error.getStatus(),
+      error.code as SocketLabsErrorCode,
+      error.message + caution,
+      error.socketlabs,
+    );
   }
 
-  private logCall(req: SocketLabsRequest, status: string, started: number, attempts: number, level: 'log' | 'warn' | 'error'): void {
+  private logCall(
+    req: SocketLabsRequest,
+    status: string,
+    started: number,
+    attempts: number,
+    level: 'log' | 'warn' | 'error',
+  ): void {
     const elapsed = performance.now() - started;
     this.metrics?.callEnded(req.operation, status, elapsed / 1000, attempts);
     const ms = Math.round(elapsed);
@@ -234,8 +257,13 @@ export function unwrapList<T>(body: unknown): SocketLabsList<T> | null {
 }
 
 function badResponse(operation: string, why: string): SocketLabsApiException {
-  return new SocketLabsApiException(HttpStatus.BAD_GATEWAY, SocketLabsErrorCode.BadResponse, `SocketLabs answered ${operation} unexpectedly: ${why}.`, {
-    operation,
-    attempts: 1,
-  });
+  return new SocketLabsApiException(
+    HttpStatus.BAD_GATEWAY,
+    SocketLabsErrorCode.BadResponse,
+    `SocketLabs answered ${operation} unexpectedly: ${why}.`,
+    {
+      operation,
+      attempts: 1,
+    },
+  );
 }

@@ -85,9 +85,15 @@ export function upstreamHttpError(args: {
 }): SocketLabsApiException {
   const { status, code } = mapUpstreamStatus(args.upstreamStatus);
   const parsed = parseUpstreamError(args.bodyText, args.contentType);
-  const upstreamErrors = parsed.items.map((e) => ({ errorType: scrub(e.errorType, args.apiKey), message: scrub(e.message, args.apiKey) }));
+  const upstreamErrors = parsed.items.map((e) => ({
+    errorType: scrub(e.errorType, args.apiKey),
+    message: scrub(e.message, args.apiKey),
+  }));
   const upstreamText = upstreamErrors.length
-    ? upstreamErrors.map((e) => e.message || e.errorType).filter(Boolean).join('; ')
+    ? upstreamErrors
+        .map((e) => e.message || e.errorType)
+        .filter(Boolean)
+        .join('; ')
     : scrub(parsed.text, args.apiKey);
   const statusText = `${args.upstreamStatus} ${STATUS_CODES[args.upstreamStatus] ?? ''}`.trim();
 
@@ -101,7 +107,11 @@ export function upstreamHttpError(args: {
   }
   if (code === SocketLabsErrorCode.UpstreamError && args.attempts > 1) message += ` (after ${args.attempts} attempts)`;
 
-  const details: SocketLabsErrorDetails = { operation: args.operation, upstreamStatus: args.upstreamStatus, attempts: args.attempts };
+  const details: SocketLabsErrorDetails = {
+    operation: args.operation,
+    upstreamStatus: args.upstreamStatus,
+    attempts: args.attempts,
+  };
   if (upstreamErrors.length) details.upstreamErrors = upstreamErrors;
   if (args.retryAfterSeconds !== undefined) details.retryAfterSeconds = args.retryAfterSeconds;
   return new SocketLabsApiException(status, code, message, details);
@@ -114,7 +124,10 @@ const MAX_TEXT = 500;
  * the v1 array `[{ Message, ErrorType }]`, ASP.NET problem details `{ title, errors: { field: [...] } }`,
  * `{ message }`, plain text, or nothing. Field names are matched case-insensitively, as SocketLabs does.
  */
-export function parseUpstreamError(bodyText: string, contentType: string | null): { items: SocketLabsErrorItem[]; text: string } {
+export function parseUpstreamError(
+  bodyText: string,
+  contentType: string | null,
+): { items: SocketLabsErrorItem[]; text: string } {
   const text = bodyText.trim();
   if (!text) return { items: [], text: '' };
   let json: unknown;
@@ -129,7 +142,9 @@ export function parseUpstreamError(bodyText: string, contentType: string | null)
   if (items.length) return { items, text: '' };
   // The Injection API names its failures in `ErrorCode` (e.g. InvalidData).
   const message =
-    typeof json === 'string' ? json : str(ci(json, 'message')) ?? str(ci(json, 'title')) ?? str(ci(json, 'error')) ?? str(ci(json, 'errorCode'));
+    typeof json === 'string'
+      ? json
+      : (str(ci(json, 'message')) ?? str(ci(json, 'title')) ?? str(ci(json, 'error')) ?? str(ci(json, 'errorCode')));
   return { items: [], text: message ? truncate(message) : '' };
 }
 
@@ -146,7 +161,9 @@ function errorItems(json: unknown, depth = 0): SocketLabsErrorItem[] {
       if (single) return [single];
       // ASP.NET validation problem details: { errors: { field: ["message", ...] } }
       return Object.entries(value as Record<string, unknown>).flatMap(([field, msgs]) =>
-        (Array.isArray(msgs) ? msgs : [msgs]).filter((m) => typeof m === 'string').map((m) => ({ errorType: field, message: truncate(m as string) })),
+        (Array.isArray(msgs) ? msgs : [msgs])
+          .filter((m) => typeof m === 'string')
+          .map((m) => ({ errorType: field, message: truncate(m as string) })),
       );
     }
   }

@@ -52,7 +52,8 @@ export const SocketLabsPaths = {
   listSubaccounts: () => route('subaccounts.listSubaccounts', 'GET', '/v2/subaccount'),
   getSubaccount: (subaccountId: number | string) => route('subaccounts.getSubaccount', 'GET', sub(subaccountId)),
   updateSubaccount: (subaccountId: number | string) => route('subaccounts.updateSubaccount', 'PUT', sub(subaccountId)),
-  deleteSubaccount: (subaccountId: number | string) => route('subaccounts.deleteSubaccount', 'DELETE', sub(subaccountId)),
+  deleteSubaccount: (subaccountId: number | string) =>
+    route('subaccounts.deleteSubaccount', 'DELETE', sub(subaccountId)),
 
   /** [C] S-QS, S-INJV2: creates the subaccount's Injection API key; answers `{ serverId, apiKey, gateway }`. */
   createSubaccountInjectionApiCredentials: (subaccountId: number | string) =>
@@ -66,7 +67,11 @@ export const SocketLabsPaths = {
 
   // undocumented: subaccount event webhooks, the account resource below the subaccount.
   generateSubaccountEventWebhookSecretKey: (subaccountId: number | string) =>
-    route('subaccounts.generateEventWebhookSecretKey', 'POST', `${sub(subaccountId)}/event-webhook/generate-secret-key`),
+    route(
+      'subaccounts.generateEventWebhookSecretKey',
+      'POST',
+      `${sub(subaccountId)}/event-webhook/generate-secret-key`,
+    ),
   listSubaccountEventWebhooks: (subaccountId: number | string) =>
     route('subaccounts.listEventWebhooks', 'GET', `${sub(subaccountId)}/event-webhook`),
   createSubaccountEventWebhook: (subaccountId: number | string) =>
@@ -88,7 +93,8 @@ export const SocketLabsPaths = {
   createSubaccountDkim: (subaccountId: number | string) =>
     route('authentication.createDkim', 'POST', `${sub(subaccountId)}/dkim`),
   // undocumented: list, and delete by domain (the v1 API keyed DKIM entries by domain).
-  listSubaccountDkim: (subaccountId: number | string) => route('authentication.listDkim', 'GET', `${sub(subaccountId)}/dkim`),
+  listSubaccountDkim: (subaccountId: number | string) =>
+    route('authentication.listDkim', 'GET', `${sub(subaccountId)}/dkim`),
   deleteSubaccountDkim: (subaccountId: number | string, domain: string) =>
     route('authentication.deleteDkim', 'DELETE', `${sub(subaccountId)}/dkim/${seg(domain)}`),
 

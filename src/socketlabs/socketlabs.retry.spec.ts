@@ -1,4 +1,11 @@
-import { backoffDelay, classifyFetchError, isIdempotentMethod, isRetryable, MAX_BACKOFF_MS, parseRetryAfter } from './socketlabs.retry';
+import {
+  backoffDelay,
+  classifyFetchError,
+  isIdempotentMethod,
+  isRetryable,
+  MAX_BACKOFF_MS,
+  parseRetryAfter,
+} from './socketlabs.retry';
 
 describe('retry rule', () => {
   const status = (s: number) => ({ kind: 'status' as const, status: s });
@@ -11,7 +18,13 @@ describe('retry rule', () => {
   });
 
   it('retries 500, 502, 504, timeouts and dropped connections only for idempotent calls', () => {
-    for (const outcome of [status(500), status(502), status(504), { kind: 'timeout' as const }, { kind: 'connection-lost' as const, code: 'UND_ERR_SOCKET' }]) {
+    for (const outcome of [
+      status(500),
+      status(502),
+      status(504),
+      { kind: 'timeout' as const },
+      { kind: 'connection-lost' as const, code: 'UND_ERR_SOCKET' },
+    ]) {
       expect(isRetryable(outcome, true)).toBe(true);
       expect(isRetryable(outcome, false)).toBe(false);
     }
@@ -38,17 +51,34 @@ describe('classifyFetchError', () => {
   const fetchFailed = (cause: object) => Object.assign(new TypeError('fetch failed'), { cause });
 
   it('tells a connection never made from one lost after sending, and a timeout', () => {
-    expect(classifyFetchError(fetchFailed(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })))).toEqual({ kind: 'not-connected', code: 'ECONNREFUSED' });
-    expect(classifyFetchError(fetchFailed(Object.assign(new Error('getaddrinfo ENOTFOUND'), { code: 'ENOTFOUND' })))).toEqual({ kind: 'not-connected', code: 'ENOTFOUND' });
-    expect(classifyFetchError(fetchFailed({ code: 'UND_ERR_CONNECT_TIMEOUT' }))).toEqual({ kind: 'not-connected', code: 'UND_ERR_CONNECT_TIMEOUT' });
-    expect(classifyFetchError(fetchFailed({ code: 'UND_ERR_SOCKET' }))).toEqual({ kind: 'connection-lost', code: 'UND_ERR_SOCKET' });
-    expect(classifyFetchError(fetchFailed({ code: 'ECONNRESET' }))).toEqual({ kind: 'connection-lost', code: 'ECONNRESET' });
-    expect(classifyFetchError(new DOMException('The operation was aborted due to timeout', 'TimeoutError'))).toEqual({ kind: 'timeout' });
+    expect(
+      classifyFetchError(fetchFailed(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }))),
+    ).toEqual({ kind: 'not-connected', code: 'ECONNREFUSED' });
+    expect(
+      classifyFetchError(fetchFailed(Object.assign(new Error('getaddrinfo ENOTFOUND'), { code: 'ENOTFOUND' }))),
+    ).toEqual({ kind: 'not-connected', code: 'ENOTFOUND' });
+    expect(classifyFetchError(fetchFailed({ code: 'UND_ERR_CONNECT_TIMEOUT' }))).toEqual({
+      kind: 'not-connected',
+      code: 'UND_ERR_CONNECT_TIMEOUT',
+    });
+    expect(classifyFetchError(fetchFailed({ code: 'UND_ERR_SOCKET' }))).toEqual({
+      kind: 'connection-lost',
+      code: 'UND_ERR_SOCKET',
+    });
+    expect(classifyFetchError(fetchFailed({ code: 'ECONNRESET' }))).toEqual({
+      kind: 'connection-lost',
+      code: 'ECONNRESET',
+    });
+    expect(classifyFetchError(new DOMException('The operation was aborted due to timeout', 'TimeoutError'))).toEqual({
+      kind: 'timeout',
+    });
     expect(classifyFetchError(new Error('weird'))).toEqual({ kind: 'connection-lost', code: 'UNKNOWN' });
   });
 
   it('reads the code of the first error of an AggregateError (several addresses tried)', () => {
-    const aggregate = Object.assign(new AggregateError([Object.assign(new Error('x'), { code: 'ECONNREFUSED' })]), { code: 'ECONNREFUSED' });
+    const aggregate = Object.assign(new AggregateError([Object.assign(new Error('x'), { code: 'ECONNREFUSED' })]), {
+      code: 'ECONNREFUSED',
+    });
     expect(classifyFetchError(fetchFailed(aggregate))).toEqual({ kind: 'not-connected', code: 'ECONNREFUSED' });
   });
 });

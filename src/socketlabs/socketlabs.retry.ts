@@ -77,7 +77,8 @@ function errorCode(err: unknown, depth = 0): string | undefined {
   if (!err || typeof err !== 'object' || depth > 4) return undefined;
   const e = err as { code?: unknown; cause?: unknown; errors?: unknown[] };
   // The innermost code is the precise one (fetch wraps the socket error in `cause`).
-  const inner = errorCode(e.cause, depth + 1) ?? (Array.isArray(e.errors) ? errorCode(e.errors[0], depth + 1) : undefined);
+  const inner =
+    errorCode(e.cause, depth + 1) ?? (Array.isArray(e.errors) ? errorCode(e.errors[0], depth + 1) : undefined);
   return inner ?? (typeof e.code === 'string' ? e.code : undefined);
 }
 

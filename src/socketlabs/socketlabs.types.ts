@@ -72,7 +72,15 @@ export interface SocketLabsCreateIpPoolBody {
 }
 
 /** Event types a webhook can subscribe to, and the values of `perform-test?type=` (S-ACCT's table). */
-export const EVENT_WEBHOOK_EVENT_TYPES = ['Queued', 'Sent', 'Failed', 'Deferred', 'Complaint', 'Click', 'Open'] as const;
+export const EVENT_WEBHOOK_EVENT_TYPES = [
+  'Queued',
+  'Sent',
+  'Failed',
+  'Deferred',
+  'Complaint',
+  'Click',
+  'Open',
+] as const;
 export type EventWebhookEventType = (typeof EVENT_WEBHOOK_EVENT_TYPES)[number];
 
 /** An event webhook (account or subaccount). Body and answer are not documented [I]. */

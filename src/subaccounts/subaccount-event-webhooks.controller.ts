@@ -43,14 +43,19 @@ export class SubaccountEventWebhooksController {
   @HttpCode(HttpStatus.OK)
   @RequireScopes('socketlabs:write')
   @AuditProxiedWrite('subaccounts.event-webhooks.generate-secret-key')
-  generateSubaccountEventWebhookSecretKey(@Param() { subaccountId }: SubaccountIdParamDto): Promise<EventWebhookSecretKeyResponseDto> {
+  generateSubaccountEventWebhookSecretKey(
+    @Param() { subaccountId }: SubaccountIdParamDto,
+  ): Promise<EventWebhookSecretKeyResponseDto> {
     return this.webhooks.generateSecretKey(subaccountId);
   }
 
   /** The subaccount's event webhooks. */
   @Get()
   @RequireScopes('socketlabs:read')
-  listSubaccountEventWebhooks(@Param() { subaccountId }: SubaccountIdParamDto, @Query() query: SocketLabsPageQueryDto): Promise<EventWebhookListResponseDto> {
+  listSubaccountEventWebhooks(
+    @Param() { subaccountId }: SubaccountIdParamDto,
+    @Query() query: SocketLabsPageQueryDto,
+  ): Promise<EventWebhookListResponseDto> {
     return this.webhooks.list(subaccountId, query);
   }
 
@@ -67,14 +72,19 @@ export class SubaccountEventWebhooksController {
   @Post()
   @RequireScopes('socketlabs:write')
   @AuditProxiedWrite('subaccounts.event-webhooks.create', { target: createdWebhook })
-  createSubaccountEventWebhook(@Param() { subaccountId }: SubaccountIdParamDto, @Body() dto: CreateEventWebhookDto): Promise<RegisteredEventWebhookResponseDto> {
+  createSubaccountEventWebhook(
+    @Param() { subaccountId }: SubaccountIdParamDto,
+    @Body() dto: CreateEventWebhookDto,
+  ): Promise<RegisteredEventWebhookResponseDto> {
     return this.webhooks.create(subaccountId, dto);
   }
 
   /** One subaccount event webhook. */
   @Get(':webhookId')
   @RequireScopes('socketlabs:read')
-  getSubaccountEventWebhook(@Param() { subaccountId, webhookId }: SubaccountEventWebhookParamsDto): Promise<EventWebhookResponseDto> {
+  getSubaccountEventWebhook(
+    @Param() { subaccountId, webhookId }: SubaccountEventWebhookParamsDto,
+  ): Promise<EventWebhookResponseDto> {
     return this.webhooks.get(subaccountId, webhookId);
   }
 
@@ -95,7 +105,9 @@ export class SubaccountEventWebhooksController {
   @ApiNoContentResponse({ description: 'Deleted at SocketLabs.' })
   @RequireScopes('socketlabs:write')
   @AuditProxiedWrite('subaccounts.event-webhooks.delete')
-  async deleteSubaccountEventWebhook(@Param() { subaccountId, webhookId }: SubaccountEventWebhookParamsDto): Promise<void> {
+  async deleteSubaccountEventWebhook(
+    @Param() { subaccountId, webhookId }: SubaccountEventWebhookParamsDto,
+  ): Promise<void> {
     await this.webhooks.delete(subaccountId, webhookId);
   }
 

@@ -9,8 +9,17 @@ import {
 import { SocketLabsPageQueryDto, toSocketLabsQuery } from '../socketlabs/dto/socketlabs-page-query.dto';
 import { SocketLabsClient } from '../socketlabs/socketlabs.client';
 import { SocketLabsPaths } from '../socketlabs/socketlabs.paths';
-import type { EventWebhookEventType, SocketLabsEventWebhook, SocketLabsList, SocketLabsTestEvent } from '../socketlabs/socketlabs.types';
-import { EventWebhookCreateBody, EventWebhookRegistrationService, RegisteredEventWebhook } from '../webhooks/event-webhook-registration.service';
+import type {
+  EventWebhookEventType,
+  SocketLabsEventWebhook,
+  SocketLabsList,
+  SocketLabsTestEvent,
+} from '../socketlabs/socketlabs.types';
+import {
+  EventWebhookCreateBody,
+  EventWebhookRegistrationService,
+  RegisteredEventWebhook,
+} from '../webhooks/event-webhook-registration.service';
 
 /** The event webhooks of one subaccount, proxied to SocketLabs (the account's own are in the accounts module). */
 @Injectable()
@@ -21,11 +30,16 @@ export class SubaccountEventWebhooksService {
   ) {}
 
   async generateSecretKey(subaccountId: number): Promise<EventWebhookSecretKeyResponseDto> {
-    return toSecretKeyResponse(await this.socketlabs.call<unknown>(SocketLabsPaths.generateSubaccountEventWebhookSecretKey(subaccountId)));
+    return toSecretKeyResponse(
+      await this.socketlabs.call<unknown>(SocketLabsPaths.generateSubaccountEventWebhookSecretKey(subaccountId)),
+    );
   }
 
   list(subaccountId: number, query: SocketLabsPageQueryDto): Promise<SocketLabsList<SocketLabsEventWebhook>> {
-    return this.socketlabs.list({ ...SocketLabsPaths.listSubaccountEventWebhooks(subaccountId), query: toSocketLabsQuery(query) });
+    return this.socketlabs.list({
+      ...SocketLabsPaths.listSubaccountEventWebhooks(subaccountId),
+      query: toSocketLabsQuery(query),
+    });
   }
 
   /** Registers this service's receiver endpoint first when the URL points here (see EventWebhookRegistrationService). */
@@ -33,7 +47,11 @@ export class SubaccountEventWebhooksService {
     return this.registration.createEventWebhook(toSocketLabsEventWebhookBody(dto) as EventWebhookCreateBody, {
       subaccountId,
       generateSecretKey: async () => (await this.generateSecretKey(subaccountId)).secretKey,
-      create: (body) => this.socketlabs.call<SocketLabsEventWebhook>({ ...SocketLabsPaths.createSubaccountEventWebhook(subaccountId), body }),
+      create: (body) =>
+        this.socketlabs.call<SocketLabsEventWebhook>({
+          ...SocketLabsPaths.createSubaccountEventWebhook(subaccountId),
+          body,
+        }),
     });
   }
 
@@ -42,7 +60,10 @@ export class SubaccountEventWebhooksService {
   }
 
   update(subaccountId: number, webhookId: string, dto: UpdateEventWebhookDto): Promise<SocketLabsEventWebhook> {
-    return this.socketlabs.call({ ...SocketLabsPaths.updateSubaccountEventWebhook(subaccountId, webhookId), body: toSocketLabsEventWebhookBody(dto) });
+    return this.socketlabs.call({
+      ...SocketLabsPaths.updateSubaccountEventWebhook(subaccountId, webhookId),
+      body: toSocketLabsEventWebhookBody(dto),
+    });
   }
 
   async delete(subaccountId: number, webhookId: string): Promise<void> {
@@ -50,6 +71,9 @@ export class SubaccountEventWebhooksService {
   }
 
   test(subaccountId: number, webhookId: string, type: EventWebhookEventType): Promise<SocketLabsTestEvent> {
-    return this.socketlabs.call({ ...SocketLabsPaths.testSubaccountEventWebhook(subaccountId, webhookId), query: { type } });
+    return this.socketlabs.call({
+      ...SocketLabsPaths.testSubaccountEventWebhook(subaccountId, webhookId),
+      query: { type },
+    });
   }
 }

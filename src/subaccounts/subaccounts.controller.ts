@@ -4,9 +4,19 @@ import { RequireScopes } from '../core/auth/auth.decorators';
 import { AuditProxiedWrite } from '../socketlabs/proxied-write-audit.interceptor';
 import { ApiSocketLabsErrors } from '../socketlabs/socketlabs.openapi';
 import type { SocketLabsSubaccount } from '../socketlabs/socketlabs.types';
-import { InjectionApiCredentialsResponseDto, SetSmtpPasswordDto, SmtpCredentialsResponseDto } from './dto/subaccount-credentials.dto';
+import {
+  InjectionApiCredentialsResponseDto,
+  SetSmtpPasswordDto,
+  SmtpCredentialsResponseDto,
+} from './dto/subaccount-credentials.dto';
 import { SubaccountIdParamDto } from './dto/subaccount-params.dto';
-import { CreateSubaccountDto, ListSubaccountsQueryDto, SubaccountListResponseDto, SubaccountResponseDto, UpdateSubaccountDto } from './dto/subaccount.dto';
+import {
+  CreateSubaccountDto,
+  ListSubaccountsQueryDto,
+  SubaccountListResponseDto,
+  SubaccountResponseDto,
+  UpdateSubaccountDto,
+} from './dto/subaccount.dto';
 import { SubaccountsService } from './subaccounts.service';
 
 /**
@@ -25,7 +35,9 @@ export class SubaccountsController {
    */
   @Post()
   @RequireScopes('socketlabs:write')
-  @AuditProxiedWrite('subaccounts.create', { target: ({ result }) => (result as SocketLabsSubaccount | undefined)?.subaccountId })
+  @AuditProxiedWrite('subaccounts.create', {
+    target: ({ result }) => (result as SocketLabsSubaccount | undefined)?.subaccountId,
+  })
   createSubaccount(@Body() dto: CreateSubaccountDto): Promise<SubaccountResponseDto> {
     return this.subaccounts.create(dto);
   }
@@ -48,7 +60,10 @@ export class SubaccountsController {
   @Put(':subaccountId')
   @RequireScopes('socketlabs:write')
   @AuditProxiedWrite('subaccounts.update')
-  updateSubaccount(@Param() { subaccountId }: SubaccountIdParamDto, @Body() dto: UpdateSubaccountDto): Promise<SubaccountResponseDto> {
+  updateSubaccount(
+    @Param() { subaccountId }: SubaccountIdParamDto,
+    @Body() dto: UpdateSubaccountDto,
+  ): Promise<SubaccountResponseDto> {
     return this.subaccounts.update(subaccountId, dto);
   }
 
@@ -69,7 +84,9 @@ export class SubaccountsController {
   @Post(':subaccountId/credentials/injection-api')
   @RequireScopes('socketlabs:write')
   @AuditProxiedWrite('subaccounts.credentials.injection-api.create')
-  createSubaccountInjectionApiKey(@Param() { subaccountId }: SubaccountIdParamDto): Promise<InjectionApiCredentialsResponseDto> {
+  createSubaccountInjectionApiKey(
+    @Param() { subaccountId }: SubaccountIdParamDto,
+  ): Promise<InjectionApiCredentialsResponseDto> {
     return this.subaccounts.createInjectionApiCredentials(subaccountId);
   }
 
@@ -87,7 +104,10 @@ export class SubaccountsController {
   @Put(':subaccountId/credentials/smtp')
   @RequireScopes('socketlabs:write')
   @AuditProxiedWrite('subaccounts.credentials.smtp.set-password')
-  setSubaccountSmtpPassword(@Param() { subaccountId }: SubaccountIdParamDto, @Body() { password }: SetSmtpPasswordDto): Promise<SmtpCredentialsResponseDto> {
+  setSubaccountSmtpPassword(
+    @Param() { subaccountId }: SubaccountIdParamDto,
+    @Body() { password }: SetSmtpPasswordDto,
+  ): Promise<SmtpCredentialsResponseDto> {
     return this.subaccounts.setSmtpPassword(subaccountId, password);
   }
 }

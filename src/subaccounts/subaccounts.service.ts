@@ -19,7 +19,9 @@ export class SubaccountsService {
   create(dto: CreateSubaccountDto): Promise<SocketLabsSubaccount> {
     // The DTO guarantees exactly one of the two; `useRuleEngine: false` next to a pool is not sent.
     const body: SocketLabsCreateSubaccountBody =
-      dto.ipPoolId !== undefined && dto.ipPoolId !== null ? { name: dto.name, ipPoolId: dto.ipPoolId } : { name: dto.name, useRuleEngine: true };
+      dto.ipPoolId !== undefined && dto.ipPoolId !== null
+        ? { name: dto.name, ipPoolId: dto.ipPoolId }
+        : { name: dto.name, useRuleEngine: true };
     return this.socketlabs.call({ ...SocketLabsPaths.createSubaccount(), body });
   }
 

@@ -32,21 +32,29 @@ export class TrackingDomainsController {
   @Post()
   @RequireScopes('socketlabs:write')
   @AuditProxiedWrite('tracking.tracking-domains.create', { target: subaccountAndBodyDomain })
-  createSubaccountTrackingDomain(@Param() { subaccountId }: SubaccountIdParamDto, @Body() dto: CreateTrackingDomainDto): Promise<TrackingDomainResponseDto> {
+  createSubaccountTrackingDomain(
+    @Param() { subaccountId }: SubaccountIdParamDto,
+    @Body() dto: CreateTrackingDomainDto,
+  ): Promise<TrackingDomainResponseDto> {
     return this.tracking.create(subaccountId, dto) as Promise<TrackingDomainResponseDto>;
   }
 
   /** The subaccount's tracking domains. */
   @Get()
   @RequireScopes('socketlabs:read')
-  listSubaccountTrackingDomains(@Param() { subaccountId }: SubaccountIdParamDto, @Query() query: ListTrackingDomainsQueryDto): Promise<TrackingDomainListResponseDto> {
+  listSubaccountTrackingDomains(
+    @Param() { subaccountId }: SubaccountIdParamDto,
+    @Query() query: ListTrackingDomainsQueryDto,
+  ): Promise<TrackingDomainListResponseDto> {
     return this.tracking.list(subaccountId, query) as Promise<TrackingDomainListResponseDto>;
   }
 
   /** One tracking domain. */
   @Get(':domain')
   @RequireScopes('socketlabs:read')
-  getSubaccountTrackingDomain(@Param() { subaccountId, domain }: SubaccountDomainParamsDto): Promise<TrackingDomainResponseDto> {
+  getSubaccountTrackingDomain(
+    @Param() { subaccountId, domain }: SubaccountDomainParamsDto,
+  ): Promise<TrackingDomainResponseDto> {
     return this.tracking.get(subaccountId, domain) as Promise<TrackingDomainResponseDto>;
   }
 
@@ -54,7 +62,10 @@ export class TrackingDomainsController {
   @Put(':domain')
   @RequireScopes('socketlabs:write')
   @AuditProxiedWrite('tracking.tracking-domains.update')
-  updateSubaccountTrackingDomain(@Param() { subaccountId, domain }: SubaccountDomainParamsDto, @Body() dto: UpdateTrackingDomainDto): Promise<TrackingDomainResponseDto> {
+  updateSubaccountTrackingDomain(
+    @Param() { subaccountId, domain }: SubaccountDomainParamsDto,
+    @Body() dto: UpdateTrackingDomainDto,
+  ): Promise<TrackingDomainResponseDto> {
     return this.tracking.update(subaccountId, domain, dto) as Promise<TrackingDomainResponseDto>;
   }
 

@@ -4,7 +4,12 @@ import { SocketLabsPageQueryDto, toSocketLabsQuery } from '../socketlabs/dto/soc
 import { SocketLabsClient } from '../socketlabs/socketlabs.client';
 import { SocketLabsPaths } from '../socketlabs/socketlabs.paths';
 import type { SocketLabsList, SocketLabsTrackingDomain } from '../socketlabs/socketlabs.types';
-import { CreateTrackingDomainDto, TRACKING_FLAGS, trackingFlags, UpdateTrackingDomainDto } from './dto/tracking-domain.dto';
+import {
+  CreateTrackingDomainDto,
+  TRACKING_FLAGS,
+  trackingFlags,
+  UpdateTrackingDomainDto,
+} from './dto/tracking-domain.dto';
 
 /** A subaccount's engagement tracking domains at SocketLabs. */
 @Injectable()
@@ -17,7 +22,10 @@ export class TrackingDomainsService {
   }
 
   list(subaccountId: number, query: SocketLabsPageQueryDto): Promise<SocketLabsList<SocketLabsTrackingDomain>> {
-    return this.socketlabs.list({ ...SocketLabsPaths.listSubaccountTrackingDomains(subaccountId), query: toSocketLabsQuery(query) });
+    return this.socketlabs.list({
+      ...SocketLabsPaths.listSubaccountTrackingDomains(subaccountId),
+      query: toSocketLabsQuery(query),
+    });
   }
 
   get(subaccountId: number, domain: string): Promise<SocketLabsTrackingDomain> {
@@ -27,7 +35,11 @@ export class TrackingDomainsService {
   update(subaccountId: number, domain: string, dto: UpdateTrackingDomainDto): Promise<SocketLabsTrackingDomain> {
     const body = trackingFlags(dto);
     if (Object.keys(body).length === 0) {
-      throw new AppException(HttpStatus.BAD_REQUEST, 'VALIDATION_FAILED', `give at least one of ${TRACKING_FLAGS.join(', ')}`);
+      throw new AppException(
+        HttpStatus.BAD_REQUEST,
+        'VALIDATION_FAILED',
+        `give at least one of ${TRACKING_FLAGS.join(', ')}`,
+      );
     }
     return this.socketlabs.call({ ...SocketLabsPaths.updateSubaccountTrackingDomain(subaccountId, domain), body });
   }

@@ -59,7 +59,11 @@ describe('EventWebhookRegistrationService.targetOf', () => {
 
 describe('certainlyNotCreated', () => {
   const upstream = (status: number | undefined, code: SocketLabsErrorCode = SocketLabsErrorCode.UpstreamError) =>
-    new SocketLabsApiException(502, code, 'x', { operation: 'subaccounts.createEventWebhook', attempts: 1, upstreamStatus: status });
+    new SocketLabsApiException(502, code, 'x', {
+      operation: 'subaccounts.createEventWebhook',
+      attempts: 1,
+      upstreamStatus: status,
+    });
 
   it.each([
     ['a 400', upstream(400, SocketLabsErrorCode.BadRequest), true],

@@ -64,7 +64,10 @@ export class EventWebhookRegistrationService {
   ) {}
 
   /** Creates the webhook through `options.create`, registering (and if need be undoing) the receiver endpoint around it. */
-  async createEventWebhook<T extends object>(body: EventWebhookCreateBody, options: EventWebhookRegistrationOptions<T>): Promise<RegisteredEventWebhook<T>> {
+  async createEventWebhook<T extends object>(
+    body: EventWebhookCreateBody,
+    options: EventWebhookRegistrationOptions<T>,
+  ): Promise<RegisteredEventWebhook<T>> {
     const target = this.targetOf(body.url);
     if (target.kind === 'elsewhere') return options.create(body);
 
@@ -83,7 +86,9 @@ export class EventWebhookRegistrationService {
     } catch (err) {
       throw await this.afterFailedCreate(err, registration);
     }
-    this.logger.log(`event webhook created for receiver endpoint ${registration.endpointId}${scopeText(options.subaccountId)}`);
+    this.logger.log(
+      `event webhook created for receiver endpoint ${registration.endpointId}${scopeText(options.subaccountId)}`,
+    );
     return { ...created, receiverEndpointId: registration.endpointId };
   }
 
@@ -127,14 +132,26 @@ export class EventWebhookRegistrationService {
   private async checkExisting(endpointId: string, subaccountId: number | undefined): Promise<void> {
     const endpoint = await this.endpoints.get(endpointId).catch((err: unknown) => {
       if (err instanceof AppException && err.getStatus() === HttpStatus.NOT_FOUND) {
-        throw new AppException(HttpStatus.BAD_REQUEST, 'RECEIVER_ENDPOINT_UNKNOWN', `url names receiver endpoint ${endpointId}, which does not exist`);
+        throw new AppException(
+          HttpStatus.BAD_REQUEST,
+          'RECEIVER_ENDPOINT_UNKNOWN',
+          `url names receiver endpoint ${endpointId}, which does not exist`,
+        );
       }
       throw err;
     });
     if (!endpoint.enabled) {
-      throw new AppException(HttpStatus.BAD_REQUEST, 'RECEIVER_ENDPOINT_DISABLED', `Receiver endpoint ${endpointId} is disabled: enable it first, or use a new one`);
+      throw new AppException(
+        HttpStatus.BAD_REQUEST,
+        'RECEIVER_ENDPOINT_DISABLED',
+        `Receiver endpoint ${endpointId} is disabled: enable it first, or use a new one`,
+      );
     }
-    if (subaccountId !== undefined && endpoint.expectedSubaccountId !== null && endpoint.expectedSubaccountId !== subaccountId) {
+    if (
+      subaccountId !== undefined &&
+      endpoint.expectedSubaccountId !== null &&
+      endpoint.expectedSubaccountId !== subaccountId
+    ) {
       throw new AppException(
         HttpStatus.BAD_REQUEST,
         'RECEIVER_ENDPOINT_MISMATCH',
@@ -146,15 +163,24 @@ export class EventWebhookRegistrationService {
   private async generatedSecret<T>(options: EventWebhookRegistrationOptions<T>): Promise<string> {
     const key = await options.generateSecretKey();
     if (typeof key !== 'string' || key.length === 0) {
-      throw new AppException(HttpStatus.BAD_GATEWAY, SocketLabsErrorCode.BadResponse, 'SocketLabs answered generate-secret-key without a key');
+      throw new AppException(
+        HttpStatus.BAD_GATEWAY,
+        SocketLabsErrorCode.BadResponse,
+        'SocketLabs answered generate-secret-key without a key',
+      );
     }
     return key;
   }
 
-  private async registerNew(body: EventWebhookCreateBody, secretKey: string, subaccountId: number | undefined): Promise<Registration> {
+  private async registerNew(
+    body: EventWebhookCreateBody,
+    secretKey: string,
+    subaccountId: number | undefined,
+  ): Promise<Registration> {
     const label = body.name ?? 'event webhook';
     const endpoint = await this.endpoints.create({
-      name: subaccountId === undefined ? `SocketLabs account: ${label}` : `SocketLabs subaccount ${subaccountId}: ${label}`,
+      name:
+        subaccountId === undefined ? `SocketLabs account: ${label}` : `SocketLabs subaccount ${subaccountId}: ${label}`,
       secretKeys: [secretKey],
       expectedSubaccountId: subaccountId ?? null,
     });
@@ -170,7 +196,12 @@ export class EventWebhookRegistrationService {
 
   private async registerExisting(endpointId: string, secretKey: string): Promise<Registration> {
     const url = this.receiverUrl(endpointId);
-    const noUndo: Registration = { endpointId, url, describe: 'nothing (the secret was already there)', undo: async () => undefined };
+    const noUndo: Registration = {
+      endpointId,
+      url,
+      describe: 'nothing (the secret was already there)',
+      undo: async () => undefined,
+    };
     try {
       const { secret } = await this.endpoints.addSecret(endpointId, secretKey);
       return {
@@ -204,7 +235,9 @@ export class EventWebhookRegistrationService {
       await registration.undo();
       this.logger.log(`event webhook create refused by SocketLabs; undid ${registration.describe}`);
     } catch (undoErr) {
-      this.logger.error(`could not undo the registration of receiver endpoint ${registration.endpointId}: ${(undoErr as Error).message}`);
+      this.logger.error(
+        `could not undo the registration of receiver endpoint ${registration.endpointId}: ${(undoErr as Error).message}`,
+      );
     }
     return err;
   }

@@ -18,7 +18,15 @@ import { WebhookReceiverTransport } from './receiver/webhook-receiver.transport'
 @Module({
   imports: [TypeOrmModule.forFeature([WebhookEndpointEntity])],
   controllers: [ReceiverStatsController, WebhookEndpointsController],
-  providers: [EndpointResolver, WebhookEndpointsService, ReceiverStats, IngestWriter, WebhookReceiver, WebhookReceiverTransport, EventWebhookRegistrationService],
+  providers: [
+    EndpointResolver,
+    WebhookEndpointsService,
+    ReceiverStats,
+    IngestWriter,
+    WebhookReceiver,
+    WebhookReceiverTransport,
+    EventWebhookRegistrationService,
+  ],
   exports: [WebhookEndpointsService, EventWebhookRegistrationService],
 })
 export class WebhooksModule {}

@@ -20,7 +20,11 @@ describe('API keys and auth (e2e)', () => {
   });
 
   it('lets the admin create a scoped key, which is stored hashed, accepted by both headers, limited to its scope and revocable', async () => {
-    const created = await t.request({ method: 'POST', url: '/api/v1/api-keys', body: { name: 'reporting', scopes: ['events:read'] } });
+    const created = await t.request({
+      method: 'POST',
+      url: '/api/v1/api-keys',
+      body: { name: 'reporting', scopes: ['events:read'] },
+    });
     expect(created.statusCode).toBe(201);
     const { id, key, prefix } = created.json();
     expect(key).toMatch(/^slgw_/);
@@ -34,7 +38,12 @@ describe('API keys and auth (e2e)', () => {
     expect(forbidden.statusCode).toBe(403);
     expect(forbidden.json().code).toBe('SCOPE_MISSING');
 
-    const viaHeader = await t.request({ method: 'GET', url: '/api/v1/api-keys', apiKey: null, headers: { 'x-api-key': key } });
+    const viaHeader = await t.request({
+      method: 'GET',
+      url: '/api/v1/api-keys',
+      apiKey: null,
+      headers: { 'x-api-key': key },
+    });
     expect(viaHeader.statusCode).toBe(403); // authenticated (not 401), still the wrong scope
 
     const list = await t.request({ method: 'GET', url: '/api/v1/api-keys' });
@@ -51,7 +60,11 @@ describe('API keys and auth (e2e)', () => {
   });
 
   it('rejects a bad body with 400 naming the field', async () => {
-    const res = await t.request({ method: 'POST', url: '/api/v1/api-keys', body: { name: 'x', scopes: ['everything'] } });
+    const res = await t.request({
+      method: 'POST',
+      url: '/api/v1/api-keys',
+      body: { name: 'x', scopes: ['everything'] },
+    });
     expect(res.statusCode).toBe(400);
     expect(res.json().code).toBe('VALIDATION_FAILED');
     expect(JSON.stringify(res.json().message)).toContain('scopes');
@@ -78,15 +91,27 @@ describe('queue dashboard (e2e)', () => {
     expect(none.statusCode).toBe(401);
     expect(String(none.headers['www-authenticate'])).toMatch(/^Basic /);
 
-    const reader = (await t.request({ method: 'POST', url: '/api/v1/api-keys', body: { name: 'r', scopes: ['events:read'] } })).json().key;
+    const reader = (
+      await t.request({ method: 'POST', url: '/api/v1/api-keys', body: { name: 'r', scopes: ['events:read'] } })
+    ).json().key;
     const refused = await t.request({ method: 'GET', url: '/queues', apiKey: reader });
     expect(refused.statusCode).toBe(401);
 
     const basic = Buffer.from(`ops:${TEST_ADMIN_KEY}`).toString('base64');
-    const page = await t.request({ method: 'GET', url: '/queues', apiKey: null, headers: { authorization: `Basic ${basic}` } });
+    const page = await t.request({
+      method: 'GET',
+      url: '/queues',
+      apiKey: null,
+      headers: { authorization: `Basic ${basic}` },
+    });
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('socketlabs-gateway');
-    const api = await t.request({ method: 'GET', url: '/queues/api/queues', apiKey: null, headers: { authorization: `Basic ${basic}` } });
+    const api = await t.request({
+      method: 'GET',
+      url: '/queues/api/queues',
+      apiKey: null,
+      headers: { authorization: `Basic ${basic}` },
+    });
     expect(api.statusCode).toBe(200);
     expect(JSON.stringify(api.json())).toContain('email-events');
   });

@@ -44,11 +44,22 @@ describe('authentication: DKIM and bounce domains (e2e)', () => {
       expect(req.headers['content-type']).toBeUndefined();
       expect(req.headers.authorization).toBe(`Bearer ${FAKE_SOCKETLABS_KEY}`);
       const answer = res.json();
-      expect(answer).toMatchObject({ DnsHostName: 'dkim1._domainkey.example.com', Domain: 'example.com', Selector: 'dkim1', PublicKey: expect.any(String) });
+      expect(answer).toMatchObject({
+        DnsHostName: 'dkim1._domainkey.example.com',
+        Domain: 'example.com',
+        Selector: 'dkim1',
+        PublicKey: expect.any(String),
+      });
       expect(answer.PrivateKey).toMatch(/^-----BEGIN RSA PRIVATE KEY-----/);
 
       expect(await auditRows('authentication.dkim.create')).toEqual([
-        { status: 201, target: `${subaccountId}/example.com`, details: { body: { domain: 'example.com', selector: 'dkim1' } }, error: null, outcome: 'success' },
+        {
+          status: 201,
+          target: `${subaccountId}/example.com`,
+          details: { body: { domain: 'example.com', selector: 'dkim1' } },
+          error: null,
+          outcome: 'success',
+        },
       ]);
       expect(await wholeAuditLog()).not.toContain(answer.PrivateKey);
       expect(logs.join('')).toContain('authentication.createDkim POST');
@@ -62,10 +73,17 @@ describe('authentication: DKIM and bounce domains (e2e)', () => {
       const [req] = fake.requestsTo('POST', `${upstream()}/dkim`);
       expect(req.body).toEqual({ domain: 'mail.example.com', selector: 'sel-2', privateKey });
       expect(req.query).toEqual({});
-      expect(res.json()).toMatchObject({ Domain: 'mail.example.com', Selector: 'sel-2', truncatedPrivateKey: expect.stringMatching(/\.\.\.$/), recordType: 'TXT' });
+      expect(res.json()).toMatchObject({
+        Domain: 'mail.example.com',
+        Selector: 'sel-2',
+        truncatedPrivateKey: expect.stringMatching(/\.\.\.$/),
+        recordType: 'TXT',
+      });
 
       const [row] = await auditRows('authentication.dkim.create');
-      expect(row.details).toEqual({ body: { domain: 'mail.example.com', selector: 'sel-2', privateKey: '[redacted]' } });
+      expect(row.details).toEqual({
+        body: { domain: 'mail.example.com', selector: 'sel-2', privateKey: '[redacted]' },
+      });
       expect(await wholeAuditLog()).not.toContain(privateKey);
       expect(logs.join('')).not.toContain(privateKey);
     });
@@ -74,7 +92,10 @@ describe('authentication: DKIM and bounce domains (e2e)', () => {
       const privateKey = 'INVALID-key-that-does-not-match-dns';
       const res = await api('POST', `${sub()}/dkim`, { domain: 'example.com', selector: 'dkim', privateKey });
       expect(res.statusCode).toBe(400);
-      expect(res.json()).toMatchObject({ code: 'SOCKETLABS_BAD_REQUEST', message: expect.stringContaining('Unable to validate the private key') });
+      expect(res.json()).toMatchObject({
+        code: 'SOCKETLABS_BAD_REQUEST',
+        message: expect.stringContaining('Unable to validate the private key'),
+      });
       const [row] = await auditRows('authentication.dkim.create');
       expect(row).toMatchObject({ status: 400, details: { body: { privateKey: '[redacted]' } } });
       expect(await wholeAuditLog()).not.toContain(privateKey);
@@ -99,33 +120,55 @@ describe('authentication: DKIM and bounce domains (e2e)', () => {
       fake.requests.length = 0;
       const list = await api('GET', `${sub()}/dkim?pageSize=1&sortField=Domain&sortDirection=desc`);
       expect(list.statusCode).toBe(200);
-      expect(fake.requestsTo('GET', `${upstream()}/dkim`)[0].query).toEqual({ pageNumber: '0', pageSize: '1', sortField: 'Domain', sortDirection: 'dsc' });
+      expect(fake.requestsTo('GET', `${upstream()}/dkim`)[0].query).toEqual({
+        pageNumber: '0',
+        pageSize: '1',
+        sortField: 'Domain',
+        sortDirection: 'dsc',
+      });
       expect(list.json()).toEqual({ data: [expect.objectContaining({ Domain: 'example.org' })], total: 2 });
 
       const deleted = await api('DELETE', `${sub()}/dkim/example.com`);
       expect(deleted.statusCode).toBe(204);
       expect(fake.requestsTo('DELETE', `${upstream()}/dkim/example.com`)).toHaveLength(1);
-      expect(await auditRows('authentication.dkim.delete')).toEqual([expect.objectContaining({ status: 204, target: `${subaccountId}/example.com` })]);
+      expect(await auditRows('authentication.dkim.delete')).toEqual([
+        expect.objectContaining({ status: 204, target: `${subaccountId}/example.com` }),
+      ]);
       expect((await api('DELETE', `${sub()}/dkim/example.com`)).statusCode).toBe(404);
     });
   });
 
   describe('bounce domains', () => {
     it('creates with { domain, isDefault } (a "true" string sent as a boolean), audited with subaccount/domain', async () => {
-      const res = await api('POST', `${sub()}/bounce-domains`, { domain: 'bounces.example.com', isDefault: 'true', other: 1 });
+      const res = await api('POST', `${sub()}/bounce-domains`, {
+        domain: 'bounces.example.com',
+        isDefault: 'true',
+        other: 1,
+      });
       expect(res.statusCode).toBe(201);
       const [req] = fake.requestsTo('POST', `${upstream()}/bounce`);
       expect(req.body).toEqual({ domain: 'bounces.example.com', isDefault: true });
       expect(req.headers.authorization).toBe(`Bearer ${FAKE_SOCKETLABS_KEY}`);
-      expect(res.json()).toEqual({ domain: 'bounces.example.com', isDefault: true, validationResult: 'Success', createdOn: expect.any(String), updatedOn: expect.any(String) });
-      expect(await auditRows('authentication.bounce-domains.create')).toEqual([expect.objectContaining({ status: 201, target: `${subaccountId}/bounces.example.com` })]);
+      expect(res.json()).toEqual({
+        domain: 'bounces.example.com',
+        isDefault: true,
+        validationResult: 'Success',
+        createdOn: expect.any(String),
+        updatedOn: expect.any(String),
+      });
+      expect(await auditRows('authentication.bounce-domains.create')).toEqual([
+        expect.objectContaining({ status: 201, target: `${subaccountId}/bounces.example.com` }),
+      ]);
     });
 
     it('passes SocketLabs 409 (already set up) and 400 (no CNAME) through with their messages', async () => {
       await api('POST', `${sub()}/bounce-domains`, { domain: 'bounces.example.com' });
       const again = await api('POST', `${sub()}/bounce-domains`, { domain: 'bounces.example.com' });
       expect(again.statusCode).toBe(409);
-      expect(again.json()).toMatchObject({ code: 'SOCKETLABS_CONFLICT', message: 'SocketLabs: bounces.example.com is already set up for this subaccount.' });
+      expect(again.json()).toMatchObject({
+        code: 'SOCKETLABS_CONFLICT',
+        message: 'SocketLabs: bounces.example.com is already set up for this subaccount.',
+      });
       const noCname = await api('POST', `${sub()}/bounce-domains`, { domain: 'mail.example.invalid' });
       expect(noCname.statusCode).toBe(400);
       expect(noCname.json().message).toContain('No CNAME record');
@@ -136,7 +179,11 @@ describe('authentication: DKIM and bounce domains (e2e)', () => {
       fake.requests.length = 0;
       const list = await api('GET', `${sub()}/bounce-domains?filters=domain=like:example`);
       expect(list.json()).toEqual({ data: [expect.objectContaining({ domain: 'b.example.com' })], total: 1 });
-      expect(fake.requestsTo('GET', `${upstream()}/bounce`)[0].query).toEqual({ pageNumber: '0', pageSize: '50', filters: 'domain=like:example' });
+      expect(fake.requestsTo('GET', `${upstream()}/bounce`)[0].query).toEqual({
+        pageNumber: '0',
+        pageSize: '50',
+        filters: 'domain=like:example',
+      });
 
       const one = await api('GET', `${sub()}/bounce-domains/b.example.com`);
       expect(one.statusCode).toBe(200);
@@ -154,7 +201,10 @@ describe('authentication: DKIM and bounce domains (e2e)', () => {
       const missing = await api('GET', `${sub()}/bounce-domains/b.example.com`);
       expect(missing.statusCode).toBe(404);
       expect(missing.json().code).toBe('SOCKETLABS_NOT_FOUND');
-      expect((await auditRows('authentication.bounce-domains.update'))[0]).toMatchObject({ status: 200, target: `${subaccountId}/b.example.com` });
+      expect((await auditRows('authentication.bounce-domains.update'))[0]).toMatchObject({
+        status: 200,
+        target: `${subaccountId}/b.example.com`,
+      });
     });
 
     it('refuses a bad domain, a bad subaccountId or a bad isDefault with 400 before any call', async () => {
@@ -200,7 +250,11 @@ describe('authentication: DKIM and bounce domains (e2e)', () => {
       ['PUT', `${sub()}/bounce-domains/example.com`, { isDefault: true }],
       ['DELETE', `${sub()}/bounce-domains/example.com`, undefined],
     ] as const) {
-      expect({ method, url, status: (await api(method, url, body, reader)).statusCode }).toEqual({ method, url, status: 403 });
+      expect({ method, url, status: (await api(method, url, body, reader)).statusCode }).toEqual({
+        method,
+        url,
+        status: 403,
+      });
     }
     expect(fake.requests).toHaveLength(0);
   });

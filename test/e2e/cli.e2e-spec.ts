@@ -20,11 +20,15 @@ interface CliResult {
 /** `npm run cli -- ...` as a child process (from the sources, as the npm script runs it), with `env` only. */
 function cli(env: Record<string, string>, ...args: string[]): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', join(ROOT, 'src', 'cli.ts'), ...args], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['-r', 'ts-node/register/transpile-only', join(ROOT, 'src', 'cli.ts'), ...args],
+      {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH ?? '', ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -46,7 +50,11 @@ describe('CLI (e2e)', () => {
 
   beforeAll(async () => {
     // ROLE=api: no worker takes the replayed events, so their state can be looked at.
-    ({ env, cleanup } = await testEnvironment({ ROLE: 'api', SOCKETLABS_API_KEY: 'sl-key-that-must-not-show', LOG_LEVEL: 'error' }));
+    ({ env, cleanup } = await testEnvironment({
+      ROLE: 'api',
+      SOCKETLABS_API_KEY: 'sl-key-that-must-not-show',
+      LOG_LEVEL: 'error',
+    }));
     app = await createHttpApp(AppConfig.fromEnvironment(env));
     dataSource = app.get(DataSource);
   });
@@ -55,27 +63,49 @@ describe('CLI (e2e)', () => {
     await cleanup?.();
   });
 
-  const get = (url: string, key: string) => app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${key}` } });
+  const get = (url: string, key: string) =>
+    app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${key}` } });
 
   it('creates a key that works at once, lists it without the key, and revokes it for the running API too', async () => {
-    const created = await cli(env, 'api-keys', 'create', '--name', 'billing-service', '--scopes', 'events:read,socketlabs:read');
+    const created = await cli(
+      env,
+      'api-keys',
+      'create',
+      '--name',
+      'billing-service',
+      '--scopes',
+      'events:read,socketlabs:read',
+    );
     expect(created).toMatchObject({ code: 0 });
     const key = created.json();
-    expect(key).toMatchObject({ id: expect.any(String), name: 'billing-service', scopes: ['events:read', 'socketlabs:read'], key: expect.stringMatching(/^slgw_/) });
+    expect(key).toMatchObject({
+      id: expect.any(String),
+      name: 'billing-service',
+      scopes: ['events:read', 'socketlabs:read'],
+      key: expect.stringMatching(/^slgw_/),
+    });
     expect((await get('/api/v1/events', key.key)).statusCode).toBe(200);
 
     const listed = await cli(env, 'api-keys', 'list');
     expect(listed.code).toBe(0);
-    expect(listed.json().data).toEqual([expect.objectContaining({ id: key.id, name: 'billing-service', revokedAt: null })]);
+    expect(listed.json().data).toEqual([
+      expect.objectContaining({ id: key.id, name: 'billing-service', revokedAt: null }),
+    ]);
     expect(listed.stdout).not.toContain(key.key);
 
     const revoked = await cli(env, 'api-keys', 'revoke', key.id);
     expect(revoked.code).toBe(0);
     expect(revoked.json()).toMatchObject({ id: key.id, revokedAt: expect.any(String) });
     // The API process had the key cached; the revocation reaches it through Redis.
-    await waitFor(async () => (await get('/api/v1/events', key.key)).statusCode === 401, 5000, 'the running API to refuse the revoked key');
+    await waitFor(
+      async () => (await get('/api/v1/events', key.key)).statusCode === 401,
+      5000,
+      'the running API to refuse the revoked key',
+    );
 
-    const audit = await dataSource.query(`SELECT action, api_key_name, target FROM audit_log WHERE action LIKE 'api-keys.%' ORDER BY id`);
+    const audit = await dataSource.query(
+      `SELECT action, api_key_name, target FROM audit_log WHERE action LIKE 'api-keys.%' ORDER BY id`,
+    );
     expect(audit).toEqual([
       { action: 'api-keys.create', api_key_name: 'cli', target: key.id },
       { action: 'api-keys.revoke', api_key_name: 'cli', target: key.id },
@@ -93,7 +123,12 @@ describe('CLI (e2e)', () => {
   });
 
   it('replays failed events and given ids through the service the API uses', async () => {
-    const failed = await seedEvent(dataSource, { state: 'failed', type: 'Delivered', attempts: 5, lastError: 'parse error' });
+    const failed = await seedEvent(dataSource, {
+      state: 'failed',
+      type: 'Delivered',
+      attempts: 5,
+      lastError: 'parse error',
+    });
     const processed = await seedEvent(dataSource, { state: 'processed', type: 'Delivered' });
 
     const byState = await cli(env, 'events', 'replay', '--state', 'failed');
@@ -115,12 +150,21 @@ describe('CLI (e2e)', () => {
   });
 
   it('prints the configuration with every secret masked', async () => {
-    const res = await cli({ ...env, DATABASE_URL: env.DATABASE_URL.replace('postgres@', 'postgres:db-password-xyz@') }, 'config');
+    const res = await cli(
+      { ...env, DATABASE_URL: env.DATABASE_URL.replace('postgres@', 'postgres:db-password-xyz@') },
+      'config',
+    );
     expect(res.code).toBe(0);
     const config = res.json();
-    expect(config).toMatchObject({ role: 'api', auth: { adminApiKey: '****' }, socketlabs: { apiKey: '****' }, webhook: { secretKey: null } });
+    expect(config).toMatchObject({
+      role: 'api',
+      auth: { adminApiKey: '****' },
+      socketlabs: { apiKey: '****' },
+      webhook: { secretKey: null },
+    });
     expect(config.database.url).toContain(':****@');
-    for (const secret of [TEST_ADMIN_KEY, 'sl-key-that-must-not-show', 'db-password-xyz']) expect(res.stdout).not.toContain(secret);
+    for (const secret of [TEST_ADMIN_KEY, 'sl-key-that-must-not-show', 'db-password-xyz'])
+      expect(res.stdout).not.toContain(secret);
   });
 
   it('migrates a new database, and again is a no-op', async () => {

@@ -14,7 +14,10 @@ const SECRET = 'client-secret-key-5Tq9';
 describe('the typed client (client/)', () => {
   it('is generated from the committed openapi.json (run `npm run openapi` after changing the API)', async () => {
     const cli = join(ROOT, 'node_modules', 'openapi-typescript', 'bin', 'cli.js');
-    const { stdout } = await promisify(execFile)(process.execPath, [cli, 'openapi.json'], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 });
+    const { stdout } = await promisify(execFile)(process.execPath, [cli, 'openapi.json'], {
+      cwd: ROOT,
+      maxBuffer: 64 * 1024 * 1024,
+    });
     const committed = await readFile(join(ROOT, 'client', 'schema.d.ts'), 'utf8');
     // Compared as a boolean: a diff of two 9,000-line files helps nobody; the command to run does.
     expect({ stale: stdout !== committed, fix: 'npm run openapi' }).toEqual({ stale: false, fix: 'npm run openapi' });
@@ -45,12 +48,16 @@ describe('the typed client against the running service (e2e)', () => {
   });
 
   it('answers typed data, and the API error body with the status when refused', async () => {
-    const created = await admin.POST('/api/v1/webhook-endpoints', { body: { name: 'typed client', secretKeys: ['typed-client-0001'] } });
+    const created = await admin.POST('/api/v1/webhook-endpoints', {
+      body: { name: 'typed client', secretKeys: ['typed-client-0001'] },
+    });
     expect(created.response.status).toBe(201);
     const id = created.data!.id;
     expect(created.data!.newSecrets.map((s) => s.hint)).toEqual(['0001']);
 
-    const listed = await admin.GET('/api/v1/webhook-endpoints', { params: { query: { enabled: true, pageSize: 100 } } });
+    const listed = await admin.GET('/api/v1/webhook-endpoints', {
+      params: { query: { enabled: true, pageSize: 100 } },
+    });
     expect(listed.data!.data.map((e) => e.id)).toContain(id);
 
     // The PATCH body's type has no secretKeys; the service refuses it as well, saying what to do instead.
@@ -94,11 +101,17 @@ describe('the typed client against the running service (e2e)', () => {
     };
     const receive = async (messageIds: string[]) => {
       for (const messageId of messageIds) {
-        const res = await t.request({ method: 'POST', url: '/webhooks/socketlabs', body: withSecret(deliveredEvent({ MessageId: messageId }), SECRET), apiKey: null });
+        const res = await t.request({
+          method: 'POST',
+          url: '/webhooks/socketlabs',
+          body: withSecret(deliveredEvent({ MessageId: messageId }), SECRET),
+          apiKey: null,
+        });
         expect(res.statusCode).toBe(200);
       }
     };
-    const seen = (messageIds: string[]) => () => Promise.resolve(messageIds.every((m) => [...kept.values()].some((e) => e.messageId === m)));
+    const seen = (messageIds: string[]) => () =>
+      Promise.resolve(messageIds.every((m) => [...kept.values()].some((e) => e.messageId === m)));
 
     try {
       const first = run();
@@ -119,15 +132,19 @@ describe('the typed client against the running service (e2e)', () => {
       const replayedId = [...kept.values()].find((e) => e.messageId === 'client-feed-2')!.id;
       const replay = await admin.POST('/api/v1/events/{id}/replay', { params: { path: { id: replayedId } } });
       expect(replay.response.status).toBe(202);
-      await waitFor(() => Promise.resolve(handled.filter((id) => id === replayedId).length === 2), 30000, 'the replayed event in the feed again');
+      await waitFor(
+        () => Promise.resolve(handled.filter((id) => id === replayedId).length === 2),
+        30000,
+        'the replayed event in the feed again',
+      );
       await second.stop();
       expect(kept.size).toBe(new Set(handled).size);
-      expect([...kept.values()].filter((e) => e.messageId?.startsWith('client-feed-')).map((e) => e.messageId).sort()).toEqual([
-        'client-feed-1',
-        'client-feed-2',
-        'client-feed-3',
-        'client-feed-4',
-      ]);
+      expect(
+        [...kept.values()]
+          .filter((e) => e.messageId?.startsWith('client-feed-'))
+          .map((e) => e.messageId)
+          .sort(),
+      ).toEqual(['client-feed-1', 'client-feed-2', 'client-feed-3', 'client-feed-4']);
       expect(await cursors.load()).not.toBe(cursorAfterFirst);
     } finally {
       await Promise.all(running.map((stop) => stop()));

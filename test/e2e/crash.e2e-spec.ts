@@ -32,7 +32,12 @@ describe('crash safety (SIGKILL under load)', () => {
   let db: Client;
 
   beforeAll(async () => {
-    env = await testEnvironment({ WEBHOOK_SECRET_KEY: SECRET, ROLE: 'all', LOG_LEVEL: 'warn', SWEEPER_DELAY_SECONDS: '2' });
+    env = await testEnvironment({
+      WEBHOOK_SECRET_KEY: SECRET,
+      ROLE: 'all',
+      LOG_LEVEL: 'warn',
+      SWEEPER_DELAY_SECONDS: '2',
+    });
     service = new ServiceProcess({ ...env.env, PORT: String(await freePort()), ADMIN_API_KEY: TEST_ADMIN_KEY });
     await service.start();
     db = new Client({ connectionString: env.env.DATABASE_URL });
@@ -92,14 +97,20 @@ describe('crash safety (SIGKILL under load)', () => {
     const sent = acknowledged.size + unacknowledged.size;
     const done = await waitFor(
       async () => {
-        const r = await db.query(`SELECT count(*)::int AS total, count(*) FILTER (WHERE b.event_id IS NULL)::int AS processed FROM email_events e LEFT JOIN event_backlog b ON b.event_id = e.id`);
+        const r = await db.query(
+          `SELECT count(*)::int AS total, count(*) FILTER (WHERE b.event_id IS NULL)::int AS processed FROM email_events e LEFT JOIN event_backlog b ON b.event_id = e.id`,
+        );
         return r.rows[0].processed === sent ? r.rows[0] : undefined;
       },
       60000,
       'every event processed',
     ).catch(async (err) => {
-      const r = await db.query(`SELECT coalesce(b.state, 'processed') AS state, count(*)::int AS n FROM email_events e LEFT JOIN event_backlog b ON b.event_id = e.id GROUP BY 1`);
-      throw new Error(`${(err as Error).message}; sent ${sent}; rows by state ${JSON.stringify(r.rows)}\n${service.output.slice(-3000)}`);
+      const r = await db.query(
+        `SELECT coalesce(b.state, 'processed') AS state, count(*)::int AS n FROM email_events e LEFT JOIN event_backlog b ON b.event_id = e.id GROUP BY 1`,
+      );
+      throw new Error(
+        `${(err as Error).message}; sent ${sent}; rows by state ${JSON.stringify(r.rows)}\n${service.output.slice(-3000)}`,
+      );
     });
     expect(done.total).toBe(sent);
 
@@ -140,7 +151,10 @@ describe('crash safety (SIGKILL under load)', () => {
     await service.start();
     await waitFor(
       async () => {
-        const r = await db.query(`SELECT count(*)::int AS n FROM email_events e WHERE message_id = ANY($1) AND NOT EXISTS (SELECT 1 FROM event_backlog b WHERE b.event_id = e.id)`, [acknowledged.map((n) => `crash-${n}`)]);
+        const r = await db.query(
+          `SELECT count(*)::int AS n FROM email_events e WHERE message_id = ANY($1) AND NOT EXISTS (SELECT 1 FROM event_backlog b WHERE b.event_id = e.id)`,
+          [acknowledged.map((n) => `crash-${n}`)],
+        );
         return r.rows[0].n === acknowledged.length;
       },
       60000,

@@ -41,7 +41,9 @@ describe('event counters behind GET /events/stats (e2e)', () => {
         IF NEW.address LIKE 'poison-%' THEN RAISE EXCEPTION 'poisoned message %', NEW.address; END IF;
         RETURN NEW;
       END $$`);
-    await t.dataSource.query(`CREATE TRIGGER test_poison BEFORE INSERT OR UPDATE ON messages FOR EACH ROW EXECUTE FUNCTION test_poison()`);
+    await t.dataSource.query(
+      `CREATE TRIGGER test_poison BEFORE INSERT OR UPDATE ON messages FOR EACH ROW EXECUTE FUNCTION test_poison()`,
+    );
   });
   afterAll(async () => {
     await t?.close();
@@ -79,13 +81,23 @@ describe('event counters behind GET /events/stats (e2e)', () => {
   }
 
   async function receive(events: Record<string, unknown>[]): Promise<void> {
-    const res = await t.request({ method: 'POST', url: '/webhooks/socketlabs', body: events.map((e) => withSecret(e, SECRET)), apiKey: null });
+    const res = await t.request({
+      method: 'POST',
+      url: '/webhooks/socketlabs',
+      body: events.map((e) => withSecret(e, SECRET)),
+      apiKey: null,
+    });
     expect(res.statusCode).toBe(200);
   }
 
   /** Nothing pending any more: the workers are done. */
   async function quiet(): Promise<void> {
-    await waitFor(async () => (await t.dataSource.query(`SELECT count(*)::int AS n FROM event_backlog WHERE state = 'pending'`))[0].n === 0, 30000, 'the backlog drained');
+    await waitFor(
+      async () =>
+        (await t.dataSource.query(`SELECT count(*)::int AS n FROM event_backlog WHERE state = 'pending'`))[0].n === 0,
+      30000,
+      'the backlog drained',
+    );
   }
 
   const stateOf = async (messageId: string) =>
@@ -152,10 +164,18 @@ describe('event counters behind GET /events/stats (e2e)', () => {
     const after = await stats();
     expect(after).toMatchObject(await counted());
     // The same events, moved from failed to processed; nothing counted twice.
-    expect(after).toMatchObject({ total: before.total, byType: before.byType, byState: { pending: 0, processed: before.total, failed: 0 } });
+    expect(after).toMatchObject({
+      total: before.total,
+      byType: before.byType,
+      byState: { pending: 0, processed: before.total, failed: 0 },
+    });
 
     // The sweeper compacts the deltas into event_counts every few seconds: the answer does not move.
-    await waitFor(async () => (await t.dataSource.query(`SELECT count(*)::int AS n FROM event_count_deltas`))[0].n === 0, 30000, 'the deltas compacted');
+    await waitFor(
+      async () => (await t.dataSource.query(`SELECT count(*)::int AS n FROM event_count_deltas`))[0].n === 0,
+      30000,
+      'the deltas compacted',
+    );
     expect(await stats()).toEqual(after);
   });
 });

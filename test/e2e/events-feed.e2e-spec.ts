@@ -58,7 +58,10 @@ describe('Event change feed (e2e)', () => {
   }
 
   /** Every page from `after` until an empty one (once the horizon has passed every event): the events and the cursor to continue with. */
-  async function readAll(after: string | null, limit = 100): Promise<{ events: FeedPage['data']; cursor: string | null }> {
+  async function readAll(
+    after: string | null,
+    limit = 100,
+  ): Promise<{ events: FeedPage['data']; cursor: string | null }> {
     await settled();
     const events: FeedPage['data'] = [];
     let cursor = after;
@@ -75,7 +78,12 @@ describe('Event change feed (e2e)', () => {
 
   async function receive(events: SocketLabsEvent[]): Promise<void> {
     for (const e of events) {
-      const res = await t.request({ method: 'POST', url: '/webhooks/socketlabs', body: withSecret(e, SECRET), apiKey: null });
+      const res = await t.request({
+        method: 'POST',
+        url: '/webhooks/socketlabs',
+        body: withSecret(e, SECRET),
+        apiKey: null,
+      });
       expect(res.statusCode).toBe(200);
     }
   }
@@ -107,7 +115,9 @@ describe('Event change feed (e2e)', () => {
     // One event a page: each cursor is that event's (txid, id), the txid of the transaction that stored it, and
     // the cursors only grow.
     const txids: Record<string, string> = Object.fromEntries(
-      (await t.dataSource.query(`SELECT id::text AS id, txid::text AS txid FROM email_events WHERE txid IS NOT NULL`)).map((r: { id: string; txid: string }) => [r.id, r.txid]),
+      (
+        await t.dataSource.query(`SELECT id::text AS id, txid::text AS txid FROM email_events WHERE txid IS NOT NULL`)
+      ).map((r: { id: string; txid: string }) => [r.id, r.txid]),
     );
     const cursors: [bigint, bigint][] = [];
     await settled();
@@ -140,10 +150,13 @@ describe('Event change feed (e2e)', () => {
     // A receiver's transaction that started first and commits last: it stores event X while Y is stored.
     await db.query('BEGIN');
     try {
-      await storeEvent({ query: async (sql, params) => (await db.query(sql, params as unknown[])).rows }, {
-        raw: rawText(deliveredEvent({ MessageId: 'feed-late-x' }), 'json'),
-        format: 'json',
-      });
+      await storeEvent(
+        { query: async (sql, params) => (await db.query(sql, params as unknown[])).rows },
+        {
+          raw: rawText(deliveredEvent({ MessageId: 'feed-late-x' }), 'json'),
+          format: 'json',
+        },
+      );
       await receive([deliveredEvent({ MessageId: 'feed-late-y' })]);
       // Y is committed, but X's transaction may still commit below it: the feed must not pass X by.
       expect((await feed(start)).data).toEqual([]);
@@ -159,7 +172,12 @@ describe('Event change feed (e2e)', () => {
     const start = (await readAll(null)).cursor;
     const raw = rawText(deliveredEvent({ MessageId: 'feed-raw' }), 'json');
     // Stored raw (received "in the future": the sweeper leaves it alone until the test queues it).
-    const id = await storeEvent(t.dataSource, { raw, format: 'json', storedRaw: true, receivedAt: new Date(Date.now() + 3_600_000) });
+    const id = await storeEvent(t.dataSource, {
+      raw,
+      format: 'json',
+      storedRaw: true,
+      receivedAt: new Date(Date.now() + 3_600_000),
+    });
     await receive([deliveredEvent({ MessageId: 'feed-normal' })]);
     expect((await readAll(start)).events.map((e) => e.messageId)).toEqual(['feed-normal']);
 
@@ -188,7 +206,15 @@ describe('Event change feed (e2e)', () => {
   });
 
   it('400 for a cursor it did not give out and for a limit out of range; 401 without a key', async () => {
-    for (const query of ['after=abc', 'after=12', 'after=1.0', 'after=-1.5', 'after=1.9999999999999999999', 'limit=0', 'limit=1001']) {
+    for (const query of [
+      'after=abc',
+      'after=12',
+      'after=1.0',
+      'after=-1.5',
+      'after=1.9999999999999999999',
+      'limit=0',
+      'limit=1001',
+    ]) {
       const res = await t.request({ method: 'GET', url: `/api/v1/events/feed?${query}` });
       expect({ query, status: res.statusCode }).toEqual({ query, status: 400 });
     }

@@ -34,7 +34,12 @@ describe('Event replay (e2e)', () => {
   it('replays one failed event: pending again, attempts and error reset, one job queued, audited', async () => {
     const stats = async () => (await t.request({ method: 'GET', url: '/api/v1/events/stats' })).json().byState;
     const before = await stats();
-    const id = await seedEvent(t.dataSource, { state: 'failed', type: 'Delivered', attempts: 5, lastError: 'parse error' });
+    const id = await seedEvent(t.dataSource, {
+      state: 'failed',
+      type: 'Delivered',
+      attempts: 5,
+      lastError: 'parse error',
+    });
     expect(await stats()).toEqual({ ...before, failed: before.failed + 1 });
     const res = await t.request({ method: 'POST', url: `/api/v1/events/${id}/replay` });
     expect(res.statusCode).toBe(202);
@@ -56,7 +61,12 @@ describe('Event replay (e2e)', () => {
     expect((await queuedJobs(t)).filter((j) => j.data.eventIds?.includes(id))).toHaveLength(2);
 
     const audit = await t.request({ method: 'GET', url: '/api/v1/audit-log?action=events.replay&sortDirection=asc' });
-    expect(audit.json().data[0]).toMatchObject({ action: 'events.replay', target: id, status: 202, outcome: 'success' });
+    expect(audit.json().data[0]).toMatchObject({
+      action: 'events.replay',
+      target: id,
+      status: 202,
+      outcome: 'success',
+    });
   });
 
   it('answers 404 for an unknown event and 400 for a bad id', async () => {
@@ -86,7 +96,11 @@ describe('Event replay (e2e)', () => {
   it('replays the given ids, numbers or strings, skipping unknown ones', async () => {
     const a = await seedEvent(t.dataSource, { state: 'processed' });
     const b = await seedEvent(t.dataSource, { state: 'failed', lastError: 'x' });
-    const res = await t.request({ method: 'POST', url: '/api/v1/events/replay', body: { ids: [Number(a), b, '987654321'] } });
+    const res = await t.request({
+      method: 'POST',
+      url: '/api/v1/events/replay',
+      body: { ids: [Number(a), b, '987654321'] },
+    });
     expect(res.statusCode).toBe(202);
     expect(res.json()).toEqual({ replayed: 2, queued: true });
     expect((await rowState(t, a)).state).toBe('pending');

@@ -48,10 +48,15 @@ export async function seedEvent(ds: DataSource, row: SeedEvent): Promise<string>
 }
 
 export async function seedMessage(ds: DataSource, row: Partial<MessageEntity>): Promise<string> {
-  const result = await ds.getRepository(MessageEntity).insert({ messageId: '', status: 'queued', ...row } as MessageEntity);
+  const result = await ds
+    .getRepository(MessageEntity)
+    .insert({ messageId: '', status: 'queued', ...row } as MessageEntity);
   return String(result.identifiers[0].id);
 }
 
-export async function seedSuppression(ds: DataSource, row: Partial<SuppressionEntity> & { address: string; eventId: string }): Promise<void> {
+export async function seedSuppression(
+  ds: DataSource,
+  row: Partial<SuppressionEntity> & { address: string; eventId: string },
+): Promise<void> {
   await ds.getRepository(SuppressionEntity).insert({ reason: 'permanent_failure', ...row });
 }

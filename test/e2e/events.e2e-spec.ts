@@ -16,38 +16,106 @@ describe('Events read API (e2e)', () => {
     // Seeded in the order they were received: ids are handed out as events are stored (sortField=receivedAt).
     // A dead row whose raw still holds a SecretKey (an older receiver, say): it must never be shown.
     id.dead = await seedEvent(ds, {
-      state: 'failed', type: 'Complaint', lastError: 'boom', attempts: 5, address: 'frank@example.com', occurredAt: at(29), receivedAt: at(30),
-      rawEvent: { Type: 'Complaint', SecretKey: 'top-secret-1', Address: 'frank@example.com', Data: { Meta: [{ Key: 'a', Value: 'b' }], secretkey: 'top-secret-2' } },
+      state: 'failed',
+      type: 'Complaint',
+      lastError: 'boom',
+      attempts: 5,
+      address: 'frank@example.com',
+      occurredAt: at(29),
+      receivedAt: at(30),
+      rawEvent: {
+        Type: 'Complaint',
+        SecretKey: 'top-secret-1',
+        Address: 'frank@example.com',
+        Data: { Meta: [{ Key: 'a', Value: 'b' }], secretkey: 'top-secret-2' },
+      },
     });
     id.delivered = await seedEvent(ds, {
-      type: 'Delivered', address: 'Jane@Example.com', messageId: 'm1', mailingId: 'mail-A', serverId: 100, subaccountId: 7,
-      occurredAt: at(60), receivedAt: at(61), response: '250 OK',
+      type: 'Delivered',
+      address: 'Jane@Example.com',
+      messageId: 'm1',
+      mailingId: 'mail-A',
+      serverId: 100,
+      subaccountId: 7,
+      occurredAt: at(60),
+      receivedAt: at(61),
+      response: '250 OK',
     });
     id.bounce = await seedEvent(ds, {
-      type: 'Failed', address: 'jane@example.com', messageId: 'm1', mailingId: 'mail-A', serverId: 100, subaccountId: 7,
-      failureType: 'Permanent', failureCode: 2001, reason: 'no such user', occurredAt: at(120), receivedAt: at(121),
+      type: 'Failed',
+      address: 'jane@example.com',
+      messageId: 'm1',
+      mailingId: 'mail-A',
+      serverId: 100,
+      subaccountId: 7,
+      failureType: 'Permanent',
+      failureCode: 2001,
+      reason: 'no such user',
+      occurredAt: at(120),
+      receivedAt: at(121),
     });
     id.open = await seedEvent(ds, {
-      type: 'Tracking', trackingType: 'Open', address: 'bob@example.com', messageId: 'm2', mailingId: 'mail-B', serverId: 200, subaccountId: 8,
-      occurredAt: at(180), receivedAt: at(181), meta: [{ key: 'customerId', value: '42' }], tags: ['spring'], extra: { Surprise: 1, secretKey: 'leak' },
+      type: 'Tracking',
+      trackingType: 'Open',
+      address: 'bob@example.com',
+      messageId: 'm2',
+      mailingId: 'mail-B',
+      serverId: 200,
+      subaccountId: 8,
+      occurredAt: at(180),
+      receivedAt: at(181),
+      meta: [{ key: 'customerId', value: '42' }],
+      tags: ['spring'],
+      extra: { Surprise: 1, secretKey: 'leak' },
     });
     id.click = await seedEvent(ds, {
-      type: 'Tracking', trackingType: 'Click', address: 'bob@example.com', messageId: 'm2', mailingId: 'mail-B', serverId: 200, subaccountId: 8,
-      url: 'https://example.com/x', occurredAt: at(240), receivedAt: at(241),
+      type: 'Tracking',
+      trackingType: 'Click',
+      address: 'bob@example.com',
+      messageId: 'm2',
+      mailingId: 'mail-B',
+      serverId: 200,
+      subaccountId: 8,
+      url: 'https://example.com/x',
+      occurredAt: at(240),
+      receivedAt: at(241),
     });
     id.deferred = await seedEvent(ds, {
-      type: 'Deferred', address: 'carol@example.com', messageId: 'm3', serverId: 100, subaccountId: 9, deferralCode: 4000,
-      occurredAt: at(300), receivedAt: at(301),
+      type: 'Deferred',
+      address: 'carol@example.com',
+      messageId: 'm3',
+      serverId: 100,
+      subaccountId: 9,
+      deferralCode: 4000,
+      occurredAt: at(300),
+      receivedAt: at(301),
     });
     // Pending, and undated (no DateTime): its type as sent in lower case, stored canonical.
     id.pending = await seedEvent(ds, {
-      state: 'pending', type: 'Delivered', address: 'eve@example.com', messageId: 'm9', occurredAt: null, receivedAt: at(360),
+      state: 'pending',
+      type: 'Delivered',
+      address: 'eve@example.com',
+      messageId: 'm9',
+      occurredAt: null,
+      receivedAt: at(360),
       rawEvent: { type: 'delivered', Address: 'eve@example.com', MessageId: 'm9' },
     });
     // An unknown type is stored lower-cased.
-    id.unknown = await seedEvent(ds, { type: 'bounce', knownType: false, address: 'gina@example.com', occurredAt: at(420), receivedAt: at(421) });
+    id.unknown = await seedEvent(ds, {
+      type: 'bounce',
+      knownType: false,
+      address: 'gina@example.com',
+      occurredAt: at(420),
+      receivedAt: at(421),
+    });
     id.soft = await seedEvent(ds, {
-      type: 'Failed', failureType: 'Temporary', failureCode: 4003, address: 'dave@example.com', messageId: 'm4', occurredAt: at(480), receivedAt: at(481),
+      type: 'Failed',
+      failureType: 'Temporary',
+      failureCode: 4003,
+      address: 'dave@example.com',
+      messageId: 'm4',
+      occurredAt: at(480),
+      receivedAt: at(481),
     });
   });
 
@@ -68,28 +136,83 @@ describe('Events read API (e2e)', () => {
     expect(res.statusCode).toBe(200);
     const body = res.json();
     expect(body).toMatchObject({ total: 9, totalExact: true });
-    expect(body.data.map((e: { id: string }) => e.id)).toEqual([id.soft, id.unknown, id.deferred, id.click, id.open, id.bounce, id.delivered, id.dead, id.pending]);
+    expect(body.data.map((e: { id: string }) => e.id)).toEqual([
+      id.soft,
+      id.unknown,
+      id.deferred,
+      id.click,
+      id.open,
+      id.bounce,
+      id.delivered,
+      id.dead,
+      id.pending,
+    ]);
     for (const e of body.data) expect(e).not.toHaveProperty('raw');
     const open = body.data.find((e: { id: string }) => e.id === id.open);
     expect(open).toMatchObject({
-      type: 'Tracking', state: 'processed', trackingType: 'Open', address: 'bob@example.com', messageId: 'm2', mailingId: 'mail-B',
-      serverId: 200, subaccountId: 8, occurredAt: iso(180), meta: [{ key: 'customerId', value: '42' }], tags: ['spring'], extra: { Surprise: 1 },
+      type: 'Tracking',
+      state: 'processed',
+      trackingType: 'Open',
+      address: 'bob@example.com',
+      messageId: 'm2',
+      mailingId: 'mail-B',
+      serverId: 200,
+      subaccountId: 8,
+      occurredAt: iso(180),
+      meta: [{ key: 'customerId', value: '42' }],
+      tags: ['spring'],
+      extra: { Surprise: 1 },
     });
     expect(open.extra).not.toHaveProperty('secretKey');
     const pending = body.data.find((e: { id: string }) => e.id === id.pending);
     // Pending, but with its typed columns: the receiver wrote them. Undated: occurredAt null.
-    expect(pending).toMatchObject({ type: 'Delivered', knownType: true, state: 'pending', attempts: 0, lastError: null, occurredAt: null, address: 'eve@example.com', messageId: 'm9' });
+    expect(pending).toMatchObject({
+      type: 'Delivered',
+      knownType: true,
+      state: 'pending',
+      attempts: 0,
+      lastError: null,
+      occurredAt: null,
+      address: 'eve@example.com',
+      messageId: 'm9',
+    });
     expect(pending).not.toHaveProperty('processedAt');
   });
 
   it('sorts by occurredAt, receivedAt and id in both directions', async () => {
-    expect((await ids('?sortDirection=asc')).ids).toEqual([id.pending, id.dead, id.delivered, id.bounce, id.open, id.click, id.deferred, id.unknown, id.soft]);
-    expect((await ids('?sortField=receivedAt&sortDirection=asc')).ids).toEqual(
-      [id.dead, id.delivered, id.bounce, id.open, id.click, id.deferred, id.pending, id.unknown, id.soft],
-    );
-    expect((await ids('?sortField=receivedAt&sortDirection=desc')).ids).toEqual(
-      [id.soft, id.unknown, id.pending, id.deferred, id.click, id.open, id.bounce, id.delivered, id.dead],
-    );
+    expect((await ids('?sortDirection=asc')).ids).toEqual([
+      id.pending,
+      id.dead,
+      id.delivered,
+      id.bounce,
+      id.open,
+      id.click,
+      id.deferred,
+      id.unknown,
+      id.soft,
+    ]);
+    expect((await ids('?sortField=receivedAt&sortDirection=asc')).ids).toEqual([
+      id.dead,
+      id.delivered,
+      id.bounce,
+      id.open,
+      id.click,
+      id.deferred,
+      id.pending,
+      id.unknown,
+      id.soft,
+    ]);
+    expect((await ids('?sortField=receivedAt&sortDirection=desc')).ids).toEqual([
+      id.soft,
+      id.unknown,
+      id.pending,
+      id.deferred,
+      id.click,
+      id.open,
+      id.bounce,
+      id.delivered,
+      id.dead,
+    ]);
     const all = Object.values(id).sort((a, b) => Number(a) - Number(b));
     expect((await ids('?sortField=id&sortDirection=asc')).ids).toEqual(all);
     expect((await ids('?sortField=id')).ids).toEqual([...all].reverse());
@@ -108,7 +231,12 @@ describe('Events read API (e2e)', () => {
     }
     expect(paged).toEqual([...desc].reverse());
     expect((await ids(`?${window}&pageSize=1&pageNumber=1`)).ids).toEqual([id.bounce]);
-    expect((await ids(`?${window}&sortField=id&sortDirection=asc`)).ids).toEqual([id.dead, id.delivered, id.bounce, id.open]);
+    expect((await ids(`?${window}&sortField=id&sortDirection=asc`)).ids).toEqual([
+      id.dead,
+      id.delivered,
+      id.bounce,
+      id.open,
+    ]);
     expect((await ids(`?${window}&state=failed`)).ids).toEqual([id.dead]);
     expect((await ids(`?${window}&serverId=100`)).ids).toEqual([id.bounce, id.delivered]);
   });
@@ -194,13 +322,28 @@ describe('Events read API (e2e)', () => {
     const res = await t.request({ method: 'GET', url: `/api/v1/events/${id.dead}` });
     expect(res.statusCode).toBe(200);
     const body = res.json();
-    expect(body).toMatchObject({ id: id.dead, state: 'failed', lastError: 'boom', attempts: 5, type: 'Complaint', receivedAt: iso(30) });
-    expect(body.raw).toEqual({ Type: 'Complaint', Address: 'frank@example.com', Data: { Meta: [{ Key: 'a', Value: 'b' }] } });
+    expect(body).toMatchObject({
+      id: id.dead,
+      state: 'failed',
+      lastError: 'boom',
+      attempts: 5,
+      type: 'Complaint',
+      receivedAt: iso(30),
+    });
+    expect(body.raw).toEqual({
+      Type: 'Complaint',
+      Address: 'frank@example.com',
+      Data: { Meta: [{ Key: 'a', Value: 'b' }] },
+    });
     expect(res.body).not.toMatch(/secretkey/i);
     expect(res.body).not.toContain('top-secret');
 
     const processed = await t.request({ method: 'GET', url: `/api/v1/events/${id.open}` });
-    expect(processed.json()).toMatchObject({ id: id.open, trackingType: 'Open', raw: { Type: 'Tracking', Address: 'bob@example.com' } });
+    expect(processed.json()).toMatchObject({
+      id: id.open,
+      trackingType: 'Open',
+      raw: { Type: 'Tracking', Address: 'bob@example.com' },
+    });
     expect(processed.body).not.toMatch(/secretkey/i);
   });
 
@@ -240,7 +383,12 @@ describe('Events read API (e2e)', () => {
       oldestPendingReceivedAt: iso(360),
     });
     const before = await t.request({ method: 'GET', url: `/api/v1/events/stats?to=${iso(120)}` });
-    expect(before.json()).toMatchObject({ from: null, to: iso(120), total: 2, byState: { pending: 0, processed: 1, failed: 1 } });
+    expect(before.json()).toMatchObject({
+      from: null,
+      to: iso(120),
+      total: 2,
+      byState: { pending: 0, processed: 1, failed: 1 },
+    });
 
     const bad = await t.request({ method: 'GET', url: '/api/v1/events/stats?from=soon' });
     expect(bad.statusCode).toBe(400);
@@ -248,7 +396,11 @@ describe('Events read API (e2e)', () => {
   });
 
   it('lets an events:read key read but not replay; no key is 401', async () => {
-    const created = await t.request({ method: 'POST', url: '/api/v1/api-keys', body: { name: 'reader', scopes: ['events:read'] } });
+    const created = await t.request({
+      method: 'POST',
+      url: '/api/v1/api-keys',
+      body: { name: 'reader', scopes: ['events:read'] },
+    });
     expect(created.statusCode).toBe(201);
     const key = created.json().key as string;
 
@@ -258,7 +410,12 @@ describe('Events read API (e2e)', () => {
     }
     const one = await t.request({ method: 'POST', url: `/api/v1/events/${id.dead}/replay`, apiKey: key });
     expect(one.statusCode).toBe(403);
-    const many = await t.request({ method: 'POST', url: '/api/v1/events/replay', body: { state: 'failed' }, apiKey: key });
+    const many = await t.request({
+      method: 'POST',
+      url: '/api/v1/events/replay',
+      body: { state: 'failed' },
+      apiKey: key,
+    });
     expect(many.statusCode).toBe(403);
     const [row] = await t.dataSource.query('SELECT state, attempts FROM event_backlog WHERE event_id = $1', [id.dead]);
     expect(row).toEqual({ state: 'failed', attempts: 5 });
@@ -276,9 +433,32 @@ describe('Events read API (e2e)', () => {
     expect(Object.keys(list.responses).sort()).toEqual(['200', '400', '401', '403', '429']);
     expect(list.responses['200'].content['application/json'].schema.$ref).toMatch(/EventListResponseDto$/);
     expect(list.parameters.map((p: { name: string }) => p.name)).toEqual(
-      expect.arrayContaining(['type', 'trackingType', 'address', 'messageId', 'mailingId', 'serverId', 'subaccountId', 'failureType', 'state', 'from', 'to', 'pageNumber', 'pageSize', 'sortField', 'sortDirection']),
+      expect.arrayContaining([
+        'type',
+        'trackingType',
+        'address',
+        'messageId',
+        'mailingId',
+        'serverId',
+        'subaccountId',
+        'failureType',
+        'state',
+        'from',
+        'to',
+        'pageNumber',
+        'pageSize',
+        'sortField',
+        'sortDirection',
+      ]),
     );
-    expect(Object.keys(op('/api/v1/events/{id}', 'get').responses).sort()).toEqual(['200', '400', '401', '403', '404', '429']);
+    expect(Object.keys(op('/api/v1/events/{id}', 'get').responses).sort()).toEqual([
+      '200',
+      '400',
+      '401',
+      '403',
+      '404',
+      '429',
+    ]);
     expect(Object.keys(op('/api/v1/events/{id}/replay', 'post').responses)).toContain('202');
     expect(doc.components.schemas.EventDetailResponseDto.properties).toHaveProperty('raw');
     expect(doc.components.schemas.EventResponseDto.properties).not.toHaveProperty('raw');

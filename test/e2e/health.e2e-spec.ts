@@ -43,7 +43,10 @@ describe('Health probes (e2e)', () => {
 
   it('answers live and ready, without an API key, outside /api/v1', async () => {
     expect(await s.get('/health/live')).toEqual({ statusCode: 200, body: { status: 'ok' } });
-    expect(await s.get('/health/ready')).toEqual({ statusCode: 200, body: { status: 'ready', database: 'up', redis: 'up' } });
+    expect(await s.get('/health/ready')).toEqual({
+      statusCode: 200,
+      body: { status: 'ready', database: 'up', redis: 'up' },
+    });
     expect(await s.get('/health')).toEqual({ statusCode: 200, body: { status: 'ok', database: 'up', redis: 'up' } });
     expect((await s.get('/api/v1/health/ready')).statusCode).toBe(404);
   });
@@ -51,8 +54,14 @@ describe('Health probes (e2e)', () => {
   it('stays ready without Redis (the receiver still stores events), and says so', async () => {
     await s.redis.cut();
     try {
-      expect(await s.get('/health/ready')).toEqual({ statusCode: 200, body: { status: 'ready', database: 'up', redis: 'down' } });
-      expect(await s.get('/health')).toEqual({ statusCode: 503, body: { status: 'degraded', database: 'up', redis: 'down' } });
+      expect(await s.get('/health/ready')).toEqual({
+        statusCode: 200,
+        body: { status: 'ready', database: 'up', redis: 'down' },
+      });
+      expect(await s.get('/health')).toEqual({
+        statusCode: 503,
+        body: { status: 'degraded', database: 'up', redis: 'down' },
+      });
       expect((await s.get('/health/live')).statusCode).toBe(200);
     } finally {
       await s.redis.restore();
@@ -62,11 +71,18 @@ describe('Health probes (e2e)', () => {
   it('is unready without PostgreSQL, and still live', async () => {
     await s.postgres.cut();
     try {
-      expect(await s.get('/health/ready')).toEqual({ statusCode: 503, body: { status: 'unready', database: 'down', redis: 'up' } });
+      expect(await s.get('/health/ready')).toEqual({
+        statusCode: 503,
+        body: { status: 'unready', database: 'down', redis: 'up' },
+      });
       expect((await s.get('/health/live')).statusCode).toBe(200);
     } finally {
       await s.postgres.restore();
     }
-    await waitFor(async () => (await s.get('/health/ready')).statusCode === 200, 20_000, 'ready again once PostgreSQL is back');
+    await waitFor(
+      async () => (await s.get('/health/ready')).statusCode === 200,
+      20_000,
+      'ready again once PostgreSQL is back',
+    );
   });
 });

@@ -52,24 +52,47 @@ describe('list totals (e2e)', () => {
   it('is exact for a small list', async () => {
     expect(await list('/events?address=one@example.com')).toMatchObject({ total: 1, totalExact: true });
     expect(await list('/messages?address=one@example.com')).toMatchObject({ total: 1, totalExact: true });
-    expect(await list('/suppressions?pageSize=1&address=bulk-7@example.com')).toMatchObject({ total: 1, totalExact: true });
+    expect(await list('/suppressions?pageSize=1&address=bulk-7@example.com')).toMatchObject({
+      total: 1,
+      totalExact: true,
+    });
     expect(await list('/events?address=nobody@example.com')).toMatchObject({ data: [], total: 0, totalExact: true });
   });
 
   it(`stops counting past ${COUNT_LIMIT} matching rows: total ${COUNT_LIMIT}, totalExact false, the page as asked`, async () => {
-    for (const url of ['/events?address=bulk@example.com&pageSize=5', '/messages?address=bulk@example.com&pageSize=5', '/suppressions?pageSize=5']) {
+    for (const url of [
+      '/events?address=bulk@example.com&pageSize=5',
+      '/messages?address=bulk@example.com&pageSize=5',
+      '/suppressions?pageSize=5',
+    ]) {
       const page = await list(url);
-      expect({ url, total: page.total, totalExact: page.totalExact, rows: page.data.length }).toEqual({ url, total: COUNT_LIMIT, totalExact: false, rows: 5 });
+      expect({ url, total: page.total, totalExact: page.totalExact, rows: page.data.length }).toEqual({
+        url,
+        total: COUNT_LIMIT,
+        totalExact: false,
+        rows: 5,
+      });
     }
     // Past the counted rows, pages still come.
-    expect((await list(`/events?address=bulk@example.com&pageSize=5&pageNumber=${Math.floor(COUNT_LIMIT / 5)}`)).data).toHaveLength(5);
+    expect(
+      (await list(`/events?address=bulk@example.com&pageSize=5&pageNumber=${Math.floor(COUNT_LIMIT / 5)}`)).data,
+    ).toHaveLength(5);
   });
 
   it('is exact beyond the limit when the event counters answer (no filter, or only type and whole hours)', async () => {
     expect(await list('/events?pageSize=1')).toMatchObject({ total: MANY + 1, totalExact: true });
-    expect(await list('/events?pageSize=1&type=delivered&state=processed')).toMatchObject({ total: MANY + 1, totalExact: true });
-    expect(await list('/events?pageSize=1&from=2025-05-01T00:00:00Z&to=2025-05-02T00:00:00Z')).toMatchObject({ total: MANY + 1, totalExact: true });
+    expect(await list('/events?pageSize=1&type=delivered&state=processed')).toMatchObject({
+      total: MANY + 1,
+      totalExact: true,
+    });
+    expect(await list('/events?pageSize=1&from=2025-05-01T00:00:00Z&to=2025-05-02T00:00:00Z')).toMatchObject({
+      total: MANY + 1,
+      totalExact: true,
+    });
     // A window that is not whole hours is counted, so bounded.
-    expect(await list('/events?pageSize=1&from=2025-05-01T00:00:01Z')).toMatchObject({ total: COUNT_LIMIT, totalExact: false });
+    expect(await list('/events?pageSize=1&from=2025-05-01T00:00:01Z')).toMatchObject({
+      total: COUNT_LIMIT,
+      totalExact: false,
+    });
   });
 });

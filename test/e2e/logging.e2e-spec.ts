@@ -16,7 +16,12 @@ describe('logging (e2e)', () => {
   beforeAll(async () => {
     fake = await FakeSocketLabs.start();
     ({ logs, restore: restoreLogs } = captureOutput());
-    t = await createTestApp({ ...fake.env(), LOG_LEVEL: 'log', WEBHOOK_SECRET_KEY: SECRET, SOCKETLABS_MAX_RETRIES: '0' });
+    t = await createTestApp({
+      ...fake.env(),
+      LOG_LEVEL: 'log',
+      WEBHOOK_SECRET_KEY: SECRET,
+      SOCKETLABS_MAX_RETRIES: '0',
+    });
   });
   afterAll(async () => {
     await t?.close();
@@ -42,7 +47,11 @@ describe('logging (e2e)', () => {
 
   it('writes JSON lines, and every line of a request carries its id', async () => {
     const from = logs.length;
-    const res = await t.request({ method: 'GET', url: '/api/v1/subaccounts', headers: { 'x-request-id': 'log-test-req-1' } });
+    const res = await t.request({
+      method: 'GET',
+      url: '/api/v1/subaccounts',
+      headers: { 'x-request-id': 'log-test-req-1' },
+    });
     expect(res.statusCode).toBe(200);
     expect(res.headers['x-request-id']).toBe('log-test-req-1');
 
@@ -59,9 +68,15 @@ describe('logging (e2e)', () => {
 
   it('logs a 4xx at warn level, and no query secret', async () => {
     const from = logs.length;
-    const res = await t.request({ method: 'GET', url: '/api/v1/api-keys?token=abc-query-secret', apiKey: 'wrong-key-0000000000' });
+    const res = await t.request({
+      method: 'GET',
+      url: '/api/v1/api-keys?token=abc-query-secret',
+      apiKey: 'wrong-key-0000000000',
+    });
     expect(res.statusCode).toBe(401);
-    const done = linesSince(from).find((l) => l.msg === 'request completed' && l.requestId === res.headers['x-request-id']);
+    const done = linesSince(from).find(
+      (l) => l.msg === 'request completed' && l.requestId === res.headers['x-request-id'],
+    );
     expect(done).toMatchObject({ level: 40, res: { statusCode: 401 } });
     expect(done!.req.url).toBe('/api/v1/api-keys?token=[redacted]');
     expect(logs.slice(from).join('')).not.toContain('abc-query-secret');
@@ -69,21 +84,37 @@ describe('logging (e2e)', () => {
 
   it('redacts secrets at any depth of a logged object, and keeps errors whole', () => {
     const from = logs.length;
-    new Logger('LoggingTest').log({ msg: 'with a secret', outer: { list: [{ deeper: { apiKey: 'sk-very-secret-1' } }], SecretKey: 'sk-very-secret-2' } });
+    new Logger('LoggingTest').log({
+      msg: 'with a secret',
+      outer: { list: [{ deeper: { apiKey: 'sk-very-secret-1' } }], SecretKey: 'sk-very-secret-2' },
+    });
     new Logger('LoggingTest').error(new Error('boom for logging test'));
     const text = logs.slice(from).join('');
     expect(text).not.toContain('sk-very-secret');
     const [line, error] = linesSince(from);
-    expect(line).toMatchObject({ context: 'LoggingTest', outer: { list: [{ deeper: { apiKey: '[redacted]' } }], SecretKey: '[redacted]' } });
+    expect(line).toMatchObject({
+      context: 'LoggingTest',
+      outer: { list: [{ deeper: { apiKey: '[redacted]' } }], SecretKey: '[redacted]' },
+    });
     expect(error).toMatchObject({ level: 50 });
     expect(JSON.stringify(error)).toContain('boom for logging test');
   });
 
   it('writes no line per webhook request (the receiver is not logged per request)', async () => {
     const from = logs.length;
-    const res = await t.app.inject({ method: 'POST', url: '/webhooks/socketlabs', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ ...queuedEvent(), SecretKey: SECRET }) });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/webhooks/socketlabs',
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify({ ...queuedEvent(), SecretKey: SECRET }),
+    });
     expect(res.statusCode).toBe(200);
-    const refused = await t.app.inject({ method: 'POST', url: '/webhooks/socketlabs/no-such-endpoint', headers: { 'content-type': 'application/json' }, payload: '{}' });
+    const refused = await t.app.inject({
+      method: 'POST',
+      url: '/webhooks/socketlabs/no-such-endpoint',
+      headers: { 'content-type': 'application/json' },
+      payload: '{}',
+    });
     expect(refused.statusCode).toBe(401);
     const ids = [res.headers['x-request-id'], refused.headers['x-request-id']];
     expect(ids.every(Boolean)).toBe(true);

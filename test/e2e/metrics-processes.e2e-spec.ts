@@ -11,7 +11,8 @@ const SECRET = 'metrics-process-secret-8Tz3';
 const METRICS_TOKEN = 'metrics-process-token-0123456789';
 const EVENTS = 3;
 
-const events = (prefix: string) => Array.from({ length: EVENTS }, (_, i) => withSecret(deliveredEvent({ MessageId: `${prefix}-${i}` }), SECRET));
+const events = (prefix: string) =>
+  Array.from({ length: EVENTS }, (_, i) => withSecret(deliveredEvent({ MessageId: `${prefix}-${i}` }), SECRET));
 
 async function scrape(url: string, token?: string): Promise<Scrape> {
   const res = await fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {} });
@@ -23,7 +24,9 @@ async function processedRows(databaseUrl: string): Promise<number> {
   const client = new Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    const { rows } = await client.query(`SELECT count(*)::int AS n FROM email_events e WHERE NOT EXISTS (SELECT 1 FROM event_backlog b WHERE b.event_id = e.id)`);
+    const { rows } = await client.query(
+      `SELECT count(*)::int AS n FROM email_events e WHERE NOT EXISTS (SELECT 1 FROM event_backlog b WHERE b.event_id = e.id)`,
+    );
     return rows[0].n;
   } finally {
     await client.end();
@@ -39,7 +42,7 @@ describe('metrics of the workers, in ROLE=all and ROLE=worker processes (e2e)', 
     while (stops.length > 0) await stops.pop()!();
   });
 
-  it('ROLE=all: /metrics on PORT and on METRICS_PORT has the worker thread\'s counters beside the HTTP thread\'s', async () => {
+  it("ROLE=all: /metrics on PORT and on METRICS_PORT has the worker thread's counters beside the HTTP thread's", async () => {
     const metricsPort = await freePort();
     const environment = await testEnvironment({
       ROLE: 'all',
@@ -54,18 +57,32 @@ describe('metrics of the workers, in ROLE=all and ROLE=worker processes (e2e)', 
     stops.push(() => service.kill('SIGTERM'));
     await service.start(90_000);
 
-    const posted = await fetch(`${service.baseUrl}/webhooks/socketlabs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(events('all')) });
+    const posted = await fetch(`${service.baseUrl}/webhooks/socketlabs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(events('all')),
+    });
     expect(posted.status).toBe(200);
-    await waitFor(async () => (await processedRows(environment.env.DATABASE_URL)) === EVENTS, 30_000, 'the events processed by the worker thread');
+    await waitFor(
+      async () => (await processedRows(environment.env.DATABASE_URL)) === EVENTS,
+      30_000,
+      'the events processed by the worker thread',
+    );
 
     for (const url of [`${service.baseUrl}/metrics`, `http://127.0.0.1:${metricsPort}/metrics`]) {
-      const m = await waitFor(async () => {
-        const s = await scrape(url);
-        return s.value('slgw_processing_events_total', { outcome: 'processed' }) === EVENTS && s;
-      }, 10_000, `the worker thread's counters at ${url}`);
+      const m = await waitFor(
+        async () => {
+          const s = await scrape(url);
+          return s.value('slgw_processing_events_total', { outcome: 'processed' }) === EVENTS && s;
+        },
+        10_000,
+        `the worker thread's counters at ${url}`,
+      );
       expect(m.value('slgw_webhook_events_total', { result: 'stored' })).toBe(EVENTS);
       expect(m.value('slgw_processing_job_seconds_count')).toBeGreaterThanOrEqual(1);
-      expect(m.samples.filter((s) => s.name === 'slgw_build_info')).toEqual([expect.objectContaining({ labels: expect.objectContaining({ role: 'all' }), value: 1 })]);
+      expect(m.samples.filter((s) => s.name === 'slgw_build_info')).toEqual([
+        expect.objectContaining({ labels: expect.objectContaining({ role: 'all' }), value: 1 }),
+      ]);
       // Counted once although both threads register the same metrics (parseMetrics refuses a metric declared twice).
       expect(m.value('slgw_webhook_requests_total', { outcome: 'accepted' })).toBe(1);
       expect(m.value('process_cpu_user_seconds_total')).toBeGreaterThan(0);
@@ -77,16 +94,32 @@ describe('metrics of the workers, in ROLE=all and ROLE=worker processes (e2e)', 
     const environment = await testEnvironment({ WEBHOOK_SECRET_KEY: SECRET, METRICS_TOKEN, LOG_LEVEL: 'log' });
     stops.push(environment.cleanup);
     // The receiver in this process (ROLE=api), the workers in a process of their own.
-    const api: NestFastifyApplication = await createHttpApp(AppConfig.fromEnvironment({ ...environment.env, ROLE: 'api', LOG_LEVEL: 'error' }));
+    const api: NestFastifyApplication = await createHttpApp(
+      AppConfig.fromEnvironment({ ...environment.env, ROLE: 'api', LOG_LEVEL: 'error' }),
+    );
     stops.push(() => api.close());
-    const worker = new ServiceProcess({ ...environment.env, ROLE: 'worker', HOST: '127.0.0.1', METRICS_PORT: String(metricsPort) });
+    const worker = new ServiceProcess({
+      ...environment.env,
+      ROLE: 'worker',
+      HOST: '127.0.0.1',
+      METRICS_PORT: String(metricsPort),
+    });
     stops.push(() => worker.kill('SIGTERM'));
     await worker.start(90_000);
     const base = `http://127.0.0.1:${metricsPort}`;
 
-    const posted = await api.inject({ method: 'POST', url: '/webhooks/socketlabs', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(events('worker')) });
+    const posted = await api.inject({
+      method: 'POST',
+      url: '/webhooks/socketlabs',
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify(events('worker')),
+    });
     expect(posted.statusCode).toBe(200);
-    await waitFor(async () => (await processedRows(environment.env.DATABASE_URL)) === EVENTS, 30_000, 'the events processed by the worker process');
+    await waitFor(
+      async () => (await processedRows(environment.env.DATABASE_URL)) === EVENTS,
+      30_000,
+      'the events processed by the worker process',
+    );
 
     expect((await fetch(`${base}/metrics`)).status).toBe(401);
     const m = await scrape(`${base}/metrics`, METRICS_TOKEN);

@@ -40,21 +40,36 @@ describe('GET /metrics (e2e)', () => {
     expect((await webhook([a, b])).statusCode).toBe(200);
     expect((await webhook(a)).statusCode).toBe(200); // a SocketLabs retry: a duplicate
     expect((await webhook(withSecret(deliveredEvent({ MessageId: 'metrics-3' }), 'wrong'))).statusCode).toBe(401);
-    expect((await t.request({ method: 'POST', url: '/webhooks/socketlabs/not-an-endpoint', body: a, apiKey: null })).statusCode).toBe(401);
-    await waitFor(async () => {
-      const [row] = await t.dataSource.query(`SELECT count(*)::int AS n FROM email_events e WHERE NOT EXISTS (SELECT 1 FROM event_backlog b WHERE b.event_id = e.id)`);
-      return row.n === 2;
-    }, 20_000, 'both events processed');
+    expect(
+      (await t.request({ method: 'POST', url: '/webhooks/socketlabs/not-an-endpoint', body: a, apiKey: null }))
+        .statusCode,
+    ).toBe(401);
+    await waitFor(
+      async () => {
+        const [row] = await t.dataSource.query(
+          `SELECT count(*)::int AS n FROM email_events e WHERE NOT EXISTS (SELECT 1 FROM event_backlog b WHERE b.event_id = e.id)`,
+        );
+        return row.n === 2;
+      },
+      20_000,
+      'both events processed',
+    );
 
     expect((await t.request({ method: 'GET', url: '/api/v1/events?pageSize=1' })).statusCode).toBe(200);
     expect((await t.request({ method: 'GET', url: '/api/v1/events/123456789' })).statusCode).toBe(404);
-    expect((await t.request({ method: 'GET', url: '/api/v1/events', apiKey: 'no-such-key-0000000000' })).statusCode).toBe(401);
+    expect(
+      (await t.request({ method: 'GET', url: '/api/v1/events', apiKey: 'no-such-key-0000000000' })).statusCode,
+    ).toBe(401);
     expect((await t.request({ method: 'GET', url: '/api/v1/accounts/ip-pools' })).statusCode).toBe(200);
 
     const m = await scrape();
     expect(m.value('slgw_webhook_requests_total', { outcome: 'accepted', reason: 'accepted', status: '200' })).toBe(2);
-    expect(m.value('slgw_webhook_requests_total', { outcome: 'rejected', reason: 'wrong_secret', status: '401' })).toBe(1);
-    expect(m.value('slgw_webhook_requests_total', { outcome: 'rejected', reason: 'unknown_endpoint', status: '401' })).toBe(1);
+    expect(m.value('slgw_webhook_requests_total', { outcome: 'rejected', reason: 'wrong_secret', status: '401' })).toBe(
+      1,
+    );
+    expect(
+      m.value('slgw_webhook_requests_total', { outcome: 'rejected', reason: 'unknown_endpoint', status: '401' }),
+    ).toBe(1);
     expect(m.value('slgw_webhook_events_total', { result: 'stored' })).toBe(2);
     expect(m.value('slgw_webhook_events_total', { result: 'duplicate' })).toBe(1);
     expect(m.value('slgw_webhook_requests_in_flight')).toBe(0);
@@ -74,7 +89,8 @@ describe('GET /metrics (e2e)', () => {
     expect(m.value('slgw_processing_job_seconds_count')).toBeGreaterThanOrEqual(1);
     expect(m.value('slgw_processing_lag_seconds')).toBe(0);
     expect(m.value('slgw_events_dead')).toBe(0);
-    for (const state of ['waiting', 'active', 'delayed', 'failed']) expect(m.value('bullmq_job_count', { queue: 'email-events', state })).toBe(0);
+    for (const state of ['waiting', 'active', 'delayed', 'failed'])
+      expect(m.value('bullmq_job_count', { queue: 'email-events', state })).toBe(0);
     expect(m.value('slgw_metrics_source_up', { source: 'postgresql' })).toBe(1);
     expect(m.value('slgw_metrics_source_up', { source: 'redis' })).toBe(1);
 
@@ -83,9 +99,13 @@ describe('GET /metrics (e2e)', () => {
     expect(m.value('slgw_api_requests_total', { method: 'GET', route: '/api/v1/events/:id', status: '404' })).toBe(1);
     expect(m.value('slgw_api_request_duration_seconds_count', { method: 'GET', route: '/api/v1/events' })).toBe(2);
     // The receiver, the health checks and /metrics itself are not API requests.
-    expect(m.samples.filter((s) => s.name === 'slgw_api_requests_total' && !s.labels.route.startsWith('/api/v1/'))).toEqual([]);
+    expect(
+      m.samples.filter((s) => s.name === 'slgw_api_requests_total' && !s.labels.route.startsWith('/api/v1/')),
+    ).toEqual([]);
 
-    expect(m.value('slgw_socketlabs_requests_total', { operation: 'accounts.listIpPools', status: '200', outcome: 'ok' })).toBe(1);
+    expect(
+      m.value('slgw_socketlabs_requests_total', { operation: 'accounts.listIpPools', status: '200', outcome: 'ok' }),
+    ).toBe(1);
     expect(m.value('slgw_socketlabs_request_duration_seconds_count', { operation: 'accounts.listIpPools' })).toBe(1);
 
     expect(m.value('slgw_build_info', { role: 'all' })).toBe(1);
@@ -98,8 +118,16 @@ describe('GET /metrics (e2e)', () => {
     const res = await t.request({ method: 'GET', url: '/api/v1/accounts/ip-pools' });
     expect(res.statusCode).toBeGreaterThanOrEqual(500);
     const m = await scrape();
-    expect(m.value('slgw_socketlabs_requests_total', { operation: 'accounts.listIpPools', status: '503', outcome: 'failed' })).toBe(1);
-    expect(m.value('slgw_socketlabs_retries_total', { operation: 'accounts.listIpPools' })).toBe(t.config.socketlabs.maxRetries);
+    expect(
+      m.value('slgw_socketlabs_requests_total', {
+        operation: 'accounts.listIpPools',
+        status: '503',
+        outcome: 'failed',
+      }),
+    ).toBe(1);
+    expect(m.value('slgw_socketlabs_retries_total', { operation: 'accounts.listIpPools' })).toBe(
+      t.config.socketlabs.maxRetries,
+    );
     fake.reset();
   });
 
@@ -122,8 +150,18 @@ describe('GET /metrics (e2e)', () => {
     // The first scrape of this app: the lag and the dead count are then read afresh (they are reused for seconds).
     it('reads the lag and the dead events from PostgreSQL', async () => {
       const raw = '{"Type":"Delivered"}';
-      await storeEvent(api.dataSource, { raw, format: 'json', state: 'pending', receivedAt: new Date(Date.now() - 120_000) });
-      await storeEvent(api.dataSource, { raw, format: 'json', state: 'pending', receivedAt: new Date(Date.now() - 10_000) });
+      await storeEvent(api.dataSource, {
+        raw,
+        format: 'json',
+        state: 'pending',
+        receivedAt: new Date(Date.now() - 120_000),
+      });
+      await storeEvent(api.dataSource, {
+        raw,
+        format: 'json',
+        state: 'pending',
+        receivedAt: new Date(Date.now() - 10_000),
+      });
       await storeEvent(api.dataSource, { raw, format: 'json', state: 'failed', receivedAt: new Date() });
       const m = await scrape(api, { authorization: `Bearer ${METRICS_TOKEN}` });
       expect(m.value('slgw_processing_lag_seconds')).toBeGreaterThanOrEqual(120);

@@ -32,42 +32,73 @@ describe('caches across instances (e2e)', () => {
       })
     ).statusCode;
   const readEvents = async (key: string) =>
-    (await second.inject({ method: 'GET', url: '/api/v1/events', headers: { authorization: `Bearer ${key}` } })).statusCode;
+    (await second.inject({ method: 'GET', url: '/api/v1/events', headers: { authorization: `Bearer ${key}` } }))
+      .statusCode;
 
   /** Well below both cache TTLs (endpoints 5 s, API keys 10 s): only an announced change can be seen this soon. */
   const PROMPTLY_MS = 1500;
 
   it('accepts on the other instance a secret added moments ago, long before the cache expires', async () => {
-    const created = await first.request({ method: 'POST', url: '/api/v1/webhook-endpoints', body: { name: 'rotating', secretKeys: ['old-secret-aaaa'] } });
+    const created = await first.request({
+      method: 'POST',
+      url: '/api/v1/webhook-endpoints',
+      body: { name: 'rotating', secretKeys: ['old-secret-aaaa'] },
+    });
     const id = created.json().id;
     // The second instance now holds the endpoint, with only the old secret, in its cache.
     expect(await post(id, 'old-secret-aaaa')).toBe(200);
 
-    const added = await first.request({ method: 'POST', url: `/api/v1/webhook-endpoints/${id}/secrets`, body: { secretKey: 'new-secret-bbbb' } });
+    const added = await first.request({
+      method: 'POST',
+      url: `/api/v1/webhook-endpoints/${id}/secrets`,
+      body: { secretKey: 'new-secret-bbbb' },
+    });
     expect(added.statusCode).toBe(201);
     // Fails if the new secret is accepted only once the cache entry expires.
-    await waitFor(async () => (await post(id, 'new-secret-bbbb')) === 200, ENDPOINT_CACHE_TTL_MS - 2000, 'the new secret to be accepted');
+    await waitFor(
+      async () => (await post(id, 'new-secret-bbbb')) === 200,
+      ENDPOINT_CACHE_TTL_MS - 2000,
+      'the new secret to be accepted',
+    );
     // A wrong secret is still refused.
     expect(await post(id, 'never-was-a-secret')).toBe(401);
   });
 
   it('refuses on the other instance, at once, a removed secret and then a disabled endpoint', async () => {
-    const created = await first.request({ method: 'POST', url: '/api/v1/webhook-endpoints', body: { name: 'leaked', secretKeys: ['leaked-secret-cccc', 'fresh-secret-dddd'] } });
+    const created = await first.request({
+      method: 'POST',
+      url: '/api/v1/webhook-endpoints',
+      body: { name: 'leaked', secretKeys: ['leaked-secret-cccc', 'fresh-secret-dddd'] },
+    });
     const { id, secrets } = created.json();
     expect(await post(id, 'leaked-secret-cccc')).toBe(200);
 
     const leaked = secrets.find((s: { hint: string }) => s.hint === 'cccc');
-    const removed = await first.request({ method: 'DELETE', url: `/api/v1/webhook-endpoints/${id}/secrets/${leaked.id}` });
+    const removed = await first.request({
+      method: 'DELETE',
+      url: `/api/v1/webhook-endpoints/${id}/secrets/${leaked.id}`,
+    });
     expect(removed.statusCode).toBe(200);
-    await waitFor(async () => (await post(id, 'leaked-secret-cccc')) === 401, PROMPTLY_MS, 'the removed secret to be refused');
+    await waitFor(
+      async () => (await post(id, 'leaked-secret-cccc')) === 401,
+      PROMPTLY_MS,
+      'the removed secret to be refused',
+    );
     expect(await post(id, 'fresh-secret-dddd')).toBe(200);
 
     expect((await first.request({ method: 'DELETE', url: `/api/v1/webhook-endpoints/${id}` })).statusCode).toBe(200);
-    await waitFor(async () => (await post(id, 'fresh-secret-dddd')) === 401, PROMPTLY_MS, 'the disabled endpoint to refuse');
+    await waitFor(
+      async () => (await post(id, 'fresh-secret-dddd')) === 401,
+      PROMPTLY_MS,
+      'the disabled endpoint to refuse',
+    );
   });
 
   it('refuses on the other instance, at once, a revoked API key, also after the listening connection was cut', async () => {
-    const issue = async (name: string) => (await first.request({ method: 'POST', url: '/api/v1/api-keys', body: { name, scopes: ['events:read'] } })).json();
+    const issue = async (name: string) =>
+      (
+        await first.request({ method: 'POST', url: '/api/v1/api-keys', body: { name, scopes: ['events:read'] } })
+      ).json();
 
     const one = await issue('revoked-at-once');
     expect(await readEvents(one.key)).toBe(200); // cached by the second instance
@@ -90,6 +121,10 @@ describe('caches across instances (e2e)', () => {
       'both instances to listen again',
     );
     expect((await first.request({ method: 'DELETE', url: `/api/v1/api-keys/${two.id}` })).statusCode).toBe(200);
-    await waitFor(async () => (await readEvents(two.key)) === 401, PROMPTLY_MS, 'the key revoked after the reconnection to be refused');
+    await waitFor(
+      async () => (await readEvents(two.key)) === 401,
+      PROMPTLY_MS,
+      'the key revoked after the reconnection to be refused',
+    );
   });
 });

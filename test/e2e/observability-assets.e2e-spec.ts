@@ -46,14 +46,23 @@ describe('Grafana dashboard and Prometheus alert rules (e2e)', () => {
   });
 
   it('the dashboard queries only metrics that the service exposes', () => {
-    const dashboard = JSON.parse(readFileSync(DASHBOARD, 'utf8')) as { uid: string; panels: Panel[]; templating: { list: { query?: unknown }[] } };
+    const dashboard = JSON.parse(readFileSync(DASHBOARD, 'utf8')) as {
+      uid: string;
+      panels: Panel[];
+      templating: { list: { query?: unknown }[] };
+    };
     expect(dashboard.uid).toBe('socketlabs-gateway');
     const panels = dashboard.panels.flatMap((p) => [p, ...(p.panels ?? [])]);
     expect(new Set(panels.map((p) => p.id)).size).toBe(panels.length);
     const queried = panels.filter((p) => p.type !== 'row');
-    expect(queried.filter((p) => !(p.targets ?? []).length || p.targets!.some((q) => !q.expr.trim())).map((p) => p.title)).toEqual([]);
+    expect(
+      queried.filter((p) => !(p.targets ?? []).length || p.targets!.some((q) => !q.expr.trim())).map((p) => p.title),
+    ).toEqual([]);
 
-    const expressions = [...queried.flatMap((p) => p.targets!.map((q) => q.expr)), ...dashboard.templating.list.map((v) => JSON.stringify(v.query ?? ''))];
+    const expressions = [
+      ...queried.flatMap((p) => p.targets!.map((q) => q.expr)),
+      ...dashboard.templating.list.map((v) => JSON.stringify(v.query ?? '')),
+    ];
     const used = metricNames(expressions);
     expect(used.size).toBeGreaterThanOrEqual(20);
     expect([...used].filter((name) => !available.has(name))).toEqual([]);
@@ -75,7 +84,13 @@ describe('Grafana dashboard and Prometheus alert rules (e2e)', () => {
 
     const used = metricNames(rules.map((r) => r.expr));
     expect([...used].filter((name) => !available.has(name))).toEqual([]);
-    for (const needed of ['slgw_processing_lag_seconds', 'slgw_events_dead', 'slgw_webhook_requests_total', 'slgw_api_requests_total', 'slgw_socketlabs_requests_total']) {
+    for (const needed of [
+      'slgw_processing_lag_seconds',
+      'slgw_events_dead',
+      'slgw_webhook_requests_total',
+      'slgw_api_requests_total',
+      'slgw_socketlabs_requests_total',
+    ]) {
       expect(used).toContain(needed);
     }
     expect(rules.some((r) => /slgw_webhook_requests_total\{status=~"5\.\."\}/.test(r.expr))).toBe(true);
@@ -83,6 +98,8 @@ describe('Grafana dashboard and Prometheus alert rules (e2e)', () => {
   });
 
   it('a name the service does not expose would be caught', () => {
-    expect([...metricNames(['rate(slgw_webhook_requests_totl[5m])'])].filter((name) => !available.has(name))).toEqual(['slgw_webhook_requests_totl']);
+    expect([...metricNames(['rate(slgw_webhook_requests_totl[5m])'])].filter((name) => !available.has(name))).toEqual([
+      'slgw_webhook_requests_totl',
+    ]);
   });
 });

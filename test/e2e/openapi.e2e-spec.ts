@@ -37,7 +37,10 @@ describe('OpenAPI document', () => {
         ids.add(op.operationId);
         expect({ where, described: Boolean(op.summary || op.description) }).toEqual({ where, described: true });
         if (path.startsWith('/api/v1/')) {
-          expect({ where, security: op.security }).toEqual({ where, security: expect.arrayContaining([{ bearer: [] }]) });
+          expect({ where, security: op.security }).toEqual({
+            where,
+            security: expect.arrayContaining([{ bearer: [] }]),
+          });
           expect({ where, has401: Boolean(op.responses?.['401']) }).toEqual({ where, has401: true });
         }
       }
@@ -47,7 +50,10 @@ describe('OpenAPI document', () => {
   it('documents total and totalExact on the lists that count cheaply, and no processedAt on events', () => {
     const schemas = served.components.schemas;
     for (const name of ['EventListResponseDto', 'MessageListResponseDto', 'SuppressionListResponseDto']) {
-      expect({ name, required: schemas[name].required }).toEqual({ name, required: expect.arrayContaining(['data', 'total', 'totalExact']) });
+      expect({ name, required: schemas[name].required }).toEqual({
+        name,
+        required: expect.arrayContaining(['data', 'total', 'totalExact']),
+      });
       expect(schemas[name].properties.totalExact).toMatchObject({ type: 'boolean' });
     }
     expect(schemas.EventResponseDto.properties).not.toHaveProperty('processedAt');

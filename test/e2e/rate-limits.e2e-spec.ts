@@ -15,7 +15,11 @@ describe('rate limits (e2e)', () => {
   let prefix: string;
 
   beforeAll(async () => {
-    t = await createTestApp({ API_RATE_LIMIT_PER_MINUTE: '5', API_AUTH_FAILURES_PER_MINUTE: '3', WEBHOOK_SECRET_KEY: SECRET });
+    t = await createTestApp({
+      API_RATE_LIMIT_PER_MINUTE: '5',
+      API_AUTH_FAILURES_PER_MINUTE: '3',
+      WEBHOOK_SECRET_KEY: SECRET,
+    });
     prefix = t.config.redis.prefix;
   });
   afterAll(async () => {
@@ -30,14 +34,25 @@ describe('rate limits (e2e)', () => {
 
   it('limits each API key on its own, across routes, with 429, Retry-After and the error shape', async () => {
     const key = await newKey('limited');
-    const urls = ['/api/v1/events', '/api/v1/messages', '/api/v1/events/stats', '/api/v1/events', '/api/v1/suppressions'];
+    const urls = [
+      '/api/v1/events',
+      '/api/v1/messages',
+      '/api/v1/events/stats',
+      '/api/v1/events',
+      '/api/v1/suppressions',
+    ];
     for (const [i, url] of urls.entries()) {
       const res = await t.request({ method: 'GET', url, apiKey: key });
       expect({ url, status: res.statusCode }).toEqual({ url, status: 200 });
       expect(res.headers['x-ratelimit-limit']).toBe('5');
       expect(res.headers['x-ratelimit-remaining']).toBe(String(4 - i));
     }
-    const refused = await t.request({ method: 'GET', url: '/api/v1/events', apiKey: key, headers: { 'x-request-id': 'rate-limited-1' } });
+    const refused = await t.request({
+      method: 'GET',
+      url: '/api/v1/events',
+      apiKey: key,
+      headers: { 'x-request-id': 'rate-limited-1' },
+    });
     expect(refused.statusCode).toBe(429);
     const retryAfter = Number(refused.headers['retry-after']);
     expect(retryAfter).toBeGreaterThanOrEqual(1);
@@ -51,7 +66,9 @@ describe('rate limits (e2e)', () => {
     });
 
     // Another key has its own counter; the counters are in Redis under the queue prefix.
-    expect((await t.request({ method: 'GET', url: '/api/v1/events', apiKey: await newKey('other') })).statusCode).toBe(200);
+    expect((await t.request({ method: 'GET', url: '/api/v1/events', apiKey: await newKey('other') })).statusCode).toBe(
+      200,
+    );
     const redis = new IORedis(TEST_REDIS_URL);
     try {
       expect((await redis.keys(`${prefix}:ratelimit:*`)).length).toBeGreaterThanOrEqual(2);
@@ -76,7 +93,8 @@ describe('rate limits (e2e)', () => {
   });
 
   it('answers 429 instead of 401 to an address past its failed authentications, and still serves valid keys from it', async () => {
-    const from = (ip: string, apiKey: string | null) => t.request({ method: 'GET', url: '/api/v1/events', apiKey, headers: { 'x-forwarded-for': ip } });
+    const from = (ip: string, apiKey: string | null) =>
+      t.request({ method: 'GET', url: '/api/v1/events', apiKey, headers: { 'x-forwarded-for': ip } });
     expect((await from('203.0.113.7', 'wrong-key-00000000001')).statusCode).toBe(401);
     expect((await from('203.0.113.7', null)).statusCode).toBe(401);
     expect((await from('203.0.113.7', 'wrong-key-00000000002')).statusCode).toBe(401);
@@ -106,14 +124,19 @@ describe('rate limits with Redis unreachable', () => {
   });
 
   it('does not turn API calls into errors', async () => {
-    const { env, cleanup } = await testEnvironment({ ROLE: 'api', API_RATE_LIMIT_PER_MINUTE: '2', API_AUTH_FAILURES_PER_MINUTE: '1' });
+    const { env, cleanup } = await testEnvironment({
+      ROLE: 'api',
+      API_RATE_LIMIT_PER_MINUTE: '2',
+      API_AUTH_FAILURES_PER_MINUTE: '1',
+    });
     const target = new URL(env.REDIS_URL);
     const proxy = await TcpProxy.start(target.hostname, Number(target.port));
     env.REDIS_URL = proxy.url(env.REDIS_URL);
     let app: NestFastifyApplication | undefined;
     try {
       app = await createHttpApp(AppConfig.fromEnvironment(env));
-      const get = (key: string) => app!.inject({ method: 'GET', url: '/api/v1/events', headers: { authorization: `Bearer ${key}` } });
+      const get = (key: string) =>
+        app!.inject({ method: 'GET', url: '/api/v1/events', headers: { authorization: `Bearer ${key}` } });
       expect((await get(TEST_ADMIN_KEY)).statusCode).toBe(200);
       await proxy.cut();
       for (let i = 0; i < 4; i++) {

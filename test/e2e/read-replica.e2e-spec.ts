@@ -24,17 +24,28 @@ describe('read API on a replica (e2e)', () => {
       OVERRIDING SYSTEM VALUE
       VALUES (1000, now(), sha256('replica-only'), 'json', '{"Type":"Delivered"}', 'Delivered', true, 1,
               now(), 'only-on-replica@example.com', 'replica-msg', 'replica-mailing')`);
-    await replicaDb.query(`INSERT INTO event_count_deltas (hour, type, tracking_type, state, n) VALUES (date_trunc('hour', now(), 'UTC'), 'delivered', '', 'processed', 1)`);
+    await replicaDb.query(
+      `INSERT INTO event_count_deltas (hour, type, tracking_type, state, n) VALUES (date_trunc('hour', now(), 'UTC'), 'delivered', '', 'processed', 1)`,
+    );
     await replicaDb.query(`
       INSERT INTO messages (message_id, address, mailing_id, status, status_at, event_count, first_event_at, last_event_at, updated_at)
       VALUES ('replica-msg', 'only-on-replica@example.com', 'replica-mailing', 'delivered', now(), 1, now(), now(), now())`);
-    await replicaDb.query(`INSERT INTO suppressions (address, reason, event_id) VALUES ('only-on-replica@example.com', 'complaint', 1000)`);
+    await replicaDb.query(
+      `INSERT INTO suppressions (address, reason, event_id) VALUES ('only-on-replica@example.com', 'complaint', 1000)`,
+    );
 
     t = await createTestApp({ ROLE: 'api', WEBHOOK_SECRET_KEY: SECRET, DATABASE_READ_URL: replica.url });
     // Only on the primary: an event received now (id 1) and a suppression.
-    const posted = await t.request({ method: 'POST', url: '/webhooks/socketlabs', body: withSecret(deliveredEvent({ MessageId: 'primary-msg' }), SECRET), apiKey: null });
+    const posted = await t.request({
+      method: 'POST',
+      url: '/webhooks/socketlabs',
+      body: withSecret(deliveredEvent({ MessageId: 'primary-msg' }), SECRET),
+      apiKey: null,
+    });
     expect(posted.statusCode).toBe(200);
-    await t.dataSource.query(`INSERT INTO suppressions (address, reason, event_id) VALUES ('only-on-primary@example.com', 'unsubscribe', 1)`);
+    await t.dataSource.query(
+      `INSERT INTO suppressions (address, reason, event_id) VALUES ('only-on-primary@example.com', 'unsubscribe', 1)`,
+    );
   });
   afterAll(async () => {
     await t?.close();
@@ -53,13 +64,19 @@ describe('read API on a replica (e2e)', () => {
 
     const messages = (await get('/messages')).json();
     expect(messages.data.map((m: { messageId: string }) => m.messageId)).toEqual(['replica-msg']);
-    expect((await get(`/messages/${messages.data[0].id}`)).json().timeline.map((e: { id: string }) => e.id)).toEqual(['1000']);
+    expect((await get(`/messages/${messages.data[0].id}`)).json().timeline.map((e: { id: string }) => e.id)).toEqual([
+      '1000',
+    ]);
 
     expect((await get('/suppressions/only-on-replica@example.com')).statusCode).toBe(200);
     expect((await get('/events/stats')).json().total).toBe(1);
     expect((await get('/events/feed')).json().data.map((e: { id: string }) => e.id)).toEqual(['1000']);
 
-    const [{ n }] = await replicaDb.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'socketlabs-gateway-read' AND datname = current_database()`).then((r) => r.rows);
+    const [{ n }] = await replicaDb
+      .query(
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'socketlabs-gateway-read' AND datname = current_database()`,
+      )
+      .then((r) => r.rows);
     expect(n).toBeGreaterThan(0);
   });
 
@@ -68,11 +85,17 @@ describe('read API on a replica (e2e)', () => {
     expect(replayed.json()).toMatchObject({ replayed: 1 });
     expect((await t.request({ method: 'POST', url: '/api/v1/events/1000/replay' })).statusCode).toBe(404); // not on the primary
 
-    expect((await t.request({ method: 'DELETE', url: '/api/v1/suppressions/only-on-primary@example.com' })).statusCode).toBe(200);
-    expect((await t.request({ method: 'DELETE', url: '/api/v1/suppressions/only-on-replica@example.com' })).statusCode).toBe(404);
+    expect(
+      (await t.request({ method: 'DELETE', url: '/api/v1/suppressions/only-on-primary@example.com' })).statusCode,
+    ).toBe(200);
+    expect(
+      (await t.request({ method: 'DELETE', url: '/api/v1/suppressions/only-on-replica@example.com' })).statusCode,
+    ).toBe(404);
     // Still processed on the replica: nothing was put in its backlog.
     expect((await replicaDb.query(`SELECT count(*)::int AS n FROM event_backlog`)).rows[0].n).toBe(0);
-    expect((await t.dataSource.query(`SELECT event_id::text AS id, state FROM event_backlog`))).toEqual([{ id: '1', state: 'pending' }]);
+    expect(await t.dataSource.query(`SELECT event_id::text AS id, state FROM event_backlog`)).toEqual([
+      { id: '1', state: 'pending' },
+    ]);
   });
 
   it('reports the replica in /health', async () => {
@@ -83,7 +106,11 @@ describe('read API on a replica (e2e)', () => {
 
   it('closes its connections to the replica when the application stops', async () => {
     const readers = async () =>
-      (await replicaDb.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'socketlabs-gateway-read'`)).rows[0].n as number;
+      (
+        await replicaDb.query(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'socketlabs-gateway-read'`,
+        )
+      ).rows[0].n as number;
     expect(await readers()).toBeGreaterThan(0);
     await t.close();
     t = undefined as unknown as TestApp;

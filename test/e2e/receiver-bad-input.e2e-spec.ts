@@ -64,7 +64,9 @@ describe('Webhook receiver: bad input never costs an event (e2e)', () => {
     expect(res.json()).toMatchObject({ stored: 1 });
     const row = await settled('nul-json');
     expect(row).toMatchObject({ state: 'processed', reason: '550 x\uFFFDy' });
-    expect(row.raw).toBe('{"Type":"Failed","MessageId":"nul-json","Address":"bad-input@example.com","Reason":"550 x\\u0000y"}');
+    expect(row.raw).toBe(
+      '{"Type":"Failed","MessageId":"nul-json","Address":"bad-input@example.com","Reason":"550 x\\u0000y"}',
+    );
 
     const detail = (await t.request({ method: 'GET', url: `/api/v1/events/${row.id}` })).json();
     expect(detail.reason).toBe('550 x\uFFFDy');
@@ -76,7 +78,10 @@ describe('Webhook receiver: bad input never costs an event (e2e)', () => {
       ['nul-form-escaped', 'x%00y', 'x%00y'],
       ['nul-form-byte', 'x\u0000y', 'x\uFFFDy'],
     ]) {
-      const res = await post(`Type=Failed&SecretKey=${SECRET}&MessageId=${id}&Address=a%40example.com&Reason=${reason}`, FORM);
+      const res = await post(
+        `Type=Failed&SecretKey=${SECRET}&MessageId=${id}&Address=a%40example.com&Reason=${reason}`,
+        FORM,
+      );
       expect(res.statusCode).toBe(200);
       const row = await settled(id);
       expect(row).toMatchObject({ state: 'processed', reason: 'x\uFFFDy' });
@@ -87,12 +92,19 @@ describe('Webhook receiver: bad input never costs an event (e2e)', () => {
   it('a NUL in a key, in JSON and in form bodies: the field kept in extra under the key with U+FFFD', async () => {
     expect((await post(jsonBody('nul-key-json', '"Odd\\u0000Key":"v"'))).statusCode).toBe(200);
     expect((await settled('nul-key-json')).extra).toEqual({ 'Odd\uFFFDKey': 'v' });
-    expect((await post(`Type=Queued&SecretKey=${SECRET}&MessageId=nul-key-form&Odd%00Key=v`, FORM)).statusCode).toBe(200);
+    expect((await post(`Type=Queued&SecretKey=${SECRET}&MessageId=nul-key-form&Odd%00Key=v`, FORM)).statusCode).toBe(
+      200,
+    );
     expect((await settled('nul-key-form')).extra).toEqual({ 'Odd\uFFFDKey': 'v' });
   });
 
   it('unpaired surrogate escapes, alone and in Data.Meta / Tags: 200, processed, U+FFFD', async () => {
-    const res = await post(jsonBody('surrogate', '"Reason":"\\ud800","Data":{"Meta":[{"Key":"\\udc00k","Value":"v\\ud83d"}],"Tags":["\\ud800"]}'));
+    const res = await post(
+      jsonBody(
+        'surrogate',
+        '"Reason":"\\ud800","Data":{"Meta":[{"Key":"\\udc00k","Value":"v\\ud83d"}],"Tags":["\\ud800"]}',
+      ),
+    );
     expect(res.statusCode).toBe(200);
     const row = await settled('surrogate');
     expect(row).toMatchObject({ state: 'processed', reason: '\uFFFD' });
@@ -102,32 +114,39 @@ describe('Webhook receiver: bad input never costs an event (e2e)', () => {
   });
 
   it(`nesting: ${MAX_JSON_DEPTH} levels are stored, one more is a 400 that says so, 5,000 too`, async () => {
-    const deep = (levels: number, id: string) => jsonBody(id, `"Deep":${'['.repeat(levels - 1)}${']'.repeat(levels - 1)}`);
+    const deep = (levels: number, id: string) =>
+      jsonBody(id, `"Deep":${'['.repeat(levels - 1)}${']'.repeat(levels - 1)}`);
     expect((await post(deep(MAX_JSON_DEPTH, 'deep-ok'))).statusCode).toBe(200);
     expect((await settled('deep-ok')).state).toBe('processed');
     for (const levels of [MAX_JSON_DEPTH + 1, 5000]) {
       const res = await post(deep(levels, `deep-${levels}`));
       expect(res.statusCode).toBe(400);
-      expect(res.json()).toMatchObject({ code: 'NESTING_TOO_DEEP', message: expect.stringContaining(String(MAX_JSON_DEPTH)) });
+      expect(res.json()).toMatchObject({
+        code: 'NESTING_TOO_DEEP',
+        message: expect.stringContaining(String(MAX_JSON_DEPTH)),
+      });
     }
     expect(await t.dataSource.query(`SELECT id FROM email_events WHERE raw LIKE '%deep-5000%'`)).toEqual([]);
   });
 
-  it.each(['__proto__', 'constructor', 'prototype'])('a key named %s is plain data: in raw, in extra, processed at once', async (name) => {
-    const id = `proto-${name}`;
-    const res = await post(jsonBody(id, `"${name}":{"polluted":"yes"},"Data":{"${name}":1}`));
-    expect(res.statusCode).toBe(200);
-    const row = await settled(id);
-    expect(row.state).toBe('processed');
-    expect(row.raw).toContain(`"${name}":{"polluted":"yes"}`);
-    expect(Object.keys(row.extra!).sort()).toEqual([name, 'Data'].sort());
-    expect(row.extra![name]).toEqual({ polluted: 'yes' });
+  it.each(['__proto__', 'constructor', 'prototype'])(
+    'a key named %s is plain data: in raw, in extra, processed at once',
+    async (name) => {
+      const id = `proto-${name}`;
+      const res = await post(jsonBody(id, `"${name}":{"polluted":"yes"},"Data":{"${name}":1}`));
+      expect(res.statusCode).toBe(200);
+      const row = await settled(id);
+      expect(row.state).toBe('processed');
+      expect(row.raw).toContain(`"${name}":{"polluted":"yes"}`);
+      expect(Object.keys(row.extra!).sort()).toEqual([name, 'Data'].sort());
+      expect(row.extra![name]).toEqual({ polluted: 'yes' });
 
-    const detail = (await t.request({ method: 'GET', url: `/api/v1/events/${row.id}` })).json();
-    expect(Object.keys(detail.raw)).toContain(name);
-    expect(Object.keys(detail.extra)).toContain(name);
-    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
-  });
+      const detail = (await t.request({ method: 'GET', url: `/api/v1/events/${row.id}` })).json();
+      expect(Object.keys(detail.raw)).toContain(name);
+      expect(Object.keys(detail.extra)).toContain(name);
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    },
+  );
 
   it('well-formed requests sent beside bad ones are all answered 200 and stored', async () => {
     const bad = [
@@ -136,13 +155,23 @@ describe('Webhook receiver: bad input never costs an event (e2e)', () => {
       jsonBody('mix-deep', `"D":${'['.repeat(5000)}${']'.repeat(5000)}`),
       '{"Type":',
     ];
-    const good = Array.from({ length: 20 }, (_, i) => JSON.stringify({ ...queuedEvent({ MessageId: `mix-good-${i}` }), SecretKey: SECRET }));
-    const answers = await Promise.all([...good, ...bad, ...good.map((_, i) => JSON.stringify({ ...failedEvent({ MessageId: `mix-good-f${i}` }), SecretKey: SECRET }))].map((b) => post(b)));
+    const good = Array.from({ length: 20 }, (_, i) =>
+      JSON.stringify({ ...queuedEvent({ MessageId: `mix-good-${i}` }), SecretKey: SECRET }),
+    );
+    const answers = await Promise.all(
+      [
+        ...good,
+        ...bad,
+        ...good.map((_, i) => JSON.stringify({ ...failedEvent({ MessageId: `mix-good-f${i}` }), SecretKey: SECRET })),
+      ].map((b) => post(b)),
+    );
     const byBody = answers.map((a) => a.statusCode);
     expect(byBody.slice(0, 20).every((s) => s === 200)).toBe(true);
     expect(byBody.slice(24).every((s) => s === 200)).toBe(true);
     expect(byBody.slice(20, 24)).toEqual([200, 200, 400, 400]);
-    const [{ n }] = await t.dataSource.query(`SELECT count(*)::int AS n FROM email_events WHERE raw LIKE '%mix-good-%'`);
+    const [{ n }] = await t.dataSource.query(
+      `SELECT count(*)::int AS n FROM email_events WHERE raw LIKE '%mix-good-%'`,
+    );
     expect(n).toBe(40);
   });
 });

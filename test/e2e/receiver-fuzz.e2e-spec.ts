@@ -32,7 +32,9 @@ describe('Webhook receiver under random bodies (property-based, e2e)', () => {
   const cases = fc.oneof(
     jsonBody(SECRET).map((b) => [b, 'application/json'] as const),
     formBody(SECRET).map((b) => [b, 'application/x-www-form-urlencoded'] as const),
-    jsonBody(SECRET).chain(withInvalidUtf8).map((b) => [b, 'application/json; charset=utf-8'] as const),
+    jsonBody(SECRET)
+      .chain(withInvalidUtf8)
+      .map((b) => [b, 'application/json; charset=utf-8'] as const),
     fc.tuple(fc.string({ maxLength: 40 }), fc.constantFrom('text/plain', 'application/xml', 'multipart/form-data')),
   );
 
@@ -62,7 +64,8 @@ describe('Webhook receiver under random bodies (property-based, e2e)', () => {
     const keys = [...acknowledged];
     expect(keys.length).toBeGreaterThanOrEqual(n);
     await waitFor(
-      async () => (await t.dataSource.query(`SELECT count(*)::int AS n FROM event_backlog WHERE state = 'pending'`))[0].n === 0,
+      async () =>
+        (await t.dataSource.query(`SELECT count(*)::int AS n FROM event_backlog WHERE state = 'pending'`))[0].n === 0,
       60_000,
       'every stored event processed',
     );
@@ -73,7 +76,10 @@ describe('Webhook receiver under random bodies (property-based, e2e)', () => {
       [keys],
     );
     expect(rows).toEqual([{ state: 'processed', n: keys.length }]);
-    const [{ leaked }] = await t.dataSource.query(`SELECT count(*)::int AS leaked FROM email_events WHERE raw LIKE $1`, [`%${SECRET}%`]);
+    const [{ leaked }] = await t.dataSource.query(
+      `SELECT count(*)::int AS leaked FROM email_events WHERE raw LIKE $1`,
+      [`%${SECRET}%`],
+    );
     expect(leaked).toBe(0);
   });
 });

@@ -24,17 +24,31 @@ async function startApp(through: 'postgres' | 'redis') {
   const direct = new Client({ connectionString: db.url });
   await direct.connect();
   const post = async (url: string, body: unknown) => {
-    const res = await app.inject({ method: 'POST', url, payload: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+    const res = await app.inject({
+      method: 'POST',
+      url,
+      payload: JSON.stringify(body),
+      headers: { 'content-type': 'application/json' },
+    });
     return { statusCode: res.statusCode, headers: res.headers, json: () => JSON.parse(res.body) };
   };
   const api = async (method: 'GET' | 'POST', url: string, body?: unknown) => {
-    const res = await app.inject({ method, url, payload: body === undefined ? undefined : JSON.stringify(body), headers: { authorization: `Bearer ${TEST_ADMIN_KEY}`, 'content-type': 'application/json' } });
+    const res = await app.inject({
+      method,
+      url,
+      payload: body === undefined ? undefined : JSON.stringify(body),
+      headers: { authorization: `Bearer ${TEST_ADMIN_KEY}`, 'content-type': 'application/json' },
+    });
     return { statusCode: res.statusCode, json: () => JSON.parse(res.body) };
   };
   const close = async () => {
     await proxy.restore();
     // Let the connections come back before closing, so that the shutdown is not itself a test of the outage.
-    await waitFor(async () => (await app.inject({ method: 'GET', url: '/health' })).statusCode === 200, 20_000, 'PostgreSQL and Redis to be back');
+    await waitFor(
+      async () => (await app.inject({ method: 'GET', url: '/health' })).statusCode === 200,
+      20_000,
+      'PostgreSQL and Redis to be back',
+    );
     await app.close();
     await direct.end();
     await proxy.stop();
@@ -79,7 +93,9 @@ describe('Webhook receiver when Redis is down (e2e)', () => {
     ]);
     // The enqueue is not awaited by the request: it waits for Redis on its own, and its job arrives once Redis is back
     // (the sweeper would enqueue the rows otherwise).
-    const ids = (await s.direct.query(`SELECT id FROM email_events WHERE raw LIKE '%redis-down-%'`)).rows.map((r) => String(r.id));
+    const ids = (await s.direct.query(`SELECT id FROM email_events WHERE raw LIKE '%redis-down-%'`)).rows.map((r) =>
+      String(r.id),
+    );
     await s.proxy.restore();
     const queue = s.app.get<Queue>(getQueueToken(QueueName.Events));
     await waitFor(
@@ -114,16 +130,25 @@ describe('Webhook receiver when PostgreSQL refuses connections (e2e)', () => {
 
     const event = withSecret(deliveredEvent({ MessageId: 'pg-down-1' }), SECRET);
     const started = Date.now();
-    const refused = await Promise.all([s.post(url, event), s.post('/webhooks/socketlabs', withSecret(failedEvent({ MessageId: 'pg-down-2' }), ENV_SECRET))]);
+    const refused = await Promise.all([
+      s.post(url, event),
+      s.post('/webhooks/socketlabs', withSecret(failedEvent({ MessageId: 'pg-down-2' }), ENV_SECRET)),
+    ]);
     expect(Date.now() - started).toBeLessThan(5_000);
     for (const res of refused) {
       expect(res.statusCode).toBe(503);
-      expect(res.json()).toMatchObject({ statusCode: 503, code: 'EVENT_STORE_UNAVAILABLE', requestId: res.headers['x-request-id'] });
+      expect(res.json()).toMatchObject({
+        statusCode: 503,
+        code: 'EVENT_STORE_UNAVAILABLE',
+        requestId: res.headers['x-request-id'],
+      });
     }
     // An endpoint that is not in memory cannot be looked up either: 503 too (SocketLabs retries), never a 401.
     const unknown = await s.post('/webhooks/socketlabs/1f6a3c2e-5b4d-4e8f-9a0b-7c6d5e4f3a2b', event);
     expect(unknown.statusCode).toBe(503);
-    expect((await s.direct.query(`SELECT count(*)::int AS n FROM email_events WHERE raw LIKE '%pg-down-%'`)).rows[0].n).toBe(0);
+    expect(
+      (await s.direct.query(`SELECT count(*)::int AS n FROM email_events WHERE raw LIKE '%pg-down-%'`)).rows[0].n,
+    ).toBe(0);
 
     await s.proxy.restore();
     const retried = await waitFor(
@@ -136,7 +161,9 @@ describe('Webhook receiver when PostgreSQL refuses connections (e2e)', () => {
     );
     expect(retried.json()).toMatchObject({ stored: 1, duplicates: 0 });
     expect((await s.post(url, event)).json()).toMatchObject({ stored: 0, duplicates: 1 });
-    expect((await s.direct.query(`SELECT count(*)::int AS n FROM email_events WHERE raw LIKE '%pg-down-1%'`)).rows[0].n).toBe(1);
+    expect(
+      (await s.direct.query(`SELECT count(*)::int AS n FROM email_events WHERE raw LIKE '%pg-down-1%'`)).rows[0].n,
+    ).toBe(1);
 
     const stats = await s.api('GET', '/api/v1/webhook-endpoints/receiver-stats');
     expect(stats.json().rejections.event_store_unavailable).toBeGreaterThanOrEqual(3);

@@ -37,14 +37,20 @@ describe('Webhook receiver over a real socket (e2e)', () => {
   });
 
   /** A POST whose body is written in the given chunks (chunked transfer encoding unless a length is set). */
-  function post(chunks: string[], headers: http.OutgoingHttpHeaders = { 'content-type': 'application/json' }): Promise<RawResponse> {
+  function post(
+    chunks: string[],
+    headers: http.OutgoingHttpHeaders = { 'content-type': 'application/json' },
+  ): Promise<RawResponse> {
     return new Promise((resolve, reject) => {
-      const req = http.request({ port, host: '127.0.0.1', method: 'POST', path: '/webhooks/socketlabs', headers, agent }, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (d) => (body += d));
-        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
-      });
+      const req = http.request(
+        { port, host: '127.0.0.1', method: 'POST', path: '/webhooks/socketlabs', headers, agent },
+        (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (d) => (body += d));
+          res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
+        },
+      );
       req.on('error', reject);
       for (const c of chunks) req.write(c);
       req.end();
@@ -52,7 +58,9 @@ describe('Webhook receiver over a real socket (e2e)', () => {
   }
 
   const count = async (messageId: string) =>
-    Number((await t.dataSource.query(`SELECT count(*) AS n FROM email_events WHERE raw LIKE $1`, [`%"${messageId}"%`]))[0].n);
+    Number(
+      (await t.dataSource.query(`SELECT count(*) AS n FROM email_events WHERE raw LIKE $1`, [`%"${messageId}"%`]))[0].n,
+    );
 
   it('accepts a body sent in chunks, without Content-Length', async () => {
     const body = JSON.stringify(withSecret(deliveredEvent({ MessageId: 'chunked-ok' }), SECRET));
@@ -64,7 +72,9 @@ describe('Webhook receiver over a real socket (e2e)', () => {
   });
 
   it('413 for a chunked body that grows over the limit, and nothing stored', async () => {
-    const event = JSON.stringify(withSecret(deliveredEvent({ MessageId: 'chunked-too-big', Response: 'x'.repeat(BODY_LIMIT) }), SECRET));
+    const event = JSON.stringify(
+      withSecret(deliveredEvent({ MessageId: 'chunked-too-big', Response: 'x'.repeat(BODY_LIMIT) }), SECRET),
+    );
     const res = await post([event.slice(0, 1000), event.slice(1000)]);
     expect(res.status).toBe(413);
     expect(JSON.parse(res.body)).toMatchObject({ statusCode: 413, code: 'PAYLOAD_TOO_LARGE' });
@@ -76,8 +86,12 @@ describe('Webhook receiver over a real socket (e2e)', () => {
     const socket = net.connect(port, '127.0.0.1');
     await new Promise((r) => socket.once('connect', r));
     let answer = '';
-    const answered = new Promise((r) => socket.on('data', (d) => (answer += d).includes('PAYLOAD_TOO_LARGE') && r(undefined)));
-    socket.write(`POST /webhooks/socketlabs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${BODY_LIMIT + 1}\r\n\r\n`);
+    const answered = new Promise((r) =>
+      socket.on('data', (d) => (answer += d).includes('PAYLOAD_TOO_LARGE') && r(undefined)),
+    );
+    socket.write(
+      `POST /webhooks/socketlabs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${BODY_LIMIT + 1}\r\n\r\n`,
+    );
     await answered;
     socket.destroy();
     expect(answer).toMatch(/^HTTP\/1\.1 413 /);
@@ -90,10 +104,19 @@ describe('Webhook receiver over a real socket (e2e)', () => {
     // Several times the limit, with its Content-Length, in one write: the socket must stay open until it is all
     // in, or the client gets EPIPE / ECONNRESET instead of the answer.
     for (let i = 0; i < 5; i++) {
-      const big = JSON.stringify(withSecret(deliveredEvent({ MessageId: `written-whole-${i}`, Response: 'x'.repeat(BODY_LIMIT * 20) }), SECRET));
+      const big = JSON.stringify(
+        withSecret(deliveredEvent({ MessageId: `written-whole-${i}`, Response: 'x'.repeat(BODY_LIMIT * 20) }), SECRET),
+      );
       const res = await new Promise<RawResponse>((resolve, reject) => {
         const req = http.request(
-          { port, host: '127.0.0.1', method: 'POST', path: '/webhooks/socketlabs', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(big) }, agent: false },
+          {
+            port,
+            host: '127.0.0.1',
+            method: 'POST',
+            path: '/webhooks/socketlabs',
+            headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(big) },
+            agent: false,
+          },
           (r) => {
             let body = '';
             r.on('data', (d) => (body += d));
@@ -111,17 +134,23 @@ describe('Webhook receiver over a real socket (e2e)', () => {
   });
 
   it('stores nothing when the client goes away in the middle of the body, and keeps serving', async () => {
-    const before = (await t.request({ method: 'GET', url: '/api/v1/webhook-endpoints/receiver-stats' })).json().rejections.bad_request ?? 0;
+    const before =
+      (await t.request({ method: 'GET', url: '/api/v1/webhook-endpoints/receiver-stats' })).json().rejections
+        .bad_request ?? 0;
     const body = JSON.stringify(withSecret(deliveredEvent({ MessageId: 'aborted-mid-body' }), SECRET));
     const socket = net.connect(port, '127.0.0.1');
     await new Promise((r) => socket.once('connect', r));
-    socket.write(`POST /webhooks/socketlabs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 50)}`);
+    socket.write(
+      `POST /webhooks/socketlabs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 50)}`,
+    );
     // Gone once the receiver has the request and is reading its body (no fixed sleep).
     const stats = t.app.get(ReceiverStats);
     await waitFor(async () => stats.inFlight === 1, 5000, 'the request in the receiver');
     socket.destroy();
     await waitFor(
-      async () => ((await t.request({ method: 'GET', url: '/api/v1/webhook-endpoints/receiver-stats' })).json().rejections.bad_request ?? 0) > before,
+      async () =>
+        ((await t.request({ method: 'GET', url: '/api/v1/webhook-endpoints/receiver-stats' })).json().rejections
+          .bad_request ?? 0) > before,
       5000,
       'the aborted request counted',
     );
@@ -136,7 +165,9 @@ describe('Webhook receiver over a real socket (e2e)', () => {
     expect((await post([JSON.stringify(withSecret(deliveredEvent(), 'wrong-secret'))])).status).toBe(401);
     expect((await post(['Type=Delivered'], { 'content-type': 'text/plain' })).status).toBe(415);
     expect((await post(['{"Type": '])).status).toBe(400);
-    expect((await post([JSON.stringify(withSecret(deliveredEvent({ MessageId: 'after-refusals' }), SECRET))])).status).toBe(200);
+    expect(
+      (await post([JSON.stringify(withSecret(deliveredEvent({ MessageId: 'after-refusals' }), SECRET))])).status,
+    ).toBe(200);
     // One socket carried all four (the agent allows one at a time and keeps it alive).
     expect(sockets.size).toBe(1);
   });
@@ -164,7 +195,11 @@ describe("the receiver's fast path on a real server (e2e)", () => {
     const dispatch = jest.spyOn(transport, 'dispatch');
     try {
       const body = JSON.stringify(withSecret(deliveredEvent({ MessageId: 'fast-path-1' }), SECRET));
-      const res = await fetch(`${base}/webhooks/socketlabs`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': 'fast-path-req-1' }, body });
+      const res = await fetch(`${base}/webhooks/socketlabs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-request-id': 'fast-path-req-1' },
+        body,
+      });
       expect(res.status).toBe(200);
       expect(res.headers.get('x-request-id')).toBe('fast-path-req-1');
       expect(await res.json()).toEqual({ received: 1, stored: 1, duplicates: 0, validations: 0 });
@@ -172,15 +207,27 @@ describe("the receiver's fast path on a real server (e2e)", () => {
       expect(dispatch.mock.results[0].value).toBe(true);
 
       // Without a (sane) request id of the client's, one is made.
-      const again = await fetch(`${base}/webhooks/socketlabs`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': 'bad id!' }, body });
+      const again = await fetch(`${base}/webhooks/socketlabs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-request-id': 'bad id!' },
+        body,
+      });
       expect(again.status).toBe(200);
       expect(again.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
       expect(await again.json()).toMatchObject({ stored: 0, duplicates: 1 });
 
       // A refusal is the receiver's too, in the API's error shape.
-      const refused = await fetch(`${base}/webhooks/socketlabs/not-an-endpoint`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      const refused = await fetch(`${base}/webhooks/socketlabs/not-an-endpoint`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      });
       expect(refused.status).toBe(401);
-      expect(await refused.json()).toMatchObject({ statusCode: 401, code: 'UNKNOWN_ENDPOINT', requestId: refused.headers.get('x-request-id') });
+      expect(await refused.json()).toMatchObject({
+        statusCode: 401,
+        code: 'UNKNOWN_ENDPOINT',
+        requestId: refused.headers.get('x-request-id'),
+      });
       // Each was taken by the server's door (true: not handed to Fastify).
       expect(dispatch.mock.results.map((r) => r.value)).toEqual([true, true, true]);
     } finally {
@@ -194,7 +241,9 @@ describe("the receiver's fast path on a real server (e2e)", () => {
     expect(get.headers.get('x-request-id')).toBeTruthy();
     expect(await get.json()).toMatchObject({ statusCode: 404 });
 
-    const api = await fetch(`${base}/api/v1/events?pageSize=1`, { headers: { authorization: `Bearer ${TEST_ADMIN_KEY}` } });
+    const api = await fetch(`${base}/api/v1/events?pageSize=1`, {
+      headers: { authorization: `Bearer ${TEST_ADMIN_KEY}` },
+    });
     expect(api.status).toBe(200);
     const [{ n }] = await t.dataSource.query('SELECT count(*)::int AS n FROM email_events');
     expect(await api.json()).toMatchObject({ total: n, totalExact: true });
@@ -212,10 +261,18 @@ describe("the receiver's fast path on a real server (e2e)", () => {
     const postOne = () =>
       new Promise<{ status: number; connection?: string }>((resolve) => {
         const body = JSON.stringify(withSecret(deliveredEvent({ MessageId: `closing-${n++}` }), SECRET));
-        const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-          res.resume();
-          res.on('end', () => resolve({ status: res.statusCode!, connection: res.headers.connection }));
-        });
+        const req = http.request(
+          url,
+          {
+            method: 'POST',
+            agent,
+            headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+          },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve({ status: res.statusCode!, connection: res.headers.connection }));
+          },
+        );
         req.on('error', () => resolve({ status: 0 }));
         req.end(body);
       });
@@ -252,7 +309,11 @@ describe("the receiver's fast path on a real server (e2e)", () => {
     try {
       const body = JSON.stringify(withSecret(deliveredEvent({ MessageId: 'in-flight-at-close' }), SECRET));
       let answer!: Promise<{ status: number; connection?: string }>;
-      const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } });
+      const req = http.request(url, {
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      });
       answer = new Promise((resolve, reject) => {
         req.on('response', (res) => {
           res.resume();

@@ -59,7 +59,12 @@ describe('Webhook receiver (e2e)', () => {
 
   beforeAll(async () => {
     // ROLE=api: no processor in this process, so stored rows and queued jobs stay as the receiver left them.
-    t = await createTestApp({ ROLE: 'api', WEBHOOK_SECRET_KEY: ENV_SECRET, WEBHOOK_SERVER_ID: '16332', WEBHOOK_BODY_LIMIT: String(BODY_LIMIT) });
+    t = await createTestApp({
+      ROLE: 'api',
+      WEBHOOK_SECRET_KEY: ENV_SECRET,
+      WEBHOOK_SERVER_ID: '16332',
+      WEBHOOK_BODY_LIMIT: String(BODY_LIMIT),
+    });
     const created = await t.request({
       method: 'POST',
       url: '/api/v1/webhook-endpoints',
@@ -121,7 +126,14 @@ describe('Webhook receiver (e2e)', () => {
       const [row] = await rows(`raw LIKE $1`, [`%json-${name}%`]);
       // Stored with its typed columns, in the backlog to be processed (not to be normalized: it is), with its
       // change-feed position.
-      expect(row).toMatchObject({ endpoint_id: endpointId, format: 'json', type: event.Type, known_type: true, state: 'pending', normalize: false });
+      expect(row).toMatchObject({
+        endpoint_id: endpointId,
+        format: 'json',
+        type: event.Type,
+        known_type: true,
+        state: 'pending',
+        normalize: false,
+      });
       expect(row).toMatchObject({ address: 'jane.doe@example.com', message_id: `json-${name}` });
       expect(row.occurred_at).toMatch(/^2023-06-/);
       expect(row.txid).toMatch(/^\d+$/);
@@ -132,32 +144,48 @@ describe('Webhook receiver (e2e)', () => {
       expect(row.raw).not.toMatch(/secretkey/i);
     });
 
-    it.each(Object.entries(EVENT_FIXTURES))('%s in form encoding (strings, RFC 1123 date), with SecretKey absent from raw', async (name, make) => {
-      const fields = toFormFields(make({ MessageId: `form-${name}` }));
-      expect(fields.DateTime).toMatch(/^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/);
-      const res = await post(url, `${formBody(fields)}&SecretKey=${SECRET}`, FORM);
-      expect(res.statusCode).toBe(200);
-      expect(res.json()).toMatchObject({ stored: 1 });
+    it.each(Object.entries(EVENT_FIXTURES))(
+      '%s in form encoding (strings, RFC 1123 date), with SecretKey absent from raw',
+      async (name, make) => {
+        const fields = toFormFields(make({ MessageId: `form-${name}` }));
+        expect(fields.DateTime).toMatch(/^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/);
+        const res = await post(url, `${formBody(fields)}&SecretKey=${SECRET}`, FORM);
+        expect(res.statusCode).toBe(200);
+        expect(res.json()).toMatchObject({ stored: 1 });
 
-      // Stored as sent: the space in the name is a `+`.
-      const [row] = await rows(`raw LIKE $1`, [`%form-${name.replace(/ /g, '+')}%`]);
-      expect(row).toMatchObject({ endpoint_id: endpointId, format: 'form', type: fields.Type, known_type: true, message_id: `form-${name}`, state: 'pending' });
-      // The body as sent, without its SecretKey pair.
-      expect(row.raw).toBe(formBody(fields));
-      expect(row.raw).not.toContain(SECRET);
-    });
+        // Stored as sent: the space in the name is a `+`.
+        const [row] = await rows(`raw LIKE $1`, [`%form-${name.replace(/ /g, '+')}%`]);
+        expect(row).toMatchObject({
+          endpoint_id: endpointId,
+          format: 'form',
+          type: fields.Type,
+          known_type: true,
+          message_id: `form-${name}`,
+          state: 'pending',
+        });
+        // The body as sent, without its SecretKey pair.
+        expect(row.raw).toBe(formBody(fields));
+        expect(row.raw).not.toContain(SECRET);
+      },
+    );
 
     it('stores the 2013 form examples as sent: empty values, CRLF in Response, User-Agent, any case of the field names', async () => {
       for (const fields of [legacyFormFailed(), legacyFormDelivered(), legacyFormComplaint()]) {
         // The 2013 examples are ServerId 1000: post them to an endpoint that does not expect a ServerId.
-        const res = await post(`/webhooks/socketlabs/${legacyEndpointId}`, formBody({ ...fields, secretKey: LEGACY_SECRET }), FORM);
+        const res = await post(
+          `/webhooks/socketlabs/${legacyEndpointId}`,
+          formBody({ ...fields, secretKey: LEGACY_SECRET }),
+          FORM,
+        );
         expect(res.statusCode).toBe(200);
       }
       const stored = await rows('endpoint_id = $1 AND type IS NOT NULL', [legacyEndpointId]);
       const delivered = parseStoredEvent(stored.find((r) => r.type === 'Delivered')!.raw, 'form');
       expect(delivered.Response).toBe('250 2.6.0 Message received and queued\r\n');
       expect(delivered.MailingId).toBe('');
-      expect(parseStoredEvent(stored.find((r) => r.type === 'Complaint')!.raw, 'form')['User-Agent']).toBe('Yahoo!-Mail-Feedback/1.0');
+      expect(parseStoredEvent(stored.find((r) => r.type === 'Complaint')!.raw, 'form')['User-Agent']).toBe(
+        'Yahoo!-Mail-Feedback/1.0',
+      );
       for (const r of stored) expect(r.raw).not.toContain(LEGACY_SECRET);
     });
 
@@ -179,11 +207,28 @@ describe('Webhook receiver (e2e)', () => {
     });
 
     it('stores an unknown Type lower-cased (raw keeps it as sent), with 200', async () => {
-      const res = await post(url, { Type: 'Bounced', DateTime: '2024-02-01T09:00:00.1234567Z', Address: 'x@example.com', ServerId: 16332, secretkey: SECRET, Novel: { a: 1 } });
+      const res = await post(url, {
+        Type: 'Bounced',
+        DateTime: '2024-02-01T09:00:00.1234567Z',
+        Address: 'x@example.com',
+        ServerId: 16332,
+        secretkey: SECRET,
+        Novel: { a: 1 },
+      });
       expect(res.statusCode).toBe(200);
       const [row] = await rows(`type = 'bounced'`);
-      expect(row).toMatchObject({ known_type: false, address: 'x@example.com', occurred_at: '2024-02-01 09:00:00.123456+00' });
-      expect(JSON.parse(row.raw)).toEqual({ Type: 'Bounced', DateTime: '2024-02-01T09:00:00.1234567Z', Address: 'x@example.com', ServerId: 16332, Novel: { a: 1 } });
+      expect(row).toMatchObject({
+        known_type: false,
+        address: 'x@example.com',
+        occurred_at: '2024-02-01 09:00:00.123456+00',
+      });
+      expect(JSON.parse(row.raw)).toEqual({
+        Type: 'Bounced',
+        DateTime: '2024-02-01T09:00:00.1234567Z',
+        Address: 'x@example.com',
+        ServerId: 16332,
+        Novel: { a: 1 },
+      });
     });
 
     it('stores events of the endpoint configured from the environment with endpoint_id NULL, and checks its ServerId', async () => {
@@ -194,8 +239,19 @@ describe('Webhook receiver (e2e)', () => {
       expect(row.endpoint_id).toBeNull();
 
       const before = await countRows();
-      expectError(await post('/webhooks/socketlabs', withSecret(trackingOpenEvent({ MessageId: 'env-2', ServerId: 999 }), ENV_SECRET)), 401, 'SERVER_ID_MISMATCH');
-      expectError(await post('/webhooks/socketlabs', withSecret(trackingOpenEvent({ MessageId: 'env-3' }), SECRET)), 401, 'WRONG_SECRET');
+      expectError(
+        await post(
+          '/webhooks/socketlabs',
+          withSecret(trackingOpenEvent({ MessageId: 'env-2', ServerId: 999 }), ENV_SECRET),
+        ),
+        401,
+        'SERVER_ID_MISMATCH',
+      );
+      expectError(
+        await post('/webhooks/socketlabs', withSecret(trackingOpenEvent({ MessageId: 'env-3' }), SECRET)),
+        401,
+        'WRONG_SECRET',
+      );
       expect(await countRows()).toBe(before);
     });
   });
@@ -209,7 +265,9 @@ describe('Webhook receiver (e2e)', () => {
       const form = await post(url, formBody({ Type: 'validation', ServerId: '16332', SecretKey: SECRET }), FORM);
       expect(form.statusCode).toBe(200);
       expect(await countRows()).toBe(before);
-      const [endpoint] = await t.dataSource.query('SELECT validated_at FROM webhook_endpoints WHERE id = $1', [endpointId]);
+      const [endpoint] = await t.dataSource.query('SELECT validated_at FROM webhook_endpoints WHERE id = $1', [
+        endpointId,
+      ]);
       expect(endpoint.validated_at).toBeInstanceOf(Date);
       const api = await t.request({ method: 'GET', url: `/api/v1/webhook-endpoints/${endpointId}` });
       expect(api.json().validatedAt).toBeTruthy();
@@ -221,7 +279,11 @@ describe('Webhook receiver (e2e)', () => {
 
     it('echoes the legacy validation key as text/plain on every 200 of a legacy endpoint', async () => {
       const legacyUrl = `/webhooks/socketlabs/${legacyEndpointId}`;
-      const validation = await post(legacyUrl, formBody({ Type: 'Validation', ServerId: '1000', SecretKey: LEGACY_SECRET }), FORM);
+      const validation = await post(
+        legacyUrl,
+        formBody({ Type: 'Validation', ServerId: '1000', SecretKey: LEGACY_SECRET }),
+        FORM,
+      );
       expect(validation.statusCode).toBe(200);
       expect(validation.headers['content-type']).toMatch(/^text\/plain/);
       expect(validation.body).toBe(LEGACY_VALIDATION_KEY);
@@ -235,7 +297,9 @@ describe('Webhook receiver (e2e)', () => {
         expect(res.body).toBe(LEGACY_VALIDATION_KEY);
       }
       expect(await rows(`raw LIKE '%legacy-echo%'`)).toHaveLength(1);
-      const [endpoint] = await t.dataSource.query('SELECT validated_at FROM webhook_endpoints WHERE id = $1', [legacyEndpointId]);
+      const [endpoint] = await t.dataSource.query('SELECT validated_at FROM webhook_endpoints WHERE id = $1', [
+        legacyEndpointId,
+      ]);
       expect(endpoint.validated_at).toBeInstanceOf(Date);
 
       // Errors keep the JSON error shape.
@@ -246,23 +310,79 @@ describe('Webhook receiver (e2e)', () => {
   describe('refusals', () => {
     let disabledId: string;
     beforeAll(async () => {
-      const created = await t.request({ method: 'POST', url: '/api/v1/webhook-endpoints', body: { name: 'to disable', secretKeys: [SECRET] } });
+      const created = await t.request({
+        method: 'POST',
+        url: '/api/v1/webhook-endpoints',
+        body: { name: 'to disable', secretKeys: [SECRET] },
+      });
       disabledId = created.json().id;
       // Resolve it once, so that the disable below must also drop the receiver's cached copy.
-      expect((await post(`/webhooks/socketlabs/${disabledId}`, withSecret(deliveredEvent({ MessageId: 'before-disable' }), SECRET))).statusCode).toBe(200);
-      expect((await t.request({ method: 'DELETE', url: `/api/v1/webhook-endpoints/${disabledId}` })).statusCode).toBe(200);
+      expect(
+        (
+          await post(
+            `/webhooks/socketlabs/${disabledId}`,
+            withSecret(deliveredEvent({ MessageId: 'before-disable' }), SECRET),
+          )
+        ).statusCode,
+      ).toBe(200);
+      expect((await t.request({ method: 'DELETE', url: `/api/v1/webhook-endpoints/${disabledId}` })).statusCode).toBe(
+        200,
+      );
     });
 
     it.each([
-      ['an unknown endpoint', () => '/webhooks/socketlabs/7b0c5f43-3f8e-4a8e-9d57-1f0a6c1e2d3b', () => withSecret(deliveredEvent(), SECRET), 'UNKNOWN_ENDPOINT'],
-      ['an endpoint id that is not a UUID', () => '/webhooks/socketlabs/not-a-uuid', () => withSecret(deliveredEvent(), SECRET), 'UNKNOWN_ENDPOINT'],
-      ['a disabled endpoint', () => `/webhooks/socketlabs/${disabledId}`, () => withSecret(deliveredEvent({ MessageId: 'r-1' }), SECRET), 'DISABLED_ENDPOINT'],
-      ['a wrong SecretKey', () => url, () => withSecret(deliveredEvent({ MessageId: 'r-2' }), 'wrong-secret-123'), 'WRONG_SECRET'],
+      [
+        'an unknown endpoint',
+        () => '/webhooks/socketlabs/7b0c5f43-3f8e-4a8e-9d57-1f0a6c1e2d3b',
+        () => withSecret(deliveredEvent(), SECRET),
+        'UNKNOWN_ENDPOINT',
+      ],
+      [
+        'an endpoint id that is not a UUID',
+        () => '/webhooks/socketlabs/not-a-uuid',
+        () => withSecret(deliveredEvent(), SECRET),
+        'UNKNOWN_ENDPOINT',
+      ],
+      [
+        'a disabled endpoint',
+        () => `/webhooks/socketlabs/${disabledId}`,
+        () => withSecret(deliveredEvent({ MessageId: 'r-1' }), SECRET),
+        'DISABLED_ENDPOINT',
+      ],
+      [
+        'a wrong SecretKey',
+        () => url,
+        () => withSecret(deliveredEvent({ MessageId: 'r-2' }), 'wrong-secret-123'),
+        'WRONG_SECRET',
+      ],
       ['a missing SecretKey', () => url, () => deliveredEvent({ MessageId: 'r-3' }), 'MISSING_SECRET'],
-      ['a wrong ServerId', () => url, () => withSecret(deliveredEvent({ MessageId: 'r-4', ServerId: 1 }), SECRET), 'SERVER_ID_MISMATCH'],
-      ['a wrong ServerID spelled in capitals', () => url, () => withSecret({ ...deliveredEvent({ MessageId: 'r-5' }), ServerId: undefined, ServerID: '2' }, SECRET), 'SERVER_ID_MISMATCH'],
-      ['a wrong SubaccountId', () => url, () => withSecret(deliveredEvent({ MessageId: 'r-6', SubaccountId: 5 }), SECRET), 'SUBACCOUNT_ID_MISMATCH'],
-      ['an array with one bad event', () => url, () => [withSecret(deliveredEvent({ MessageId: 'r-7' }), SECRET), withSecret(failedEvent({ MessageId: 'r-7' }), 'wrong-secret-123')], 'WRONG_SECRET'],
+      [
+        'a wrong ServerId',
+        () => url,
+        () => withSecret(deliveredEvent({ MessageId: 'r-4', ServerId: 1 }), SECRET),
+        'SERVER_ID_MISMATCH',
+      ],
+      [
+        'a wrong ServerID spelled in capitals',
+        () => url,
+        () => withSecret({ ...deliveredEvent({ MessageId: 'r-5' }), ServerId: undefined, ServerID: '2' }, SECRET),
+        'SERVER_ID_MISMATCH',
+      ],
+      [
+        'a wrong SubaccountId',
+        () => url,
+        () => withSecret(deliveredEvent({ MessageId: 'r-6', SubaccountId: 5 }), SECRET),
+        'SUBACCOUNT_ID_MISMATCH',
+      ],
+      [
+        'an array with one bad event',
+        () => url,
+        () => [
+          withSecret(deliveredEvent({ MessageId: 'r-7' }), SECRET),
+          withSecret(failedEvent({ MessageId: 'r-7' }), 'wrong-secret-123'),
+        ],
+        'WRONG_SECRET',
+      ],
     ])('401 for %s, nothing stored', async (_name, path, body, code) => {
       const before = await countRows();
       expectError(await post(path(), body()), 401, code);
@@ -271,8 +391,20 @@ describe('Webhook receiver (e2e)', () => {
 
     it('401 for a form post without the right key, nothing stored', async () => {
       const before = await countRows();
-      expectError(await post(url, formBody(toFormFields(complaintEvent({ MessageId: 'r-8' }))), FORM), 401, 'MISSING_SECRET');
-      expectError(await post(url, formBody({ ...toFormFields(complaintEvent({ MessageId: 'r-9' })), SecretKey: `${SECRET}x` }), FORM), 401, 'WRONG_SECRET');
+      expectError(
+        await post(url, formBody(toFormFields(complaintEvent({ MessageId: 'r-8' }))), FORM),
+        401,
+        'MISSING_SECRET',
+      );
+      expectError(
+        await post(
+          url,
+          formBody({ ...toFormFields(complaintEvent({ MessageId: 'r-9' })), SecretKey: `${SECRET}x` }),
+          FORM,
+        ),
+        401,
+        'WRONG_SECRET',
+      );
       // The legacy test suite's junk body: no SecretKey, so 401 (never stored).
       expectError(await post(url, 'incorrect', FORM), 401, 'MISSING_SECRET');
       expect(await countRows()).toBe(before);
@@ -290,7 +422,11 @@ describe('Webhook receiver (e2e)', () => {
 
     it('400 for a post without body or content type', async () => {
       const res = await t.app.inject({ method: 'POST', url });
-      expectError({ statusCode: res.statusCode, headers: res.headers, body: res.body, json: () => JSON.parse(res.body) }, 400, 'EMPTY_BODY');
+      expectError(
+        { statusCode: res.statusCode, headers: res.headers, body: res.body, json: () => JSON.parse(res.body) },
+        400,
+        'EMPTY_BODY',
+      );
     });
 
     it('413 above the body limit', async () => {
@@ -305,23 +441,47 @@ describe('Webhook receiver (e2e)', () => {
       expect((await post(url, { ...event, Response: 'y'.repeat(filler) })).statusCode).toBe(200);
     });
 
-    it.each([['text/plain'], ['multipart/form-data; boundary=abc'], ['application/xml']])('415 for %s', async (contentType) => {
-      expectError(await post(url, JSON.stringify(withSecret(deliveredEvent(), SECRET)), { 'content-type': contentType }), 415, 'UNSUPPORTED_MEDIA_TYPE');
-    });
+    it.each([['text/plain'], ['multipart/form-data; boundary=abc'], ['application/xml']])(
+      '415 for %s',
+      async (contentType) => {
+        expectError(
+          await post(url, JSON.stringify(withSecret(deliveredEvent(), SECRET)), { 'content-type': contentType }),
+          415,
+          'UNSUPPORTED_MEDIA_TYPE',
+        );
+      },
+    );
 
     it('counts every rejection by reason, for admins, and logs them without the secret', async () => {
       const stats = await t.request({ method: 'GET', url: '/api/v1/webhook-endpoints/receiver-stats' });
       expect(stats.statusCode).toBe(200);
       const body = stats.json();
-      for (const reason of ['unknown_endpoint', 'disabled_endpoint', 'wrong_secret', 'missing_secret', 'server_id_mismatch', 'subaccount_id_mismatch', 'unparseable_body', 'empty_body', 'payload_too_large', 'unsupported_media_type']) {
+      for (const reason of [
+        'unknown_endpoint',
+        'disabled_endpoint',
+        'wrong_secret',
+        'missing_secret',
+        'server_id_mismatch',
+        'subaccount_id_mismatch',
+        'unparseable_body',
+        'empty_body',
+        'payload_too_large',
+        'unsupported_media_type',
+      ]) {
         expect(body.rejections[reason]).toBeGreaterThan(0);
       }
-      expect(body.rejectedRequests).toBe(Object.values(body.rejections as Record<string, number>).reduce((a, b) => a + b, 0));
+      expect(body.rejectedRequests).toBe(
+        Object.values(body.rejections as Record<string, number>).reduce((a, b) => a + b, 0),
+      );
       expect(body.acceptedRequests).toBeGreaterThan(0);
       expect(body.storedEvents).toBeGreaterThan(0);
-      expect((await t.request({ method: 'GET', url: '/api/v1/webhook-endpoints/receiver-stats', apiKey: null })).statusCode).toBe(401);
+      expect(
+        (await t.request({ method: 'GET', url: '/api/v1/webhook-endpoints/receiver-stats', apiKey: null })).statusCode,
+      ).toBe(401);
 
-      const lines = [...warnSpy.mock.calls, ...errorSpy.mock.calls, ...logSpy.mock.calls].map((c) => c.map(String).join(' '));
+      const lines = [...warnSpy.mock.calls, ...errorSpy.mock.calls, ...logSpy.mock.calls].map((c) =>
+        c.map(String).join(' '),
+      );
       expect(lines.some((l) => l.includes('webhook refused: 401 wrong_secret'))).toBe(true);
       for (const secret of [SECRET, ENV_SECRET, LEGACY_SECRET, 'wrong-secret-123', `${SECRET}x`]) {
         expect(lines.filter((l) => l.includes(secret))).toEqual([]);
@@ -332,7 +492,11 @@ describe('Webhook receiver (e2e)', () => {
   describe('secret rotation', () => {
     it('accepts the old and the new secret during a rotation, and refuses the removed one', async () => {
       const NEW_SECRET = 'rotated-secret-0042';
-      const added = await t.request({ method: 'POST', url: `/api/v1/webhook-endpoints/${endpointId}/secrets`, body: { secretKey: NEW_SECRET } });
+      const added = await t.request({
+        method: 'POST',
+        url: `/api/v1/webhook-endpoints/${endpointId}/secrets`,
+        body: { secretKey: NEW_SECRET },
+      });
       expect(added.statusCode).toBe(201);
       expect(added.json().newSecret.secretKey).toBe(NEW_SECRET);
       expect(added.json().secrets).toHaveLength(2);
@@ -341,15 +505,31 @@ describe('Webhook receiver (e2e)', () => {
       expect((await post(url, withSecret(deliveredEvent({ MessageId: 'rot-new' }), NEW_SECRET))).statusCode).toBe(200);
 
       const oldId = added.json().secrets.find((s: { id: string }) => s.id !== added.json().newSecret.id).id;
-      expect((await t.request({ method: 'DELETE', url: `/api/v1/webhook-endpoints/${endpointId}/secrets/${oldId}` })).statusCode).toBe(200);
+      expect(
+        (await t.request({ method: 'DELETE', url: `/api/v1/webhook-endpoints/${endpointId}/secrets/${oldId}` }))
+          .statusCode,
+      ).toBe(200);
 
       expectError(await post(url, withSecret(deliveredEvent({ MessageId: 'rot-old-2' }), SECRET)), 401, 'WRONG_SECRET');
-      expect((await post(url, withSecret(deliveredEvent({ MessageId: 'rot-new-2' }), NEW_SECRET))).statusCode).toBe(200);
-      expect((await rows(`raw LIKE '%rot-%'`)).map((r) => JSON.parse(r.raw).MessageId)).toEqual(['rot-old', 'rot-new', 'rot-new-2']);
+      expect((await post(url, withSecret(deliveredEvent({ MessageId: 'rot-new-2' }), NEW_SECRET))).statusCode).toBe(
+        200,
+      );
+      expect((await rows(`raw LIKE '%rot-%'`)).map((r) => JSON.parse(r.raw).MessageId)).toEqual([
+        'rot-old',
+        'rot-new',
+        'rot-new-2',
+      ]);
 
       // Put the original secret back for the other tests, and drop the rotated one.
-      await t.request({ method: 'POST', url: `/api/v1/webhook-endpoints/${endpointId}/secrets`, body: { secretKey: SECRET } });
-      await t.request({ method: 'DELETE', url: `/api/v1/webhook-endpoints/${endpointId}/secrets/${added.json().newSecret.id}` });
+      await t.request({
+        method: 'POST',
+        url: `/api/v1/webhook-endpoints/${endpointId}/secrets`,
+        body: { secretKey: SECRET },
+      });
+      await t.request({
+        method: 'DELETE',
+        url: `/api/v1/webhook-endpoints/${endpointId}/secrets/${added.json().newSecret.id}`,
+      });
     });
   });
 
@@ -364,16 +544,28 @@ describe('Webhook receiver (e2e)', () => {
     });
 
     it('treats the JSON and the form post of one event, through two endpoints, as one event', async () => {
-      const event: SocketLabsEvent = { Type: 'Delivered', DateTime: 'Tue, 14 Aug 2018 16:35:37 GMT', MessageId: 'cross-1', Address: 'a@example.com', MessageSize: 1200 };
+      const event: SocketLabsEvent = {
+        Type: 'Delivered',
+        DateTime: 'Tue, 14 Aug 2018 16:35:37 GMT',
+        MessageId: 'cross-1',
+        Address: 'a@example.com',
+        MessageSize: 1200,
+      };
       expect((await post(url, withSecret(event, SECRET))).json().stored).toBe(1);
-      const again = await post(`/webhooks/socketlabs/${legacyEndpointId}`, formBody({ ...toFormFields(event), SecretKey: LEGACY_SECRET }), FORM);
+      const again = await post(
+        `/webhooks/socketlabs/${legacyEndpointId}`,
+        formBody({ ...toFormFields(event), SecretKey: LEGACY_SECRET }),
+        FORM,
+      );
       expect(again.statusCode).toBe(200);
       expect(await rows(`raw LIKE '%cross-1%'`)).toHaveLength(1);
     });
 
     it('writes concurrent posts of distinct events, every one stored', async () => {
       const answers = await Promise.all(
-        Array.from({ length: 120 }, (_, i) => post(url, withSecret(trackingOpenEvent({ MessageId: `burst-${i}` }), SECRET))),
+        Array.from({ length: 120 }, (_, i) =>
+          post(url, withSecret(trackingOpenEvent({ MessageId: `burst-${i}` }), SECRET)),
+        ),
       );
       expect(answers.every((a) => a.statusCode === 200 && a.json().stored === 1)).toBe(true);
       expect(await rows(`raw LIKE '%burst-%'`)).toHaveLength(120);
@@ -385,7 +577,9 @@ describe('Webhook receiver (e2e)', () => {
       const timedBefore = stats.requestSeconds.snapshot().count;
       try {
         const answers = await Promise.all([
-          ...Array.from({ length: 20 }, (_, i) => post(url, withSecret(deliveredEvent({ MessageId: `gauge-${i}` }), SECRET))),
+          ...Array.from({ length: 20 }, (_, i) =>
+            post(url, withSecret(deliveredEvent({ MessageId: `gauge-${i}` }), SECRET)),
+          ),
           post(url, withSecret(deliveredEvent({ MessageId: 'gauge-wrong' }), 'wrong-secret')),
           post(url, '{"Type":', { 'content-type': 'application/json' }),
         ]);
@@ -411,7 +605,11 @@ describe('Webhook receiver (e2e)', () => {
       // One call of `insert` is one INSERT statement.
       const spy = jest.spyOn(writer as unknown as { insert: (rows: IngestRow[]) => Promise<unknown> }, 'insert');
       try {
-        const results = await Promise.all([writer.write([row(1)]), writer.write([row(2), row(3)]), writer.write([row(1)])]);
+        const results = await Promise.all([
+          writer.write([row(1)]),
+          writer.write([row(2), row(3)]),
+          writer.write([row(1)]),
+        ]);
         expect(spy).toHaveBeenCalledTimes(1);
         expect(results[0][0].id).toMatch(/^\d+$/);
         expect(results[1].every((o) => /^\d+$/.test(String(o.id)))).toBe(true);
@@ -424,7 +622,12 @@ describe('Webhook receiver (e2e)', () => {
       } finally {
         spy.mockRestore();
       }
-      expect((await rows(`raw LIKE '%"writer-%'`)).map((r) => JSON.parse(r.raw).MessageId)).toEqual(['writer-1', 'writer-2', 'writer-3', 'writer-4']);
+      expect((await rows(`raw LIKE '%"writer-%'`)).map((r) => JSON.parse(r.raw).MessageId)).toEqual([
+        'writer-1',
+        'writer-2',
+        'writer-3',
+        'writer-4',
+      ]);
     });
 
     it('enqueues processing jobs for the stored rows, and no job payload holds a secret', async () => {
@@ -446,7 +649,8 @@ describe('Webhook receiver (e2e)', () => {
         expect(job.id).not.toContain(':');
       }
       const payloads = JSON.stringify(jobs.map((j) => [j.id, j.data, j.opts]));
-      for (const secret of [SECRET, ENV_SECRET, LEGACY_SECRET, 'rotated-secret-0042']) expect(payloads).not.toContain(secret);
+      for (const secret of [SECRET, ENV_SECRET, LEGACY_SECRET, 'rotated-secret-0042'])
+        expect(payloads).not.toContain(secret);
       // Group commit: fewer jobs (one per committed batch) than rows.
       expect(jobs.length).toBeLessThan(stored.length);
     });

@@ -38,8 +38,15 @@ describe('scale-out: 2 API and 2 worker processes, one of each killed under load
   let db: Client;
 
   beforeAll(async () => {
-    environment = await testEnvironment({ WEBHOOK_SECRET_KEY: SECRET, HOST: '127.0.0.1', LOG_LEVEL: 'log', SWEEPER_DELAY_SECONDS: '1' });
-    apis = await Promise.all([0, 1].map(async () => new ServiceProcess({ ...environment.env, ROLE: 'api', PORT: String(await freePort()) })));
+    environment = await testEnvironment({
+      WEBHOOK_SECRET_KEY: SECRET,
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'log',
+      SWEEPER_DELAY_SECONDS: '1',
+    });
+    apis = await Promise.all(
+      [0, 1].map(async () => new ServiceProcess({ ...environment.env, ROLE: 'api', PORT: String(await freePort()) })),
+    );
     workers = [0, 1].map(() => new ServiceProcess({ ...environment.env, ROLE: 'worker' }));
     await Promise.all([...apis, ...workers].map((p) => p.start(90_000)));
     db = new Client({ connectionString: environment.env.DATABASE_URL });
@@ -60,7 +67,11 @@ describe('scale-out: 2 API and 2 worker processes, one of each killed under load
 
     const post = async (api: ServiceProcess, n: number): Promise<boolean> => {
       try {
-        const res = await fetch(`${api.baseUrl}/webhooks/socketlabs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(event(n)) });
+        const res = await fetch(`${api.baseUrl}/webhooks/socketlabs`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(event(n)),
+        });
         await res.arrayBuffer();
         return res.status === 200;
       } catch {
@@ -83,11 +94,19 @@ describe('scale-out: 2 API and 2 worker processes, one of each killed under load
     const processedRows = async () => (await db.query(`SELECT count(*)::int AS n FROM messages`)).rows[0].n as number;
     // Mid-run, the worker to be killed is made the only one at work (the other frozen), so that it certainly holds
     // events when it dies: what it had claimed is rolled back with its connections, and must be processed again.
-    await waitFor(async () => acknowledged.size >= BEFORE_KILL / 2 && (await processedRows()) > 0, 30_000, 'events acknowledged and processed');
+    await waitFor(
+      async () => acknowledged.size >= BEFORE_KILL / 2 && (await processedRows()) > 0,
+      30_000,
+      'events acknowledged and processed',
+    );
     workers[1].signal('SIGSTOP');
     try {
       const before = await processedRows();
-      await waitFor(async () => acknowledged.size >= BEFORE_KILL && (await processedRows()) > before, 30_000, 'the first worker processing alone');
+      await waitFor(
+        async () => acknowledged.size >= BEFORE_KILL && (await processedRows()) > before,
+        30_000,
+        'the first worker processing alone',
+      );
       killed = true;
       const [apiExit, workerExit] = await Promise.all([apis[0].kill('SIGKILL'), workers[0].kill('SIGKILL')]);
       expect(apiExit.signal).toBe('SIGKILL');
@@ -106,7 +125,9 @@ describe('scale-out: 2 API and 2 worker processes, one of each killed under load
     expect(acknowledged.size).toBe(TOTAL);
 
     // Stored once: every event, none twice.
-    const stored = (await db.query(`SELECT message_id || '/' || type AS key, count(*)::int AS n FROM email_events GROUP BY 1`)).rows as { key: string; n: number }[];
+    const stored = (
+      await db.query(`SELECT message_id || '/' || type AS key, count(*)::int AS n FROM email_events GROUP BY 1`)
+    ).rows as { key: string; n: number }[];
     expect(stored.filter((r) => r.n !== 1)).toEqual([]);
     expect(stored.map((r) => r.key).sort()).toEqual(Array.from({ length: TOTAL }, (_, n) => keyOf(n)).sort());
 
@@ -129,10 +150,14 @@ describe('scale-out: 2 API and 2 worker processes, one of each killed under load
       )
     ).rows as { message_id: string; status: string; event_count: number; stored: number }[];
     expect(messages).toHaveLength(TOTAL / 2);
-    expect(messages.filter((m) => m.event_count !== m.stored || m.stored !== 2 || m.status !== 'delivered')).toEqual([]);
+    expect(messages.filter((m) => m.event_count !== m.stored || m.stored !== 2 || m.status !== 'delivered')).toEqual(
+      [],
+    );
     const stats = await waitFor(
       async () => {
-        const res = await fetch(`${apis[1].baseUrl}/api/v1/events/stats`, { headers: { authorization: `Bearer ${environment.env.ADMIN_API_KEY}` } });
+        const res = await fetch(`${apis[1].baseUrl}/api/v1/events/stats`, {
+          headers: { authorization: `Bearer ${environment.env.ADMIN_API_KEY}` },
+        });
         return res.status === 200 && ((await res.json()) as { total: number; byState: Record<string, number> });
       },
       10_000,

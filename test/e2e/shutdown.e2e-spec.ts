@@ -27,7 +27,12 @@ describe('stopping a worker while Redis is unreachable (e2e)', () => {
   it('exits with code 1 once STOP_TIMEOUT_SECONDS have passed, instead of waiting for Redis forever', async () => {
     // A port nothing listens on: BullMQ keeps reconnecting, and its worker would not finish closing.
     const closed = await freePort();
-    const environment = await testEnvironment({ ROLE: 'worker', REDIS_URL: `redis://127.0.0.1:${closed}`, STOP_TIMEOUT_SECONDS: '2', LOG_LEVEL: 'log' });
+    const environment = await testEnvironment({
+      ROLE: 'worker',
+      REDIS_URL: `redis://127.0.0.1:${closed}`,
+      STOP_TIMEOUT_SECONDS: '2',
+      LOG_LEVEL: 'log',
+    });
     cleanup = environment.cleanup;
     service = new ServiceProcess(environment.env);
     await service.start();

@@ -55,10 +55,30 @@ describe('npm run simulate against a running service (e2e)', () => {
   });
 
   it('posts every kind of event, exits 0, and the service holds exactly what the script reports', async () => {
-    const run = await simulate(['--url', service.baseUrl, '--messages', '40', '--rate', '400', '--duplicates', '0.15', '--form', '0.3', '--seed', '7', '--json'], {
-      ADMIN_API_KEY: TEST_ADMIN_KEY, // the default key, as a newcomer's .env gives it
-    });
-    if (run.code !== 0) throw new Error(`simulate exited ${run.code}\n${run.stderr}\n${run.stdout}\n--- service ---\n${service.output.slice(-3000)}`);
+    const run = await simulate(
+      [
+        '--url',
+        service.baseUrl,
+        '--messages',
+        '40',
+        '--rate',
+        '400',
+        '--duplicates',
+        '0.15',
+        '--form',
+        '0.3',
+        '--seed',
+        '7',
+        '--json',
+      ],
+      {
+        ADMIN_API_KEY: TEST_ADMIN_KEY, // the default key, as a newcomer's .env gives it
+      },
+    );
+    if (run.code !== 0)
+      throw new Error(
+        `simulate exited ${run.code}\n${run.stderr}\n${run.stdout}\n--- service ---\n${service.output.slice(-3000)}`,
+      );
     const summary = JSON.parse(run.stdout.trim().split('\n').pop()!);
     expect(summary.ok).toBe(true);
     expect(summary.problems).toEqual([]);
@@ -71,7 +91,12 @@ describe('npm run simulate against a running service (e2e)', () => {
     expect(posted.form).toBeGreaterThan(0);
     expect(posted.lateBounces).toBeGreaterThan(0);
     expect(posted.outOfOrderMessages).toBeGreaterThan(0);
-    expect(responses).toEqual({ ok: posted.total, refused: 0, storedAcknowledged: posted.events, duplicatesAcknowledged: posted.duplicates });
+    expect(responses).toEqual({
+      ok: posted.total,
+      refused: 0,
+      storedAcknowledged: posted.events,
+      duplicatesAcknowledged: posted.duplicates,
+    });
 
     // The database holds each event once, in both formats, of every type.
     const count = async (sql: string, params: unknown[] = []) => Number((await db.query(sql, params)).rows[0].n);
@@ -81,27 +106,53 @@ describe('npm run simulate against a running service (e2e)', () => {
     // Known types canonical, an unknown one lower-cased.
     const types = (await db.query('SELECT DISTINCT type FROM email_events')).rows.map((r) => r.type as string).sort();
     expect(types).toEqual(['Complaint', 'Deferred', 'Delivered', 'Failed', 'Queued', 'Tracking', 'engagement']);
-    const failureTypes = (await db.query('SELECT DISTINCT failure_type FROM email_events WHERE failure_type IS NOT NULL ORDER BY 1')).rows.map((r) => r.failure_type);
+    const failureTypes = (
+      await db.query('SELECT DISTINCT failure_type FROM email_events WHERE failure_type IS NOT NULL ORDER BY 1')
+    ).rows.map((r) => r.failure_type);
     expect(failureTypes).toEqual(['Permanent', 'Suppressed', 'Temporary']);
-    const trackingTypes = (await db.query('SELECT DISTINCT tracking_type FROM email_events WHERE tracking_type IS NOT NULL ORDER BY 1')).rows.map((r) => r.tracking_type);
+    const trackingTypes = (
+      await db.query('SELECT DISTINCT tracking_type FROM email_events WHERE tracking_type IS NOT NULL ORDER BY 1')
+    ).rows.map((r) => r.tracking_type);
     expect(trackingTypes).toEqual(['Click', 'Open', 'Unsubscribe']);
-    expect(await count('SELECT count(*) AS n FROM webhook_endpoints WHERE id = $1 AND validated_at IS NOT NULL', [summary.endpointId])).toBe(1);
+    expect(
+      await count('SELECT count(*) AS n FROM webhook_endpoints WHERE id = $1 AND validated_at IS NOT NULL', [
+        summary.endpointId,
+      ]),
+    ).toBe(1);
 
     // Messages and suppressions as reported, and as the events imply.
-    const statuses = (await db.query('SELECT status, count(*)::int AS n FROM messages WHERE mailing_id = $1 GROUP BY status', [summary.mailingId])).rows;
-    const byStatus = Object.fromEntries(Object.keys(summary.messages.byStatus).map((s) => [s, statuses.find((r) => r.status === s)?.n ?? 0]));
+    const statuses = (
+      await db.query('SELECT status, count(*)::int AS n FROM messages WHERE mailing_id = $1 GROUP BY status', [
+        summary.mailingId,
+      ])
+    ).rows;
+    const byStatus = Object.fromEntries(
+      Object.keys(summary.messages.byStatus).map((s) => [s, statuses.find((r) => r.status === s)?.n ?? 0]),
+    );
     expect(byStatus).toEqual(summary.messages.byStatus);
     expect(summary.messages.byStatus).toEqual(summary.messages.expected);
     expect(summary.messages.total).toBe(40);
-    for (const status of ['queued', 'deferred', 'delivered', 'failed', 'suppressed', 'complained']) expect(byStatus[status]).toBeGreaterThan(0);
+    for (const status of ['queued', 'deferred', 'delivered', 'failed', 'suppressed', 'complained'])
+      expect(byStatus[status]).toBeGreaterThan(0);
     const reasons = (await db.query('SELECT reason, count(*)::int AS n FROM suppressions GROUP BY reason')).rows;
-    const byReason = Object.fromEntries(Object.keys(summary.suppressions.byReason).map((r) => [r, reasons.find((x) => x.reason === r)?.n ?? 0]));
+    const byReason = Object.fromEntries(
+      Object.keys(summary.suppressions.byReason).map((r) => [r, reasons.find((x) => x.reason === r)?.n ?? 0]),
+    );
     expect(byReason).toEqual(summary.suppressions.byReason);
     expect(summary.suppressions.added).toEqual(summary.suppressions.expectedAdded);
   });
 
   it('prints a readable summary without --json', async () => {
-    const run = await simulate(['--url', service.baseUrl, '--api-key', TEST_ADMIN_KEY, '--messages', '12', '--rate', '400']);
+    const run = await simulate([
+      '--url',
+      service.baseUrl,
+      '--api-key',
+      TEST_ADMIN_KEY,
+      '--messages',
+      '12',
+      '--rate',
+      '400',
+    ]);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/Validation handshake: 200/);
     expect(run.stdout).toMatch(/duplicates acknowledged\s+\d+\s+✓/);
@@ -110,7 +161,14 @@ describe('npm run simulate against a running service (e2e)', () => {
   });
 
   it('exits 2 with a hint when the service cannot be reached', async () => {
-    const run = await simulate(['--url', `http://127.0.0.1:${await freePort()}`, '--api-key', TEST_ADMIN_KEY, '--messages', '1']);
+    const run = await simulate([
+      '--url',
+      `http://127.0.0.1:${await freePort()}`,
+      '--api-key',
+      TEST_ADMIN_KEY,
+      '--messages',
+      '1',
+    ]);
     expect(run.code).toBe(2);
     expect(run.stdout).toContain('Cannot reach the service');
   });
@@ -136,11 +194,14 @@ describe('npm run simulate when the receiver refuses events (e2e)', () => {
       let body = '';
       req.on('data', (d) => (body += d));
       req.on('end', () => {
-        const json = (status: number, value: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(value));
+        const json = (status: number, value: unknown) =>
+          res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(value));
         if (req.url === '/health') return json(200, { status: 'ok' });
-        if (req.url === '/api/v1/webhook-endpoints' && req.method === 'POST') return json(201, { id: 'e1', receiverPath: '/webhooks/socketlabs/e1' });
+        if (req.url === '/api/v1/webhook-endpoints' && req.method === 'POST')
+          return json(201, { id: 'e1', receiverPath: '/webhooks/socketlabs/e1' });
         if (req.url === '/api/v1/webhook-endpoints/e1') return json(200, { validatedAt: new Date().toISOString() });
-        if (req.url?.startsWith('/api/v1/')) return json(200, { data: [], total: 0, byState: { pending: 0, processed: 0, failed: 0 }, byType: {} });
+        if (req.url?.startsWith('/api/v1/'))
+          return json(200, { data: [], total: 0, byState: { pending: 0, processed: 0, failed: 0 }, byType: {} });
         if (body.includes('Validation')) return json(200, { received: 1, stored: 0, duplicates: 0, validations: 1 });
         posts++;
         return json(401, { statusCode: 401, code: 'WRONG_SECRET', message: 'SecretKey does not match this endpoint' });

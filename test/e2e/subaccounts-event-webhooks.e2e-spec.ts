@@ -42,17 +42,37 @@ describe('subaccount event webhooks (e2e)', () => {
     expect(res.json()).toEqual({ secretKey: expect.stringMatching(/^\w{20}$/) });
     const [req] = fake.requestsTo('POST', `${upstream()}/generate-secret-key`);
     expect(req.headers.authorization).toBe(`Bearer ${FAKE_SOCKETLABS_KEY}`);
-    expect(await auditRows('subaccounts.event-webhooks.generate-secret-key')).toEqual([expect.objectContaining({ status: 200, target: String(subaccountId) })]);
+    expect(await auditRows('subaccounts.event-webhooks.generate-secret-key')).toEqual([
+      expect.objectContaining({ status: 200, target: String(subaccountId) }),
+    ]);
     expect(JSON.stringify(await t.dataSource.query('SELECT * FROM audit_log'))).not.toContain(res.json().secretKey);
   });
 
   it('creates a webhook elsewhere: the body passes through as given, SocketLabs data comes back, the secret is redacted in the audit', async () => {
-    const body = { url: 'https://hooks.example.com/socketlabs', name: 'Prod', enabled: true, eventTypes: ['sent', 'Failed'], secretKey: 'MySecretKey-1234567', extra: 'ignored' };
+    const body = {
+      url: 'https://hooks.example.com/socketlabs',
+      name: 'Prod',
+      enabled: true,
+      eventTypes: ['sent', 'Failed'],
+      secretKey: 'MySecretKey-1234567',
+      extra: 'ignored',
+    };
     const res = await api('POST', base(), body);
     expect(res.statusCode).toBe(201);
     const [req] = fake.requestsTo('POST', upstream());
-    expect(req.body).toEqual({ url: body.url, name: 'Prod', enabled: true, eventTypes: ['Sent', 'Failed'], secretKey: 'MySecretKey-1234567' });
-    expect(res.json()).toMatchObject({ id: expect.any(Number), url: body.url, name: 'Prod', eventTypes: ['Sent', 'Failed'] });
+    expect(req.body).toEqual({
+      url: body.url,
+      name: 'Prod',
+      enabled: true,
+      eventTypes: ['Sent', 'Failed'],
+      secretKey: 'MySecretKey-1234567',
+    });
+    expect(res.json()).toMatchObject({
+      id: expect.any(Number),
+      url: body.url,
+      name: 'Prod',
+      eventTypes: ['Sent', 'Failed'],
+    });
     expect(res.json().receiverEndpointId).toBeUndefined();
     expect(fake.requestsTo('POST', `${upstream()}/generate-secret-key`)).toHaveLength(0);
     expect(await t.dataSource.query('SELECT id FROM webhook_endpoints')).toEqual([]);
@@ -80,7 +100,12 @@ describe('subaccount event webhooks (e2e)', () => {
     const list = await api('GET', `${base()}?pageSize=1&sortField=name&sortDirection=desc`);
     expect(list.statusCode).toBe(200);
     expect(list.json()).toEqual({ data: [expect.objectContaining({ name: 'B' })], total: 2 });
-    expect(fake.requestsTo('GET', upstream())[0].query).toEqual({ pageNumber: '0', pageSize: '1', sortField: 'name', sortDirection: 'dsc' });
+    expect(fake.requestsTo('GET', upstream())[0].query).toEqual({
+      pageNumber: '0',
+      pageSize: '1',
+      sortField: 'name',
+      sortDirection: 'dsc',
+    });
 
     const one = await api('GET', `${base()}/${id}`);
     expect(one.statusCode).toBe(200);
@@ -102,8 +127,12 @@ describe('subaccount event webhooks (e2e)', () => {
     const deleted = await api('DELETE', `${base()}/${id}`);
     expect(deleted.statusCode).toBe(204);
     expect(fake.requestsTo('DELETE', `${upstream()}/${id}`)).toHaveLength(1);
-    expect(await auditRows('subaccounts.event-webhooks.update')).toEqual([expect.objectContaining({ status: 200, target: `${subaccountId}/${id}` })]);
-    expect(await auditRows('subaccounts.event-webhooks.delete')).toEqual([expect.objectContaining({ status: 204, target: `${subaccountId}/${id}` })]);
+    expect(await auditRows('subaccounts.event-webhooks.update')).toEqual([
+      expect.objectContaining({ status: 200, target: `${subaccountId}/${id}` }),
+    ]);
+    expect(await auditRows('subaccounts.event-webhooks.delete')).toEqual([
+      expect.objectContaining({ status: 204, target: `${subaccountId}/${id}` }),
+    ]);
   });
 
   it.each([
@@ -115,14 +144,17 @@ describe('subaccount event webhooks (e2e)', () => {
     ['Click', 'Click', 'Tracking'],
     ['Open', 'Open', 'Tracking'],
     ['Queued', 'Queued', 'Queued'],
-  ])('performs a test of type %s: GET .../perform-test?type=%s, answers the sample event', async (given, sent, wireType) => {
-    const id = await createHook({ secretKey: 'TheHookSecret-0001' });
-    const res = await api('POST', `${base()}/${id}/test?type=${given}`);
-    expect(res.statusCode).toBe(200);
-    const [req] = fake.requestsTo('GET', `${upstream()}/${id}/perform-test`);
-    expect(req.query).toEqual({ type: sent });
-    expect(res.json()).toMatchObject({ Type: wireType, ServerId: subaccountId });
-  });
+  ])(
+    'performs a test of type %s: GET .../perform-test?type=%s, answers the sample event',
+    async (given, sent, wireType) => {
+      const id = await createHook({ secretKey: 'TheHookSecret-0001' });
+      const res = await api('POST', `${base()}/${id}/test?type=${given}`);
+      expect(res.statusCode).toBe(200);
+      const [req] = fake.requestsTo('GET', `${upstream()}/${id}/perform-test`);
+      expect(req.query).toEqual({ type: sent });
+      expect(res.json()).toMatchObject({ Type: wireType, ServerId: subaccountId });
+    },
+  );
 
   it.each(['', 'Bounce', 'Validation'])('refuses test type "%s" with 400 before any call', async (type) => {
     const res = await api('POST', `${base()}/7/test?type=${type}`);

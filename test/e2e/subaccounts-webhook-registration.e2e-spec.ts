@@ -23,7 +23,9 @@ describe('subaccount event webhooks: receiver auto-registration (e2e)', () => {
     fake = await FakeSocketLabs.start();
     t = await createTestApp({ ...fake.env(), SOCKETLABS_MAX_RETRIES: '1', PUBLIC_URL });
     fake.route('POST', '/v2/subaccount/:subaccountId/event-webhook', createValidatingWebhook);
-    fake.route('POST', '/v2/subaccount/:subaccountId/event-webhook/generate-secret-key', () => sl.data({ secretKey: GENERATED }));
+    fake.route('POST', '/v2/subaccount/:subaccountId/event-webhook/generate-secret-key', () =>
+      sl.data({ secretKey: GENERATED }),
+    );
   });
   afterAll(async () => {
     await t?.close();
@@ -38,7 +40,8 @@ describe('subaccount event webhooks: receiver auto-registration (e2e)', () => {
     fake.requests.length = 0;
   });
 
-  const api = (method: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH', url: string, body?: unknown) => t.request({ method, url: `/api/v1${url}`, body });
+  const api = (method: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH', url: string, body?: unknown) =>
+    t.request({ method, url: `/api/v1${url}`, body });
   const hooks = () => `/subaccounts/${subaccountId}/event-webhooks`;
   const upstream = () => `/v2/subaccount/${subaccountId}/event-webhook`;
 
@@ -49,12 +52,26 @@ describe('subaccount event webhooks: receiver auto-registration (e2e)', () => {
     const url = String(req.field('url'));
     const secretKey = req.field('secretKey') as string | undefined;
     if (url.startsWith(PUBLIC_URL)) {
-      const res = await postToReceiver(url, { Type: 'Validation', DateTime: new Date().toISOString(), ServerId: sub, SubaccountId: sub, SecretKey: secretKey });
+      const res = await postToReceiver(url, {
+        Type: 'Validation',
+        DateTime: new Date().toISOString(),
+        ServerId: sub,
+        SubaccountId: sub,
+        SecretKey: secretKey,
+      });
       validations.push({ url, status: res.statusCode });
       if (res.statusCode !== 200) return sl.error(400, `The endpoint did not validate (HTTP ${res.statusCode}).`);
     }
     const id = f.newId();
-    const hook = { id, subaccountId: sub, name: req.field('name') ?? null, url, enabled: true, eventTypes: req.field('eventTypes') ?? ['Sent'], secretKey };
+    const hook = {
+      id,
+      subaccountId: sub,
+      name: req.field('name') ?? null,
+      url,
+      enabled: true,
+      eventTypes: req.field('eventTypes') ?? ['Sent'],
+      secretKey,
+    };
     f.state.eventWebhooks.set(id, hook);
     const { subaccountId: _s, ...view } = hook;
     return sl.data(view);
@@ -64,15 +81,35 @@ describe('subaccount event webhooks: receiver auto-registration (e2e)', () => {
     return t.request({ method: 'POST', url: url.slice(PUBLIC_URL.length), body: event, apiKey: null });
   }
 
-  const validation = (secretKey: string, extra: Record<string, unknown> = {}) => ({ Type: 'Validation', ServerId: subaccountId, SubaccountId: subaccountId, SecretKey: secretKey, ...extra });
+  const validation = (secretKey: string, extra: Record<string, unknown> = {}) => ({
+    Type: 'Validation',
+    ServerId: subaccountId,
+    SubaccountId: subaccountId,
+    SecretKey: secretKey,
+    ...extra,
+  });
 
   async function endpointRow(id: string) {
-    const [row] = await t.dataSource.query('SELECT id, name, enabled, secrets, expected_subaccount_id, validated_at FROM webhook_endpoints WHERE id = $1', [id]);
-    return row as { id: string; name: string; enabled: boolean; secrets: Array<{ id: string; hint: string }>; expected_subaccount_id: number | null; validated_at: Date | null };
+    const [row] = await t.dataSource.query(
+      'SELECT id, name, enabled, secrets, expected_subaccount_id, validated_at FROM webhook_endpoints WHERE id = $1',
+      [id],
+    );
+    return row as {
+      id: string;
+      name: string;
+      enabled: boolean;
+      secrets: Array<{ id: string; hint: string }>;
+      expected_subaccount_id: number | null;
+      validated_at: Date | null;
+    };
   }
 
   async function existingEndpoint(body: Record<string, unknown> = {}): Promise<string> {
-    const res = await api('POST', '/webhook-endpoints', { name: 'Existing', secretKeys: ['OldSecret-0000001'], ...body });
+    const res = await api('POST', '/webhook-endpoints', {
+      name: 'Existing',
+      secretKeys: ['OldSecret-0000001'],
+      ...body,
+    });
     expect(res.statusCode).toBe(201);
     return res.json().id;
   }
@@ -85,23 +122,39 @@ describe('subaccount event webhooks: receiver auto-registration (e2e)', () => {
       expect(endpointId).toMatch(/^[0-9a-f-]{36}$/);
 
       // Order and content of what reached SocketLabs.
-      expect(fake.requests.map((r) => `${r.method} ${r.path}`)).toEqual([`POST ${upstream()}/generate-secret-key`, `POST ${upstream()}`]);
+      expect(fake.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+        `POST ${upstream()}/generate-secret-key`,
+        `POST ${upstream()}`,
+      ]);
       const generated = GENERATED;
       const createBody = fake.requestsTo('POST', upstream())[0].body as Record<string, unknown>;
       expect(createBody).toEqual({ url: `${RECEIVER}/${endpointId}`, name: 'Prod', secretKey: generated });
-      expect(res.json()).toMatchObject({ id: expect.any(Number), url: `${RECEIVER}/${endpointId}`, receiverEndpointId: endpointId });
+      expect(res.json()).toMatchObject({
+        id: expect.any(Number),
+        url: `${RECEIVER}/${endpointId}`,
+        receiverEndpointId: endpointId,
+      });
 
       // SocketLabs' validation during the create found the endpoint and its secret.
       expect(validations).toEqual([{ url: `${RECEIVER}/${endpointId}`, status: 200 }]);
       const row = await endpointRow(endpointId);
-      expect(row).toMatchObject({ enabled: true, expected_subaccount_id: subaccountId, name: `SocketLabs subaccount ${subaccountId}: Prod` });
+      expect(row).toMatchObject({
+        enabled: true,
+        expected_subaccount_id: subaccountId,
+        name: `SocketLabs subaccount ${subaccountId}: Prod`,
+      });
       expect(row.validated_at).not.toBeNull();
       expect(row.secrets).toHaveLength(1);
 
       // And afterwards, as SocketLabs would post it.
       expect((await postToReceiver(`${RECEIVER}/${endpointId}`, validation(generated))).statusCode).toBe(200);
-      expect((await postToReceiver(`${RECEIVER}/${endpointId}`, validation('WrongSecret-000000'))).statusCode).toBe(401);
-      expect((await postToReceiver(`${RECEIVER}/${endpointId}`, validation(generated, { SubaccountId: subaccountId + 1 }))).statusCode).toBe(401);
+      expect((await postToReceiver(`${RECEIVER}/${endpointId}`, validation('WrongSecret-000000'))).statusCode).toBe(
+        401,
+      );
+      expect(
+        (await postToReceiver(`${RECEIVER}/${endpointId}`, validation(generated, { SubaccountId: subaccountId + 1 })))
+          .statusCode,
+      ).toBe(401);
 
       // The secret is stored hashed and redacted everywhere else.
       expect(JSON.stringify(await t.dataSource.query('SELECT * FROM webhook_endpoints'))).not.toContain(generated);
@@ -113,13 +166,21 @@ describe('subaccount event webhooks: receiver auto-registration (e2e)', () => {
       expect(res.statusCode).toBe(201);
       const endpointId = res.json().receiverEndpointId;
       expect(fake.requestsTo('POST', `${upstream()}/generate-secret-key`)).toHaveLength(0);
-      expect(fake.requestsTo('POST', upstream())[0].body).toEqual({ url: `${RECEIVER}/${endpointId}`, secretKey: 'CallerSecret-000001' });
+      expect(fake.requestsTo('POST', upstream())[0].body).toEqual({
+        url: `${RECEIVER}/${endpointId}`,
+        secretKey: 'CallerSecret-000001',
+      });
       expect(validations).toEqual([{ url: `${RECEIVER}/${endpointId}`, status: 200 }]);
-      expect((await postToReceiver(`${RECEIVER}/${endpointId}`, validation('CallerSecret-000001'))).statusCode).toBe(200);
+      expect((await postToReceiver(`${RECEIVER}/${endpointId}`, validation('CallerSecret-000001'))).statusCode).toBe(
+        200,
+      );
     });
 
     it('recognises the host case-insensitively', async () => {
-      const res = await api('POST', hooks(), { url: 'https://GATEWAY.example.test/webhooks/socketlabs', secretKey: 'CallerSecret-000001' });
+      const res = await api('POST', hooks(), {
+        url: 'https://GATEWAY.example.test/webhooks/socketlabs',
+        secretKey: 'CallerSecret-000001',
+      });
       expect(res.statusCode).toBe(201);
       expect(res.json().receiverEndpointId).toBeDefined();
       expect(validations).toEqual([{ url: `${RECEIVER}/${res.json().receiverEndpointId}`, status: 200 }]);
@@ -131,8 +192,12 @@ describe('subaccount event webhooks: receiver auto-registration (e2e)', () => {
       expect(res.statusCode).toBe(422);
       const rows = await t.dataSource.query('SELECT id, enabled FROM webhook_endpoints');
       expect(rows).toEqual([{ id: expect.any(String), enabled: false }]);
-      expect((await postToReceiver(`${RECEIVER}/${rows[0].id}`, validation('CallerSecret-000001'))).statusCode).toBe(401);
-      const [audit] = await t.dataSource.query(`SELECT status, outcome FROM audit_log WHERE action = 'subaccounts.event-webhooks.create' ORDER BY id DESC LIMIT 1`);
+      expect((await postToReceiver(`${RECEIVER}/${rows[0].id}`, validation('CallerSecret-000001'))).statusCode).toBe(
+        401,
+      );
+      const [audit] = await t.dataSource.query(
+        `SELECT status, outcome FROM audit_log WHERE action = 'subaccounts.event-webhooks.create' ORDER BY id DESC LIMIT 1`,
+      );
       expect(audit).toEqual({ status: 422, outcome: 'failure' });
     });
 
@@ -225,7 +290,9 @@ describe('subaccount event webhooks: receiver auto-registration (e2e)', () => {
     const res = await api('POST', hooks(), { url: 'https://elsewhere.example.com/webhooks/socketlabs' });
     expect(res.statusCode).toBe(201);
     expect(res.json().receiverEndpointId).toBeUndefined();
-    expect(fake.requestsTo('POST', upstream())[0].body).toEqual({ url: 'https://elsewhere.example.com/webhooks/socketlabs' });
+    expect(fake.requestsTo('POST', upstream())[0].body).toEqual({
+      url: 'https://elsewhere.example.com/webhooks/socketlabs',
+    });
     expect(await t.dataSource.query('SELECT id FROM webhook_endpoints')).toEqual([]);
   });
 });

@@ -59,7 +59,19 @@ describe('subaccounts (e2e)', () => {
       expect(res.json()).toMatchObject({ name: 'Shop', status: 'Active', useRuleEngine: true, accountId: 98765 });
       expect(fake.state.subaccounts.has(res.json().subaccountId)).toBe(true);
       expect(Object.keys(res.json()).sort()).toEqual(
-        ['accountId', 'createdOn', 'dailyVolume', 'hasDkim', 'hasSpf', 'name', 'status', 'streamScore', 'subaccountId', 'urgency', 'useRuleEngine'].sort(),
+        [
+          'accountId',
+          'createdOn',
+          'dailyVolume',
+          'hasDkim',
+          'hasSpf',
+          'name',
+          'status',
+          'streamScore',
+          'subaccountId',
+          'urgency',
+          'useRuleEngine',
+        ].sort(),
       );
       const [row] = await auditRows('subaccounts.create');
       expect(row).toMatchObject({ status: 201, outcome: 'success', target: String(res.json().subaccountId) });
@@ -101,7 +113,10 @@ describe('subaccounts (e2e)', () => {
     it('passes SocketLabs 400 (an unknown pool) through with its message, and audits the failure', async () => {
       const res = await api('POST', '/subaccounts', { name: 'x', ipPoolId: 777 });
       expect(res.statusCode).toBe(400);
-      expect(res.json()).toMatchObject({ code: 'SOCKETLABS_BAD_REQUEST', message: 'SocketLabs: IP pool 777 was not found.' });
+      expect(res.json()).toMatchObject({
+        code: 'SOCKETLABS_BAD_REQUEST',
+        message: 'SocketLabs: IP pool 777 was not found.',
+      });
       const [row] = await auditRows('subaccounts.create');
       expect(row).toMatchObject({ status: 400, outcome: 'failure', error: 'SocketLabs: IP pool 777 was not found.' });
     });
@@ -118,10 +133,19 @@ describe('subaccounts (e2e)', () => {
     it('lists with paging, sorting and filters passed through as SocketLabs expects them', async () => {
       await seedSubaccount('alpha shop');
       await seedSubaccount('beta');
-      const res = await api('GET', '/subaccounts?pageNumber=0&pageSize=5&sortField=name&sortDirection=desc&filters=name=like:shop&extra=1');
+      const res = await api(
+        'GET',
+        '/subaccounts?pageNumber=0&pageSize=5&sortField=name&sortDirection=desc&filters=name=like:shop&extra=1',
+      );
       expect(res.statusCode).toBe(200);
       const [req] = fake.requestsTo('GET', '/v2/subaccount');
-      expect(req.query).toEqual({ pageNumber: '0', pageSize: '5', sortField: 'name', sortDirection: 'dsc', filters: 'name=like:shop' });
+      expect(req.query).toEqual({
+        pageNumber: '0',
+        pageSize: '5',
+        sortField: 'name',
+        sortDirection: 'dsc',
+        filters: 'name=like:shop',
+      });
       expect(req.headers.authorization).toBe(`Bearer ${FAKE_SOCKETLABS_KEY}`);
       expect(res.json()).toEqual({ data: [expect.objectContaining({ name: 'alpha shop' })], total: 1 });
     });
@@ -135,24 +159,30 @@ describe('subaccounts (e2e)', () => {
 
       const missing = await api('GET', '/subaccounts/4040');
       expect(missing.statusCode).toBe(404);
-      expect(missing.json()).toMatchObject({ code: 'SOCKETLABS_NOT_FOUND', message: 'SocketLabs: Subaccount 4040 was not found.' });
+      expect(missing.json()).toMatchObject({
+        code: 'SOCKETLABS_NOT_FOUND',
+        message: 'SocketLabs: Subaccount 4040 was not found.',
+      });
     });
 
-    it.each(['0', '-1', 'abc', '1.5', '1e3', '99999999999'])('refuses subaccountId %s with 400 before any call', async (bad) => {
-      for (const [method, url] of [
-        ['GET', `/subaccounts/${bad}`],
-        ['PUT', `/subaccounts/${bad}`],
-        ['DELETE', `/subaccounts/${bad}`],
-        ['POST', `/subaccounts/${bad}/credentials/injection-api`],
-        ['GET', `/subaccounts/${bad}/credentials/smtp`],
-        ['PUT', `/subaccounts/${bad}/credentials/smtp`],
-      ] as const) {
-        const res = await api(method, url, method === 'PUT' ? { name: 'x', password: 'long-enough-1' } : undefined);
-        expect({ method, url, status: res.statusCode }).toEqual({ method, url, status: 400 });
-        expect(JSON.stringify(res.json().message)).toContain('subaccountId');
-      }
-      expect(fake.requests).toHaveLength(0);
-    });
+    it.each(['0', '-1', 'abc', '1.5', '1e3', '99999999999'])(
+      'refuses subaccountId %s with 400 before any call',
+      async (bad) => {
+        for (const [method, url] of [
+          ['GET', `/subaccounts/${bad}`],
+          ['PUT', `/subaccounts/${bad}`],
+          ['DELETE', `/subaccounts/${bad}`],
+          ['POST', `/subaccounts/${bad}/credentials/injection-api`],
+          ['GET', `/subaccounts/${bad}/credentials/smtp`],
+          ['PUT', `/subaccounts/${bad}/credentials/smtp`],
+        ] as const) {
+          const res = await api(method, url, method === 'PUT' ? { name: 'x', password: 'long-enough-1' } : undefined);
+          expect({ method, url, status: res.statusCode }).toEqual({ method, url, status: 400 });
+          expect(JSON.stringify(res.json().message)).toContain('subaccountId');
+        }
+        expect(fake.requests).toHaveLength(0);
+      },
+    );
 
     it('updates the given fields only, and refuses an empty or contradictory update before any call', async () => {
       const id = await seedSubaccount('before');
@@ -181,7 +211,11 @@ describe('subaccounts (e2e)', () => {
 
     it('maps SocketLabs 409 and 422 to 409 and 422 with the upstream message', async () => {
       const id = await seedSubaccount();
-      fake.misbehave({ path: `/v2/subaccount/${id}`, status: 409, body: { data: { error: [{ errorType: 'Conflict', message: 'Name taken.' }] } } });
+      fake.misbehave({
+        path: `/v2/subaccount/${id}`,
+        status: 409,
+        body: { data: { error: [{ errorType: 'Conflict', message: 'Name taken.' }] } },
+      });
       const conflict = await api('PUT', `/subaccounts/${id}`, { name: 'x' });
       expect(conflict.statusCode).toBe(409);
       expect(conflict.json()).toMatchObject({ code: 'SOCKETLABS_CONFLICT', message: 'SocketLabs: Name taken.' });
@@ -198,7 +232,11 @@ describe('subaccounts (e2e)', () => {
       expect(res.body).toBe('');
       expect(fake.requestsTo('DELETE', `/v2/subaccount/${id}`)).toHaveLength(1);
       expect(fake.state.subaccounts.has(id)).toBe(false);
-      expect((await auditRows('subaccounts.delete'))[0]).toMatchObject({ status: 204, target: String(id), outcome: 'success' });
+      expect((await auditRows('subaccounts.delete'))[0]).toMatchObject({
+        status: 204,
+        target: String(id),
+        outcome: 'success',
+      });
     });
   });
 
@@ -224,7 +262,11 @@ describe('subaccounts (e2e)', () => {
       const id = await seedSubaccount();
       const res = await api('GET', `/subaccounts/${id}/credentials/smtp`);
       expect(res.statusCode).toBe(200);
-      expect(res.json()).toEqual({ username: `subaccount${id}`, password: expect.any(String), gateway: 'smtp.socketlabs.com' });
+      expect(res.json()).toEqual({
+        username: `subaccount${id}`,
+        password: expect.any(String),
+        gateway: 'smtp.socketlabs.com',
+      });
       expect(fake.requestsTo('GET', `/v2/subaccount/${id}/credentials/smtp`)).toHaveLength(1);
     });
 
@@ -238,7 +280,11 @@ describe('subaccounts (e2e)', () => {
       expect(req.body).toEqual({ password });
 
       const [row] = await auditRows('subaccounts.credentials.smtp.set-password');
-      expect(row).toMatchObject({ status: 200, target: String(id), details: { body: { password: '[redacted]', note: 'ignored' } } });
+      expect(row).toMatchObject({
+        status: 200,
+        target: String(id),
+        details: { body: { password: '[redacted]', note: 'ignored' } },
+      });
       expect(JSON.stringify(await t.dataSource.query('SELECT * FROM audit_log'))).not.toContain(password);
       expect(logs.join('')).toContain('subaccounts.setSmtpPassword PUT');
       expect(logs.join('')).not.toContain(password);

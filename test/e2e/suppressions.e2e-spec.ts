@@ -13,18 +13,36 @@ describe('Suppressions API (e2e)', () => {
     t = await createTestApp({ ROLE: 'api' });
     const ds = t.dataSource;
     await seedSuppression(ds, {
-      address: 'ann+news@example.com', reason: 'unsubscribe', eventId: '11', occurredAt: at(30), messageId: 'm1',
-      createdAt: at(31), updatedAt: at(200),
+      address: 'ann+news@example.com',
+      reason: 'unsubscribe',
+      eventId: '11',
+      occurredAt: at(30),
+      messageId: 'm1',
+      createdAt: at(31),
+      updatedAt: at(200),
     });
     await seedSuppression(ds, {
-      address: 'bob@example.com', reason: 'permanent_failure', eventId: '12', occurredAt: at(10), messageId: 'm2', failureCode: 2001,
-      createdAt: at(11), updatedAt: at(11),
+      address: 'bob@example.com',
+      reason: 'permanent_failure',
+      eventId: '12',
+      occurredAt: at(10),
+      messageId: 'm2',
+      failureCode: 2001,
+      createdAt: at(11),
+      updatedAt: at(11),
     });
     await seedSuppression(ds, {
-      address: 'cara@example.com', reason: 'complaint', eventId: '13', occurredAt: at(50), messageId: 'm3',
-      createdAt: at(51), updatedAt: at(100),
+      address: 'cara@example.com',
+      reason: 'complaint',
+      eventId: '13',
+      occurredAt: at(50),
+      messageId: 'm3',
+      createdAt: at(51),
+      updatedAt: at(100),
     });
-    reader = (await t.request({ method: 'POST', url: '/api/v1/api-keys', body: { name: 'reader', scopes: ['events:read'] } })).json().key;
+    reader = (
+      await t.request({ method: 'POST', url: '/api/v1/api-keys', body: { name: 'reader', scopes: ['events:read'] } })
+    ).json().key;
   });
 
   afterAll(async () => {
@@ -45,9 +63,39 @@ describe('Suppressions API (e2e)', () => {
       total: 3,
       totalExact: true,
       data: [
-        { address: 'cara@example.com', reason: 'complaint', eventId: '13', occurredAt: iso(50), messageId: 'm3', failureCode: null, createdAt: iso(51), updatedAt: iso(100), erased: false },
-        { address: 'ann+news@example.com', reason: 'unsubscribe', eventId: '11', occurredAt: iso(30), messageId: 'm1', failureCode: null, createdAt: iso(31), updatedAt: iso(200), erased: false },
-        { address: 'bob@example.com', reason: 'permanent_failure', eventId: '12', occurredAt: iso(10), messageId: 'm2', failureCode: 2001, createdAt: iso(11), updatedAt: iso(11), erased: false },
+        {
+          address: 'cara@example.com',
+          reason: 'complaint',
+          eventId: '13',
+          occurredAt: iso(50),
+          messageId: 'm3',
+          failureCode: null,
+          createdAt: iso(51),
+          updatedAt: iso(100),
+          erased: false,
+        },
+        {
+          address: 'ann+news@example.com',
+          reason: 'unsubscribe',
+          eventId: '11',
+          occurredAt: iso(30),
+          messageId: 'm1',
+          failureCode: null,
+          createdAt: iso(31),
+          updatedAt: iso(200),
+          erased: false,
+        },
+        {
+          address: 'bob@example.com',
+          reason: 'permanent_failure',
+          eventId: '12',
+          occurredAt: iso(10),
+          messageId: 'm2',
+          failureCode: 2001,
+          createdAt: iso(11),
+          updatedAt: iso(11),
+          erased: false,
+        },
       ],
     });
   });
@@ -66,12 +114,35 @@ describe('Suppressions API (e2e)', () => {
   });
 
   it('sorts by every sort field in both directions and pages', async () => {
-    expect((await addresses('?sortField=address&sortDirection=asc')).addresses).toEqual(['ann+news@example.com', 'bob@example.com', 'cara@example.com']);
-    expect((await addresses('?sortField=address')).addresses).toEqual(['cara@example.com', 'bob@example.com', 'ann+news@example.com']);
-    expect((await addresses('?sortField=updatedAt')).addresses).toEqual(['ann+news@example.com', 'cara@example.com', 'bob@example.com']);
-    expect((await addresses('?sortField=occurredAt&sortDirection=asc')).addresses).toEqual(['bob@example.com', 'ann+news@example.com', 'cara@example.com']);
-    expect((await addresses('?sortField=createdAt&sortDirection=asc')).addresses).toEqual(['bob@example.com', 'ann+news@example.com', 'cara@example.com']);
-    expect(await addresses('?sortField=address&sortDirection=asc&pageSize=2&pageNumber=1')).toEqual({ addresses: ['cara@example.com'], total: 3 });
+    expect((await addresses('?sortField=address&sortDirection=asc')).addresses).toEqual([
+      'ann+news@example.com',
+      'bob@example.com',
+      'cara@example.com',
+    ]);
+    expect((await addresses('?sortField=address')).addresses).toEqual([
+      'cara@example.com',
+      'bob@example.com',
+      'ann+news@example.com',
+    ]);
+    expect((await addresses('?sortField=updatedAt')).addresses).toEqual([
+      'ann+news@example.com',
+      'cara@example.com',
+      'bob@example.com',
+    ]);
+    expect((await addresses('?sortField=occurredAt&sortDirection=asc')).addresses).toEqual([
+      'bob@example.com',
+      'ann+news@example.com',
+      'cara@example.com',
+    ]);
+    expect((await addresses('?sortField=createdAt&sortDirection=asc')).addresses).toEqual([
+      'bob@example.com',
+      'ann+news@example.com',
+      'cara@example.com',
+    ]);
+    expect(await addresses('?sortField=address&sortDirection=asc&pageSize=2&pageNumber=1')).toEqual({
+      addresses: ['cara@example.com'],
+      total: 3,
+    });
   });
 
   it.each([
@@ -85,30 +156,54 @@ describe('Suppressions API (e2e)', () => {
   });
 
   it('checks one address, case-insensitive: 200 when suppressed, 404 when it may be sent to', async () => {
-    const hit = await t.request({ method: 'GET', url: `/api/v1/suppressions/${encodeURIComponent('Ann+News@Example.com')}`, apiKey: reader });
+    const hit = await t.request({
+      method: 'GET',
+      url: `/api/v1/suppressions/${encodeURIComponent('Ann+News@Example.com')}`,
+      apiKey: reader,
+    });
     expect(hit.statusCode).toBe(200);
     expect(hit.json()).toMatchObject({ address: 'ann+news@example.com', reason: 'unsubscribe', eventId: '11' });
     const miss = await t.request({ method: 'GET', url: '/api/v1/suppressions/nobody@example.com', apiKey: reader });
     expect(miss.statusCode).toBe(404);
     expect(miss.json()).toMatchObject({ code: 'NOT_FOUND' });
-    expect((await t.request({ method: 'GET', url: '/api/v1/suppressions/bob@example.com', apiKey: null })).statusCode).toBe(401);
+    expect(
+      (await t.request({ method: 'GET', url: '/api/v1/suppressions/bob@example.com', apiKey: null })).statusCode,
+    ).toBe(401);
   });
 
   it('lets an admin remove an address (audited), not an events:read key', async () => {
-    const forbidden = await t.request({ method: 'DELETE', url: '/api/v1/suppressions/bob@example.com', apiKey: reader });
+    const forbidden = await t.request({
+      method: 'DELETE',
+      url: '/api/v1/suppressions/bob@example.com',
+      apiKey: reader,
+    });
     expect(forbidden.statusCode).toBe(403);
 
     const removed = await t.request({ method: 'DELETE', url: '/api/v1/suppressions/BOB@example.com' });
     expect(removed.statusCode).toBe(200);
     expect(removed.json()).toEqual({
-      address: 'bob@example.com', reason: 'permanent_failure', eventId: '12', occurredAt: iso(10), messageId: 'm2', failureCode: 2001, createdAt: iso(11), updatedAt: iso(11), erased: false,
+      address: 'bob@example.com',
+      reason: 'permanent_failure',
+      eventId: '12',
+      occurredAt: iso(10),
+      messageId: 'm2',
+      failureCode: 2001,
+      createdAt: iso(11),
+      updatedAt: iso(11),
+      erased: false,
     });
-    expect((await t.request({ method: 'GET', url: '/api/v1/suppressions/bob@example.com', apiKey: reader })).statusCode).toBe(404);
+    expect(
+      (await t.request({ method: 'GET', url: '/api/v1/suppressions/bob@example.com', apiKey: reader })).statusCode,
+    ).toBe(404);
     expect((await t.request({ method: 'DELETE', url: '/api/v1/suppressions/bob@example.com' })).statusCode).toBe(404);
     expect((await addresses('')).total).toBe(2);
 
     const audit = await t.request({ method: 'GET', url: '/api/v1/audit-log?action=suppressions.delete' });
     expect(audit.json().data).toHaveLength(1);
-    expect(audit.json().data[0]).toMatchObject({ target: 'bob@example.com', status: 200, details: { reason: 'permanent_failure', eventId: '12' } });
+    expect(audit.json().data[0]).toMatchObject({
+      target: 'bob@example.com',
+      status: 200,
+      details: { reason: 'permanent_failure', eventId: '12' },
+    });
   });
 });

@@ -63,7 +63,9 @@ describe('tracking domains (e2e)', () => {
       createdOn: expect.any(String),
       updatedOn: expect.any(String),
     });
-    expect(await auditRows('tracking.tracking-domains.create')).toEqual([expect.objectContaining({ status: 201, target: `${subaccountId}/tracking.example.com` })]);
+    expect(await auditRows('tracking.tracking-domains.create')).toEqual([
+      expect.objectContaining({ status: 201, target: `${subaccountId}/tracking.example.com` }),
+    ]);
   });
 
   it('sends only the switches that were given (booleans), and ignores unknown fields', async () => {
@@ -90,22 +92,42 @@ describe('tracking domains (e2e)', () => {
     const list = await api('GET', `${base()}?pageNumber=0&pageSize=10&sortField=Domain&sortDirection=asc`);
     expect(list.statusCode).toBe(200);
     expect(list.json()).toEqual({ data: [expect.objectContaining({ Domain: 't.example.com' })], total: 1 });
-    expect(fake.requestsTo('GET', upstream())[0].query).toEqual({ pageNumber: '0', pageSize: '10', sortField: 'Domain', sortDirection: 'asc' });
+    expect(fake.requestsTo('GET', upstream())[0].query).toEqual({
+      pageNumber: '0',
+      pageSize: '10',
+      sortField: 'Domain',
+      sortDirection: 'asc',
+    });
 
     const one = await api('GET', `${base()}/t.example.com`);
     expect(one.statusCode).toBe(200);
     expect(fake.requestsTo('GET', `${upstream()}/t.example.com`)).toHaveLength(1);
 
-    const updated = await api('PUT', `${base()}/t.example.com`, { opensEnabled: 'false', googleAnalyticsEnabled: true, domain: 'ignored.example.com' });
+    const updated = await api('PUT', `${base()}/t.example.com`, {
+      opensEnabled: 'false',
+      googleAnalyticsEnabled: true,
+      domain: 'ignored.example.com',
+    });
     expect(updated.statusCode).toBe(200);
-    expect(fake.requestsTo('PUT', `${upstream()}/t.example.com`)[0].body).toEqual({ opensEnabled: false, googleAnalyticsEnabled: true });
-    expect(updated.json()).toMatchObject({ Domain: 't.example.com', opensEnabled: false, googleAnalyticsEnabled: true });
-    expect(await auditRows('tracking.tracking-domains.update')).toEqual([expect.objectContaining({ status: 200, target: `${subaccountId}/t.example.com` })]);
+    expect(fake.requestsTo('PUT', `${upstream()}/t.example.com`)[0].body).toEqual({
+      opensEnabled: false,
+      googleAnalyticsEnabled: true,
+    });
+    expect(updated.json()).toMatchObject({
+      Domain: 't.example.com',
+      opensEnabled: false,
+      googleAnalyticsEnabled: true,
+    });
+    expect(await auditRows('tracking.tracking-domains.update')).toEqual([
+      expect.objectContaining({ status: 200, target: `${subaccountId}/t.example.com` }),
+    ]);
 
     const deleted = await api('DELETE', `${base()}/t.example.com`);
     expect(deleted.statusCode).toBe(204);
     expect(fake.requestsTo('DELETE', `${upstream()}/t.example.com`)).toHaveLength(1);
-    expect(await auditRows('tracking.tracking-domains.delete')).toEqual([expect.objectContaining({ status: 204, target: `${subaccountId}/t.example.com` })]);
+    expect(await auditRows('tracking.tracking-domains.delete')).toEqual([
+      expect.objectContaining({ status: 204, target: `${subaccountId}/t.example.com` }),
+    ]);
     const missing = await api('GET', `${base()}/t.example.com`);
     expect(missing.statusCode).toBe(404);
     expect(missing.json().message).toBe('SocketLabs: t.example.com was not found.');
@@ -152,7 +174,11 @@ describe('tracking domains (e2e)', () => {
       ['PUT', `${base()}/t.example.com`, { isDefault: true }],
       ['DELETE', `${base()}/t.example.com`, undefined],
     ] as const) {
-      expect({ method, url, status: (await api(method, url, body, reader)).statusCode }).toEqual({ method, url, status: 403 });
+      expect({ method, url, status: (await api(method, url, body, reader)).statusCode }).toEqual({
+        method,
+        url,
+        status: 403,
+      });
     }
     expect(fake.requests).toHaveLength(0);
   });

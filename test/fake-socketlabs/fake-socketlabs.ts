@@ -113,7 +113,19 @@ export const sl = {
 };
 
 function errorTypeFor(status: number): string {
-  return ({ 400: 'Validation', 401: 'Unauthorized', 403: 'Forbidden', 404: 'NotFound', 409: 'Conflict', 422: 'Validation', 429: 'RateLimit' } as Record<number, string>)[status] ?? 'ServerError';
+  return (
+    (
+      {
+        400: 'Validation',
+        401: 'Unauthorized',
+        403: 'Forbidden',
+        404: 'NotFound',
+        409: 'Conflict',
+        422: 'Validation',
+        429: 'RateLimit',
+      } as Record<number, string>
+    )[status] ?? 'ServerError'
+  );
 }
 
 export interface FakeEventWebhook {
@@ -269,8 +281,14 @@ export class FakeSocketLabs {
       if (m.status) {
         const extra: Record<string, string> = {};
         if (m.retryAfter !== undefined) extra['retry-after'] = String(m.retryAfter);
-        const reply: FakeReply = m.body === undefined ? sl.error(m.status, `Fake misbehaviour: HTTP ${m.status}`) : { status: m.status, body: m.body };
-        return send(res, { ...reply, headers: { ...extra, ...(m.contentType ? { 'content-type': m.contentType } : {}) } });
+        const reply: FakeReply =
+          m.body === undefined
+            ? sl.error(m.status, `Fake misbehaviour: HTTP ${m.status}`)
+            : { status: m.status, body: m.body };
+        return send(res, {
+          ...reply,
+          headers: { ...extra, ...(m.contentType ? { 'content-type': m.contentType } : {}) },
+        });
       }
     }
 
@@ -280,7 +298,10 @@ export class FakeSocketLabs {
 
   private takeMisbehaviour(r: FakeRequest, rawPath: string): ActiveMisbehaviour | undefined {
     const m = this.misbehaviours.find(
-      (x) => x.remaining > 0 && (!x.method || x.method.toUpperCase() === r.method) && (!x.path || pathMatches(x.path, r.path) || pathMatches(x.path, rawPath)),
+      (x) =>
+        x.remaining > 0 &&
+        (!x.method || x.method.toUpperCase() === r.method) &&
+        (!x.path || pathMatches(x.path, r.path) || pathMatches(x.path, rawPath)),
     );
     if (m) m.remaining--;
     return m;
@@ -349,7 +370,9 @@ function compile(method: string, pattern: string, handler: FakeHandler): Route {
 }
 
 function pathMatches(expected: string | RegExp, path: string): boolean {
-  return typeof expected === 'string' ? expected.replace(/\/+$/, '').toLowerCase() === path.replace(/\/+$/, '').toLowerCase() : expected.test(path);
+  return typeof expected === 'string'
+    ? expected.replace(/\/+$/, '').toLowerCase() === path.replace(/\/+$/, '').toLowerCase()
+    : expected.test(path);
 }
 
 /** A JSON field read case-insensitively. */
@@ -397,10 +420,15 @@ export function page(items: Array<Record<string, unknown>>, query: Record<string
   }
   const sortField = typeof query.sortField === 'string' ? query.sortField : undefined;
   const direction = typeof query.sortDirection === 'string' ? query.sortDirection.toLowerCase() : 'asc';
-  if (direction && !['asc', 'dsc', 'desc'].includes(direction)) return sl.error(400, `Invalid sortDirection '${direction}'.`);
+  if (direction && !['asc', 'dsc', 'desc'].includes(direction))
+    return sl.error(400, `Invalid sortDirection '${direction}'.`);
   if (sortField) {
     const sign = direction === 'asc' ? 1 : -1;
-    rows.sort((a, b) => sign * String(field(a, sortField) ?? '').localeCompare(String(field(b, sortField) ?? ''), 'en', { numeric: true }));
+    rows.sort(
+      (a, b) =>
+        sign *
+        String(field(a, sortField) ?? '').localeCompare(String(field(b, sortField) ?? ''), 'en', { numeric: true }),
+    );
   }
   const pageNumber = Number(query.pageNumber ?? 0);
   const pageSize = Number(query.pageSize ?? 50);
@@ -432,11 +460,13 @@ function registerBuiltInRoutes(fake: FakeSocketLabs, on: Register): void {
   const s = () => fake.state;
   const key = (sub: number, domain: string) => `${sub}/${domain.toLowerCase()}`;
   /** Runs `fn` with the subaccount id, or answers 404 for an unknown subaccount. */
-  const withSub = (fn: (sub: number, req: FakeHandlerRequest) => FakeReply | Promise<FakeReply>): FakeHandler => (req) => {
-    const sub = Number(req.params.subaccountId);
-    if (!s().subaccounts.has(sub)) return sl.error(404, `Subaccount ${req.params.subaccountId} was not found.`);
-    return fn(sub, req);
-  };
+  const withSub =
+    (fn: (sub: number, req: FakeHandlerRequest) => FakeReply | Promise<FakeReply>): FakeHandler =>
+    (req) => {
+      const sub = Number(req.params.subaccountId);
+      if (!s().subaccounts.has(sub)) return sl.error(404, `Subaccount ${req.params.subaccountId} was not found.`);
+      return fn(sub, req);
+    };
 
   // ---- IP allocations and pools --------------------------------------------------------------
   on('GET', '/v2/ip-allocation', (req) => page(s().ipAllocations, req.query));
@@ -461,9 +491,20 @@ function registerBuiltInRoutes(fake: FakeSocketLabs, on: Register): void {
       return sl.error(409, `An IP pool named '${name}' already exists.`);
     }
     const ipPoolId = fake.newId();
-    const pool = { ipPoolId, accountId: ACCOUNT_ID, name, status: 'Active', createdOn: now(), isDefault: false, streamScore: 0, dailyVolume: 0, ipAssignmentIDs: ids.map(String) };
+    const pool = {
+      ipPoolId,
+      accountId: ACCOUNT_ID,
+      name,
+      status: 'Active',
+      createdOn: now(),
+      isDefault: false,
+      streamScore: 0,
+      dailyVolume: 0,
+      ipAssignmentIDs: ids.map(String),
+    };
     s().ipPools.set(ipPoolId, pool);
-    for (const a of s().ipAllocations) if (pool.ipAssignmentIDs.includes(String(a.ipAssignmentId))) a.ipPoolId = ipPoolId;
+    for (const a of s().ipAllocations)
+      if (pool.ipAssignmentIDs.includes(String(a.ipAssignmentId))) a.ipPoolId = ipPoolId;
     return sl.data(poolView(pool));
   });
 
@@ -478,7 +519,8 @@ function registerBuiltInRoutes(fake: FakeSocketLabs, on: Register): void {
     const hasPool = ipPoolId !== undefined && ipPoolId !== null;
     const hasRules = useRuleEngine !== undefined && useRuleEngine !== null && useRuleEngine !== false;
     if (hasPool === hasRules) return sl.error(400, 'Either ipPoolId or useRuleEngine must be set, but not both.');
-    if (hasPool && !s().ipPools.has(Number(ipPoolId))) return sl.error(400, `IP pool ${String(ipPoolId)} was not found.`);
+    if (hasPool && !s().ipPools.has(Number(ipPoolId)))
+      return sl.error(400, `IP pool ${String(ipPoolId)} was not found.`);
     return null;
   };
   on('POST', '/v2/subaccount', (req) => {
@@ -490,7 +532,16 @@ function registerBuiltInRoutes(fake: FakeSocketLabs, on: Register): void {
     if (refused) return refused;
     const subaccountId = fake.newId();
     const sub: Record<string, unknown> & { subaccountId: number } = {
-      subaccountId, accountId: ACCOUNT_ID, name, status: 'Active', createdOn: now(), streamScore: 85, dailyVolume: 0, urgency: 'Low', hasDkim: false, hasSpf: false,
+      subaccountId,
+      accountId: ACCOUNT_ID,
+      name,
+      status: 'Active',
+      createdOn: now(),
+      streamScore: 85,
+      dailyVolume: 0,
+      urgency: 'Low',
+      hasDkim: false,
+      hasSpf: false,
     };
     if (ipPoolId !== undefined && ipPoolId !== null) sub.ipPoolId = Number(ipPoolId);
     else sub.useRuleEngine = true;
@@ -498,129 +549,241 @@ function registerBuiltInRoutes(fake: FakeSocketLabs, on: Register): void {
     return sl.data(subaccountView(sub));
   });
   on('GET', '/v2/subaccount', (req) => page([...s().subaccounts.values()].map(subaccountView), req.query));
-  on('GET', '/v2/subaccount/:subaccountId', withSub((sub) => sl.data(subaccountView(s().subaccounts.get(sub)!))));
-  on('PUT', '/v2/subaccount/:subaccountId', withSub((id, req) => {
-    const sub = s().subaccounts.get(id)!;
-    const name = req.field('name');
-    if (name !== undefined && (typeof name !== 'string' || !name.trim())) return sl.error(400, 'The name field must not be empty.');
-    const ipPoolId = req.field('ipPoolId');
-    const useRuleEngine = req.field('useRuleEngine');
-    if (ipPoolId !== undefined || useRuleEngine !== undefined) {
-      const refused = subaccountRules(ipPoolId, useRuleEngine);
-      if (refused) return refused;
-      delete sub.ipPoolId;
-      delete sub.useRuleEngine;
-      if (ipPoolId !== undefined && ipPoolId !== null) sub.ipPoolId = Number(ipPoolId);
-      else sub.useRuleEngine = true;
-    }
-    if (typeof name === 'string') sub.name = name;
-    return sl.data(subaccountView(sub));
-  }));
-  on('DELETE', '/v2/subaccount/:subaccountId', withSub((id) => {
-    s().subaccounts.delete(id);
-    return sl.noContent();
-  }));
+  on(
+    'GET',
+    '/v2/subaccount/:subaccountId',
+    withSub((sub) => sl.data(subaccountView(s().subaccounts.get(sub)!))),
+  );
+  on(
+    'PUT',
+    '/v2/subaccount/:subaccountId',
+    withSub((id, req) => {
+      const sub = s().subaccounts.get(id)!;
+      const name = req.field('name');
+      if (name !== undefined && (typeof name !== 'string' || !name.trim()))
+        return sl.error(400, 'The name field must not be empty.');
+      const ipPoolId = req.field('ipPoolId');
+      const useRuleEngine = req.field('useRuleEngine');
+      if (ipPoolId !== undefined || useRuleEngine !== undefined) {
+        const refused = subaccountRules(ipPoolId, useRuleEngine);
+        if (refused) return refused;
+        delete sub.ipPoolId;
+        delete sub.useRuleEngine;
+        if (ipPoolId !== undefined && ipPoolId !== null) sub.ipPoolId = Number(ipPoolId);
+        else sub.useRuleEngine = true;
+      }
+      if (typeof name === 'string') sub.name = name;
+      return sl.data(subaccountView(sub));
+    }),
+  );
+  on(
+    'DELETE',
+    '/v2/subaccount/:subaccountId',
+    withSub((id) => {
+      s().subaccounts.delete(id);
+      return sl.noContent();
+    }),
+  );
 
   // ---- Credentials -----------------------------------------------------------------------------
-  on('POST', '/v2/subaccount/:subaccountId/credentials/injection-api', withSub((id) => {
-    const creds = { serverId: id, apiKey: `${randomKey(20)}.${randomKey(40)}`, gateway: 'https://inject-cx.socketlabs.com/api/v1/email' };
-    s().injectionCredentials.set(id, creds);
-    return sl.data(creds);
-  }));
+  on(
+    'POST',
+    '/v2/subaccount/:subaccountId/credentials/injection-api',
+    withSub((id) => {
+      const creds = {
+        serverId: id,
+        apiKey: `${randomKey(20)}.${randomKey(40)}`,
+        gateway: 'https://inject-cx.socketlabs.com/api/v1/email',
+      };
+      s().injectionCredentials.set(id, creds);
+      return sl.data(creds);
+    }),
+  );
   const smtp = (id: number) => {
     let creds = s().smtpCredentials.get(id);
-    if (!creds) s().smtpCredentials.set(id, (creds = { username: `subaccount${id}`, password: randomKey(16), gateway: 'smtp.socketlabs.com' }));
+    if (!creds)
+      s().smtpCredentials.set(
+        id,
+        (creds = { username: `subaccount${id}`, password: randomKey(16), gateway: 'smtp.socketlabs.com' }),
+      );
     return creds;
   };
-  on('GET', '/v2/subaccount/:subaccountId/credentials/smtp', withSub((id) => sl.data(smtp(id))));
-  on('PUT', '/v2/subaccount/:subaccountId/credentials/smtp', withSub((id, req) => {
-    const password = req.field('password');
-    if (typeof password !== 'string' || password.length < 8) return sl.error(400, 'The password must be at least 8 characters.');
-    const creds = smtp(id);
-    creds.password = password;
-    return sl.data(creds);
-  }));
+  on(
+    'GET',
+    '/v2/subaccount/:subaccountId/credentials/smtp',
+    withSub((id) => sl.data(smtp(id))),
+  );
+  on(
+    'PUT',
+    '/v2/subaccount/:subaccountId/credentials/smtp',
+    withSub((id, req) => {
+      const password = req.field('password');
+      if (typeof password !== 'string' || password.length < 8)
+        return sl.error(400, 'The password must be at least 8 characters.');
+      const creds = smtp(id);
+      creds.password = password;
+      return sl.data(creds);
+    }),
+  );
 
   // ---- DKIM --------------------------------------------------------------------------------------
-  on('POST', '/v2/subaccount/:subaccountId/dkim', withSub((id, req) => {
-    const domain = (req.field('domain') ?? req.query.domain) as string | undefined;
-    const selector = (req.field('selector') ?? req.query.selector) as string | undefined;
-    if (!domain || !selector) return sl.error(400, 'The domain and selector fields are required.');
-    const privateKey = req.field('privateKey');
-    if (typeof privateKey === 'string' && privateKey) {
-      if (privateKey.includes('INVALID')) return sl.error(400, `Unable to validate the private key against the public key published for ${selector}._domainkey.${domain}.`);
-      const entry = { Domain: domain, Selector: selector, truncatedPrivateKey: `${privateKey.slice(0, 10)}...`, recordType: 'TXT', createdOn: now(), updatedOn: now() };
-      s().dkim.set(key(id, domain), entry);
+  on(
+    'POST',
+    '/v2/subaccount/:subaccountId/dkim',
+    withSub((id, req) => {
+      const domain = (req.field('domain') ?? req.query.domain) as string | undefined;
+      const selector = (req.field('selector') ?? req.query.selector) as string | undefined;
+      if (!domain || !selector) return sl.error(400, 'The domain and selector fields are required.');
+      const privateKey = req.field('privateKey');
+      if (typeof privateKey === 'string' && privateKey) {
+        if (privateKey.includes('INVALID'))
+          return sl.error(
+            400,
+            `Unable to validate the private key against the public key published for ${selector}._domainkey.${domain}.`,
+          );
+        const entry = {
+          Domain: domain,
+          Selector: selector,
+          truncatedPrivateKey: `${privateKey.slice(0, 10)}...`,
+          recordType: 'TXT',
+          createdOn: now(),
+          updatedOn: now(),
+        };
+        s().dkim.set(key(id, domain), entry);
+        s().subaccounts.get(id)!.hasDkim = true;
+        return sl.data(entry);
+      }
+      const publicKey = `MIIBIjANBgkqh${randomKey(40)}`;
+      const generated = {
+        DnsHostName: `${selector}._domainkey.${domain}`,
+        Domain: domain,
+        Selector: selector,
+        DnsRecord: `v=DKIM1; k=rsa; p=${publicKey}`,
+        PublicKey: publicKey,
+        PrivateKey: `-----BEGIN RSA PRIVATE KEY-----${randomKey(40)}`,
+      };
+      s().dkim.set(key(id, domain), {
+        Domain: domain,
+        Selector: selector,
+        truncatedPrivateKey: `${generated.PrivateKey.slice(0, 10)}...`,
+        recordType: 'TXT',
+        createdOn: now(),
+        updatedOn: now(),
+      });
       s().subaccounts.get(id)!.hasDkim = true;
-      return sl.data(entry);
-    }
-    const publicKey = `MIIBIjANBgkqh${randomKey(40)}`;
-    const generated = { DnsHostName: `${selector}._domainkey.${domain}`, Domain: domain, Selector: selector, DnsRecord: `v=DKIM1; k=rsa; p=${publicKey}`, PublicKey: publicKey, PrivateKey: `-----BEGIN RSA PRIVATE KEY-----${randomKey(40)}` };
-    s().dkim.set(key(id, domain), { Domain: domain, Selector: selector, truncatedPrivateKey: `${generated.PrivateKey.slice(0, 10)}...`, recordType: 'TXT', createdOn: now(), updatedOn: now() });
-    s().subaccounts.get(id)!.hasDkim = true;
-    return sl.data(generated);
-  }));
-  on('GET', '/v2/subaccount/:subaccountId/dkim', withSub((id, req) => page(entriesOf(s().dkim, id), req.query)));
-  on('DELETE', '/v2/subaccount/:subaccountId/dkim/:domain', withSub((id, req) =>
-    s().dkim.delete(key(id, req.params.domain)) ? sl.noContent() : sl.error(404, `DKIM entry ${req.params.domain} was not found.`)));
+      return sl.data(generated);
+    }),
+  );
+  on(
+    'GET',
+    '/v2/subaccount/:subaccountId/dkim',
+    withSub((id, req) => page(entriesOf(s().dkim, id), req.query)),
+  );
+  on(
+    'DELETE',
+    '/v2/subaccount/:subaccountId/dkim/:domain',
+    withSub((id, req) =>
+      s().dkim.delete(key(id, req.params.domain))
+        ? sl.noContent()
+        : sl.error(404, `DKIM entry ${req.params.domain} was not found.`),
+    ),
+  );
 
   // ---- Bounce and tracking domains (same lifecycle, keyed by domain) -----------------------------
-  const domainResource = (path: string, store: () => Map<string, Record<string, unknown>>, build: (req: FakeHandlerRequest, domain: string, prev?: Record<string, unknown>) => Record<string, unknown>) => {
+  const domainResource = (
+    path: string,
+    store: () => Map<string, Record<string, unknown>>,
+    build: (req: FakeHandlerRequest, domain: string, prev?: Record<string, unknown>) => Record<string, unknown>,
+  ) => {
     const domainOf = (e: Record<string, unknown>) => String(field(e, 'domain'));
-    on('POST', `/v2/subaccount/:subaccountId/${path}`, withSub((id, req) => {
-      const domain = req.field('domain');
-      if (typeof domain !== 'string' || !domain.trim()) return sl.error(400, 'The domain field is required.');
-      if (domain.toLowerCase().endsWith('.invalid')) return sl.error(400, `No CNAME record pointing ${domain} to tracking.socketlabs.com was found.`);
-      if (store().has(key(id, domain))) return sl.error(409, `${domain} is already set up for this subaccount.`);
-      const entry = build(req, domain);
-      store().set(key(id, domain), entry);
-      if (path === 'bounce') s().subaccounts.get(id)!.hasSpf = true;
-      return sl.data(entry);
-    }));
-    on('GET', `/v2/subaccount/:subaccountId/${path}`, withSub((id, req) => page(entriesOf(store(), id), req.query)));
-    on('GET', `/v2/subaccount/:subaccountId/${path}/:domain`, withSub((id, req) => {
-      const entry = store().get(key(id, req.params.domain));
-      return entry ? sl.data(entry) : sl.error(404, `${req.params.domain} was not found.`);
-    }));
-    on('PUT', `/v2/subaccount/:subaccountId/${path}/:domain`, withSub((id, req) => {
-      const prev = store().get(key(id, req.params.domain));
-      if (!prev) return sl.error(404, `${req.params.domain} was not found.`);
-      const entry = build(req, domainOf(prev), prev);
-      store().set(key(id, req.params.domain), entry);
-      return sl.data(entry);
-    }));
-    on('DELETE', `/v2/subaccount/:subaccountId/${path}/:domain`, withSub((id, req) =>
-      store().delete(key(id, req.params.domain)) ? sl.noContent() : sl.error(404, `${req.params.domain} was not found.`)));
+    on(
+      'POST',
+      `/v2/subaccount/:subaccountId/${path}`,
+      withSub((id, req) => {
+        const domain = req.field('domain');
+        if (typeof domain !== 'string' || !domain.trim()) return sl.error(400, 'The domain field is required.');
+        if (domain.toLowerCase().endsWith('.invalid'))
+          return sl.error(400, `No CNAME record pointing ${domain} to tracking.socketlabs.com was found.`);
+        if (store().has(key(id, domain))) return sl.error(409, `${domain} is already set up for this subaccount.`);
+        const entry = build(req, domain);
+        store().set(key(id, domain), entry);
+        if (path === 'bounce') s().subaccounts.get(id)!.hasSpf = true;
+        return sl.data(entry);
+      }),
+    );
+    on(
+      'GET',
+      `/v2/subaccount/:subaccountId/${path}`,
+      withSub((id, req) => page(entriesOf(store(), id), req.query)),
+    );
+    on(
+      'GET',
+      `/v2/subaccount/:subaccountId/${path}/:domain`,
+      withSub((id, req) => {
+        const entry = store().get(key(id, req.params.domain));
+        return entry ? sl.data(entry) : sl.error(404, `${req.params.domain} was not found.`);
+      }),
+    );
+    on(
+      'PUT',
+      `/v2/subaccount/:subaccountId/${path}/:domain`,
+      withSub((id, req) => {
+        const prev = store().get(key(id, req.params.domain));
+        if (!prev) return sl.error(404, `${req.params.domain} was not found.`);
+        const entry = build(req, domainOf(prev), prev);
+        store().set(key(id, req.params.domain), entry);
+        return sl.data(entry);
+      }),
+    );
+    on(
+      'DELETE',
+      `/v2/subaccount/:subaccountId/${path}/:domain`,
+      withSub((id, req) =>
+        store().delete(key(id, req.params.domain))
+          ? sl.noContent()
+          : sl.error(404, `${req.params.domain} was not found.`),
+      ),
+    );
   };
-  domainResource('bounce', () => s().bounceDomains, (req, domain, prev) => ({
-    domain,
-    isDefault: bool(req.field('isDefault'), bool(prev?.isDefault)),
-    validationResult: 'Success',
-    createdOn: prev?.createdOn ?? now(),
-    updatedOn: now(),
-  }));
-  domainResource('tracking', () => s().trackingDomains, (req, domain, prev) => {
-    const flag = (name: string, fallback: boolean) => bool(req.field(name), prev ? bool(prev[name]) : fallback);
-    return {
-      Domain: domain,
-      opensEnabled: flag('opensEnabled', true),
-      clicksEnabled: flag('clicksEnabled', true),
-      unsubscribesEnabled: flag('unsubscribesEnabled', false),
-      automaticTrackingEnabled: flag('automaticTrackingEnabled', false),
-      googleAnalyticsEnabled: flag('googleAnalyticsEnabled', false),
-      isDefault: flag('isDefault', false),
-      encryptedTrackingStatus: 'Active',
+  domainResource(
+    'bounce',
+    () => s().bounceDomains,
+    (req, domain, prev) => ({
+      domain,
+      isDefault: bool(req.field('isDefault'), bool(prev?.isDefault)),
+      validationResult: 'Success',
       createdOn: prev?.createdOn ?? now(),
       updatedOn: now(),
-    };
-  });
+    }),
+  );
+  domainResource(
+    'tracking',
+    () => s().trackingDomains,
+    (req, domain, prev) => {
+      const flag = (name: string, fallback: boolean) => bool(req.field(name), prev ? bool(prev[name]) : fallback);
+      return {
+        Domain: domain,
+        opensEnabled: flag('opensEnabled', true),
+        clicksEnabled: flag('clicksEnabled', true),
+        unsubscribesEnabled: flag('unsubscribesEnabled', false),
+        automaticTrackingEnabled: flag('automaticTrackingEnabled', false),
+        googleAnalyticsEnabled: flag('googleAnalyticsEnabled', false),
+        isDefault: flag('isDefault', false),
+        encryptedTrackingStatus: 'Active',
+        createdOn: prev?.createdOn ?? now(),
+        updatedOn: now(),
+      };
+    },
+  );
 
   // ---- Event webhooks (account: /v2/event-webhook, subaccount: /v2/subaccount/:id/event-webhook) ----
   const webhookRoutes = (prefix: string, scope: (req: FakeHandlerRequest) => number | null | FakeReply) => {
-    const scoped = (fn: (subaccountId: number | null, req: FakeHandlerRequest) => FakeReply): FakeHandler => (req) => {
-      const sub = scope(req);
-      return sub !== null && typeof sub === 'object' ? sub : fn(sub, req);
-    };
+    const scoped =
+      (fn: (subaccountId: number | null, req: FakeHandlerRequest) => FakeReply): FakeHandler =>
+      (req) => {
+        const sub = scope(req);
+        return sub !== null && typeof sub === 'object' ? sub : fn(sub, req);
+      };
     const find = (subaccountId: number | null, id: string) => {
       const hook = s().eventWebhooks.get(Number(id));
       return hook && hook.subaccountId === subaccountId ? hook : undefined;
@@ -632,9 +795,14 @@ function registerBuiltInRoutes(fake: FakeSocketLabs, on: Register): void {
     const validate = (req: FakeHandlerRequest, partial: boolean): FakeReply | null => {
       const url = req.field('url');
       if (url === undefined && partial) return null;
-      if (typeof url !== 'string' || !/^https:\/\/[^\s]+$/i.test(url)) return sl.error(400, 'The url field must be an HTTPS URL.');
+      if (typeof url !== 'string' || !/^https:\/\/[^\s]+$/i.test(url))
+        return sl.error(400, 'The url field must be an HTTPS URL.');
       const types = req.field('eventTypes');
-      if (types !== undefined && (!Array.isArray(types) || types.some((t) => !EVENT_TYPES.some((e) => e.toLowerCase() === String(t).toLowerCase())))) {
+      if (
+        types !== undefined &&
+        (!Array.isArray(types) ||
+          types.some((t) => !EVENT_TYPES.some((e) => e.toLowerCase() === String(t).toLowerCase())))
+      ) {
         return sl.error(400, `eventTypes must be a list of ${EVENT_TYPES.join(', ')}.`);
       }
       return null;
@@ -642,49 +810,78 @@ function registerBuiltInRoutes(fake: FakeSocketLabs, on: Register): void {
     const generate = scoped(() => sl.data({ secretKey: randomKey(20) }));
     on('POST', `${prefix}/generate-secret-key`, generate);
     on('GET', `${prefix}/generate-secret-key`, generate);
-    on('GET', prefix, scoped((sub, req) => page([...s().eventWebhooks.values()].filter((h) => h.subaccountId === sub).map(view), req.query)));
-    on('POST', prefix, scoped((sub, req) => {
-      const refused = validate(req, false);
-      if (refused) return refused;
-      const hook: FakeEventWebhook = {
-        id: fake.newId(),
-        subaccountId: sub,
-        name: req.field('name') ?? null,
-        url: req.field('url'),
-        enabled: bool(req.field('enabled'), true),
-        eventTypes: req.field('eventTypes') ?? EVENT_TYPES,
-        secretKey: req.field('secretKey') ?? randomKey(20),
-        createdOn: now(),
-        updatedOn: now(),
-      };
-      s().eventWebhooks.set(hook.id, hook);
-      return sl.data(view(hook));
-    }));
-    on('GET', `${prefix}/:webhookId`, scoped((sub, req) => {
-      const hook = find(sub, req.params.webhookId);
-      return hook ? sl.data(view(hook)) : sl.error(404, `Event webhook ${req.params.webhookId} was not found.`);
-    }));
-    on('PUT', `${prefix}/:webhookId`, scoped((sub, req) => {
-      const hook = find(sub, req.params.webhookId);
-      if (!hook) return sl.error(404, `Event webhook ${req.params.webhookId} was not found.`);
-      const refused = validate(req, true);
-      if (refused) return refused;
-      for (const name of ['name', 'url', 'enabled', 'eventTypes', 'secretKey']) {
-        const value = req.field(name);
-        if (value !== undefined) hook[name] = name === 'enabled' ? bool(value) : value;
-      }
-      hook.updatedOn = now();
-      return sl.data(view(hook));
-    }));
-    on('DELETE', `${prefix}/:webhookId`, scoped((sub, req) =>
-      find(sub, req.params.webhookId) && s().eventWebhooks.delete(Number(req.params.webhookId)) ? sl.noContent() : sl.error(404, `Event webhook ${req.params.webhookId} was not found.`)));
-    on('GET', `${prefix}/:webhookId/perform-test`, scoped((sub, req) => {
-      const hook = find(sub, req.params.webhookId);
-      if (!hook) return sl.error(404, `Event webhook ${req.params.webhookId} was not found.`);
-      const type = EVENT_TYPES.find((t) => t.toLowerCase() === String(req.query.type ?? '').toLowerCase());
-      if (!type) return sl.error(400, `type must be one of ${EVENT_TYPES.join(', ')}.`);
-      return sl.data(sampleEvent(type, hook));
-    }));
+    on(
+      'GET',
+      prefix,
+      scoped((sub, req) =>
+        page([...s().eventWebhooks.values()].filter((h) => h.subaccountId === sub).map(view), req.query),
+      ),
+    );
+    on(
+      'POST',
+      prefix,
+      scoped((sub, req) => {
+        const refused = validate(req, false);
+        if (refused) return refused;
+        const hook: FakeEventWebhook = {
+          id: fake.newId(),
+          subaccountId: sub,
+          name: req.field('name') ?? null,
+          url: req.field('url'),
+          enabled: bool(req.field('enabled'), true),
+          eventTypes: req.field('eventTypes') ?? EVENT_TYPES,
+          secretKey: req.field('secretKey') ?? randomKey(20),
+          createdOn: now(),
+          updatedOn: now(),
+        };
+        s().eventWebhooks.set(hook.id, hook);
+        return sl.data(view(hook));
+      }),
+    );
+    on(
+      'GET',
+      `${prefix}/:webhookId`,
+      scoped((sub, req) => {
+        const hook = find(sub, req.params.webhookId);
+        return hook ? sl.data(view(hook)) : sl.error(404, `Event webhook ${req.params.webhookId} was not found.`);
+      }),
+    );
+    on(
+      'PUT',
+      `${prefix}/:webhookId`,
+      scoped((sub, req) => {
+        const hook = find(sub, req.params.webhookId);
+        if (!hook) return sl.error(404, `Event webhook ${req.params.webhookId} was not found.`);
+        const refused = validate(req, true);
+        if (refused) return refused;
+        for (const name of ['name', 'url', 'enabled', 'eventTypes', 'secretKey']) {
+          const value = req.field(name);
+          if (value !== undefined) hook[name] = name === 'enabled' ? bool(value) : value;
+        }
+        hook.updatedOn = now();
+        return sl.data(view(hook));
+      }),
+    );
+    on(
+      'DELETE',
+      `${prefix}/:webhookId`,
+      scoped((sub, req) =>
+        find(sub, req.params.webhookId) && s().eventWebhooks.delete(Number(req.params.webhookId))
+          ? sl.noContent()
+          : sl.error(404, `Event webhook ${req.params.webhookId} was not found.`),
+      ),
+    );
+    on(
+      'GET',
+      `${prefix}/:webhookId/perform-test`,
+      scoped((sub, req) => {
+        const hook = find(sub, req.params.webhookId);
+        if (!hook) return sl.error(404, `Event webhook ${req.params.webhookId} was not found.`);
+        const type = EVENT_TYPES.find((t) => t.toLowerCase() === String(req.query.type ?? '').toLowerCase());
+        if (!type) return sl.error(400, `type must be one of ${EVENT_TYPES.join(', ')}.`);
+        return sl.data(sampleEvent(type, hook));
+      }),
+    );
   };
   webhookRoutes('/v2/event-webhook', () => null);
   webhookRoutes('/v2/subaccount/:subaccountId/event-webhook', (req) => {
@@ -711,13 +908,36 @@ function sampleEvent(type: string, hook: FakeEventWebhook): Record<string, unkno
     Address: 'email@example.com',
     ServerId: hook.subaccountId ?? 16332,
     SecretKey: hook.secretKey,
-    Data: { Meta: [{ Key: 'x-mycustommetadata', Value: 'I am custom metadata' }], Tags: ['Sample Tag', 'Sample Message'] },
+    Data: {
+      Meta: [{ Key: 'x-mycustommetadata', Value: 'I am custom metadata' }],
+      Tags: ['Sample Tag', 'Sample Message'],
+    },
   };
-  if (wireType === 'Delivered') Object.assign(event, { Response: 'Sample Response', LocalIp: ':01', RemoteMta: 'Sample RemoteMTA' });
-  if (wireType === 'Tracking') Object.assign(event, { TrackingType: type === 'Click' ? 0 : 1, ClientIp: '192.0.2.1', UserAgent: 'Sample UserAgent' });
-  if (wireType === 'Failed') Object.assign(event, { BounceStatus: 'Sample', DiagnosticCode: 'Sample', FailureCode: 2001, FailureType: 'Permanent', Reason: 'Sample Reason', RemoteMta: 'Sample RemoteMTA' });
+  if (wireType === 'Delivered')
+    Object.assign(event, { Response: 'Sample Response', LocalIp: ':01', RemoteMta: 'Sample RemoteMTA' });
+  if (wireType === 'Tracking')
+    Object.assign(event, {
+      TrackingType: type === 'Click' ? 0 : 1,
+      ClientIp: '192.0.2.1',
+      UserAgent: 'Sample UserAgent',
+    });
+  if (wireType === 'Failed')
+    Object.assign(event, {
+      BounceStatus: 'Sample',
+      DiagnosticCode: 'Sample',
+      FailureCode: 2001,
+      FailureType: 'Permanent',
+      Reason: 'Sample Reason',
+      RemoteMta: 'Sample RemoteMTA',
+    });
   if (wireType === 'Deferred') Object.assign(event, { DeferralCode: 4001, Reason: 'Sample Reason' });
-  if (wireType === 'Complaint') Object.assign(event, { UserAgent: 'Sample UserAgent', From: 'from@example.com', To: 'email@example.com', Length: 1234 });
+  if (wireType === 'Complaint')
+    Object.assign(event, {
+      UserAgent: 'Sample UserAgent',
+      From: 'from@example.com',
+      To: 'email@example.com',
+      Length: 1234,
+    });
   return event;
 }
 
@@ -725,10 +945,15 @@ function sampleEvent(type: string, hook: FakeEventWebhook): Record<string, unkno
 function inject(fake: FakeSocketLabs, req: FakeHandlerRequest): FakeReply {
   const answer = (ErrorCode: string, MessageResults: unknown[] = [], status = 200): FakeReply => ({
     status,
-    body: { ErrorCode, MessageResults, TransactionReceipt: ErrorCode === 'Success' || ErrorCode === 'Warning' ? null : `fake-${randomKey(12)}` },
+    body: {
+      ErrorCode,
+      MessageResults,
+      TransactionReceipt: ErrorCode === 'Success' || ErrorCode === 'Warning' ? null : `fake-${randomKey(12)}`,
+    },
   });
   const bodyKey = req.field('apiKey');
-  if (!fake.authorized(req.headers.authorization) && bodyKey !== fake.apiKey) return answer('InvalidAuthentication', [], 401);
+  if (!fake.authorized(req.headers.authorization) && bodyKey !== fake.apiKey)
+    return answer('InvalidAuthentication', [], 401);
   if (!req.body || typeof req.body !== 'object') return answer('InvalidData');
   const serverId = req.field('serverId');
   if (serverId === undefined || serverId === null || serverId === '') return answer('InvalidData');
@@ -746,13 +971,16 @@ function inject(fake: FakeSocketLabs, req: FakeHandlerRequest): FakeReply {
     if (recipients.length > 50) return answer('TooManyRecipients');
     const address = (r: unknown) => field(r, 'emailAddress');
     const from = field(msg, 'from');
-    const fail = (ErrorCode: string, AddressResults: unknown = null) => results.push({ Index: index, ErrorCode, AddressResults });
+    const fail = (ErrorCode: string, AddressResults: unknown = null) =>
+      results.push({ Index: index, ErrorCode, AddressResults });
     if (!isEmail(address(from))) fail('InvalidFromAddress');
     else if (!String(field(msg, 'subject') ?? '').trim()) fail('EmptySubject');
     else if (list('to').length === 0) fail('EmptyToAddress');
     else if (!['textBody', 'htmlBody', 'ampBody', 'apiTemplate'].some((f) => field(msg, f))) fail('NoValidBodyParts');
     else {
-      const rejected = recipients.filter((r) => !isEmail(address(r))).map((r) => ({ EmailAddress: String(address(r) ?? ''), Accepted: false, ErrorCode: 'InvalidAddress' }));
+      const rejected = recipients
+        .filter((r) => !isEmail(address(r)))
+        .map((r) => ({ EmailAddress: String(address(r) ?? ''), Accepted: false, ErrorCode: 'InvalidAddress' }));
       if (rejected.length === recipients.length) fail('NoValidRecipients', rejected);
       else {
         fake.state.injected.push({ serverId, message: msg });
@@ -761,6 +989,7 @@ function inject(fake: FakeSocketLabs, req: FakeHandlerRequest): FakeReply {
     }
   }
   if (results.length === 0) return answer('Success');
-  if (messages.length === 1 && (results[0] as { ErrorCode: string }).ErrorCode === 'NoValidRecipients') return answer('NoValidRecipients', results);
+  if (messages.length === 1 && (results[0] as { ErrorCode: string }).ErrorCode === 'NoValidRecipients')
+    return answer('NoValidRecipients', results);
   return answer('Warning', results);
 }

@@ -15,10 +15,33 @@ export function fuzzParameters(defaultRuns: number): fc.Parameters<unknown> {
   return { seed, numRuns: runs };
 }
 
-const ODD_CHARACTERS = ['\u0000', '\ud800', '\udbff', '\udc00', '\udfff', '\u202e', '\u200f', '\u0301', '\u0308', '\ufeff', '\uffff', '\\', '"', '\r\n', '\u2028', '%', '+', '&', '='];
+const ODD_CHARACTERS = [
+  '\u0000',
+  '\ud800',
+  '\udbff',
+  '\udc00',
+  '\udfff',
+  '\u202e',
+  '\u200f',
+  '\u0301',
+  '\u0308',
+  '\ufeff',
+  '\uffff',
+  '\\',
+  '"',
+  '\r\n',
+  '\u2028',
+  '%',
+  '+',
+  '&',
+  '=',
+];
 
 /** One code unit or code point of anything, odd ones often. */
-const unit = fc.oneof({ weight: 3, arbitrary: fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }) }, { weight: 2, arbitrary: fc.constantFrom(...ODD_CHARACTERS) });
+const unit = fc.oneof(
+  { weight: 3, arbitrary: fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }) },
+  { weight: 2, arbitrary: fc.constantFrom(...ODD_CHARACTERS) },
+);
 
 export const oddString = fc.oneof(
   { weight: 8, arbitrary: fc.string({ unit, maxLength: 24 }) },
@@ -29,21 +52,67 @@ export const oddString = fc.oneof(
 const numberText = fc.oneof(
   fc.integer().map(String),
   fc.double({ noNaN: true, noDefaultInfinity: true }).map((n) => JSON.stringify(n)),
-  fc.constantFrom('1e400', '-1e400', '-0', '0.0', '1.0', '12345678901234567890', '1E+2', '2147483648', '-2147483649', '0.0000001', '5e-324'),
+  fc.constantFrom(
+    '1e400',
+    '-1e400',
+    '-0',
+    '0.0',
+    '1.0',
+    '12345678901234567890',
+    '1E+2',
+    '2147483648',
+    '-2147483649',
+    '0.0000001',
+    '5e-324',
+  ),
 );
 
 /** A string literal in JSON, sometimes written with escapes of its own (`\u0000`, a lone `\ud800`). */
 const stringText = fc.oneof(
   { weight: 4, arbitrary: oddString.map((s) => JSON.stringify(s)) },
-  { weight: 1, arbitrary: fc.constantFrom('"\\u0000"', '"x\\u0000y"', '"\\ud800"', '"\\udc00x"', '"\\ud83d\\ude00"', '"\\u202e"', '""') },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      '"\\u0000"',
+      '"x\\u0000y"',
+      '"\\ud800"',
+      '"\\udc00x"',
+      '"\\ud83d\\ude00"',
+      '"\\u202e"',
+      '""',
+    ),
+  },
 );
 
 const PROTOTYPE_KEYS = ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty'];
-const FIELD_NAMES = ['Type', 'DateTime', 'ServerId', 'SubaccountId', 'Address', 'MessageId', 'MailingId', 'Reason', 'FailureType', 'FailureCode', 'TrackingType', 'Data', 'Meta', 'Tags', 'Key', 'Value', 'Url'];
+const FIELD_NAMES = [
+  'Type',
+  'DateTime',
+  'ServerId',
+  'SubaccountId',
+  'Address',
+  'MessageId',
+  'MailingId',
+  'Reason',
+  'FailureType',
+  'FailureCode',
+  'TrackingType',
+  'Data',
+  'Meta',
+  'Tags',
+  'Key',
+  'Value',
+  'Url',
+];
 
 /** A key: a SocketLabs field in any casing, a prototype key, or anything. */
 const keyText = fc.oneof(
-  { weight: 3, arbitrary: fc.tuple(fc.constantFrom(...FIELD_NAMES), fc.boolean()).map(([k, lower]) => JSON.stringify(lower ? k.toLowerCase() : k)) },
+  {
+    weight: 3,
+    arbitrary: fc
+      .tuple(fc.constantFrom(...FIELD_NAMES), fc.boolean())
+      .map(([k, lower]) => JSON.stringify(lower ? k.toLowerCase() : k)),
+  },
   { weight: 1, arbitrary: fc.constantFrom(...PROTOTYPE_KEYS).map((k) => JSON.stringify(k)) },
   { weight: 2, arbitrary: stringText },
 );
@@ -63,28 +132,53 @@ function objectText(depth: number, fixed: fc.Arbitrary<string[]>): fc.Arbitrary<
   return fc
     .tuple(fixed, fc.array(fc.tuple(keyText, valueText(depth)), { maxLength: 8 }), fc.constantFrom('', ' ', '\n  '))
     .chain(([members, random, space]) =>
-      fc.shuffledSubarray([...members, ...random.map(([k, v]) => `${k}:${v}`)], { minLength: members.length + random.length }).map((all) => `{${space}${all.join(`,${space}`)}${space}}`),
+      fc
+        .shuffledSubarray([...members, ...random.map(([k, v]) => `${k}:${v}`)], {
+          minLength: members.length + random.length,
+        })
+        .map((all) => `{${space}${all.join(`,${space}`)}${space}}`),
     );
 }
 
 /** Nested `[` or `{` far past the limit, or just around it. */
-const deepText = fc.oneof(fc.integer({ min: 60, max: 70 }), fc.integer({ min: 100, max: 6000 })).chain((levels) =>
-  fc.constantFrom('[', '{"a":').map((open) => `${open.repeat(levels)}1${(open === '[' ? ']' : '}').repeat(levels)}`),
-);
+const deepText = fc
+  .oneof(fc.integer({ min: 60, max: 70 }), fc.integer({ min: 100, max: 6000 }))
+  .chain((levels) =>
+    fc.constantFrom('[', '{"a":').map((open) => `${open.repeat(levels)}1${(open === '[' ? ']' : '}').repeat(levels)}`),
+  );
 
 /** The SecretKey member in some casing: the right secret, mostly. */
 function secretMember(secret: string): fc.Arbitrary<string> {
-  return fc.tuple(fc.constantFrom('SecretKey', 'secretkey', 'SECRETKEY', 'secretKey'), fc.oneof({ weight: 9, arbitrary: fc.constant(secret) }, { weight: 1, arbitrary: oddString })).map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`);
+  return fc
+    .tuple(
+      fc.constantFrom('SecretKey', 'secretkey', 'SECRETKEY', 'secretKey'),
+      fc.oneof({ weight: 9, arbitrary: fc.constant(secret) }, { weight: 1, arbitrary: oddString }),
+    )
+    .map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`);
 }
 
 const typeMember = fc.oneof(
-  { weight: 4, arbitrary: fc.constantFrom('Queued', 'Deferred', 'Delivered', 'Failed', 'Tracking', 'Complaint', 'delivered', 'Validation').map((t) => `"Type":"${t}"`) },
+  {
+    weight: 4,
+    arbitrary: fc
+      .constantFrom('Queued', 'Deferred', 'Delivered', 'Failed', 'Tracking', 'Complaint', 'delivered', 'Validation')
+      .map((t) => `"Type":"${t}"`),
+  },
   { weight: 1, arbitrary: stringText.map((t) => `"Type":${t}`) },
 );
 
 /** One event object as JSON text: a Type, usually the secret, and random members (some deep). */
 export function eventJson(secret: string): fc.Arbitrary<string> {
-  const members = fc.tuple(typeMember, fc.option(secretMember(secret), { freq: 10 }), fc.option(deepText.map((d) => `"Deep":${d}`), { freq: 8 })).map(([t, s, d]) => [t, s, d].filter((m): m is string => m !== null));
+  const members = fc
+    .tuple(
+      typeMember,
+      fc.option(secretMember(secret), { freq: 10 }),
+      fc.option(
+        deepText.map((d) => `"Deep":${d}`),
+        { freq: 8 },
+      ),
+    )
+    .map(([t, s, d]) => [t, s, d].filter((m): m is string => m !== null));
   return objectText(4, members);
 }
 
@@ -92,7 +186,10 @@ export function eventJson(secret: string): fc.Arbitrary<string> {
 export function jsonBody(secret: string): fc.Arbitrary<string> {
   return fc.oneof(
     { weight: 6, arbitrary: eventJson(secret) },
-    { weight: 2, arbitrary: fc.array(eventJson(secret), { minLength: 1, maxLength: 3 }).map((events) => `[${events.join(',')}]`) },
+    {
+      weight: 2,
+      arbitrary: fc.array(eventJson(secret), { minLength: 1, maxLength: 3 }).map((events) => `[${events.join(',')}]`),
+    },
     { weight: 1, arbitrary: eventJson(secret).map((e) => `{"data":${e}}`) },
     { weight: 1, arbitrary: valueText(3) },
   );
@@ -106,14 +203,21 @@ const formPart = fc.oneof(
 );
 
 export function formBody(secret: string): fc.Arbitrary<string> {
-  const pair = fc.tuple(fc.oneof(fc.constantFrom(...FIELD_NAMES, ...PROTOTYPE_KEYS), formPart), formPart).map(([k, v]) => `${k}=${v}`);
+  const pair = fc
+    .tuple(fc.oneof(fc.constantFrom(...FIELD_NAMES, ...PROTOTYPE_KEYS), formPart), formPart)
+    .map(([k, v]) => `${k}=${v}`);
   const fixed = fc.tuple(
     fc.constantFrom('Type=Delivered', 'Type=Failed', 'type=Tracking', 'Type=Validation', 'Type=%00'),
-    fc.option(fc.constantFrom('SecretKey', 'secretkey', 'Secret%4Bey').map((k) => `${k}=${encodeURIComponent(secret)}`), { freq: 10 }),
+    fc.option(
+      fc.constantFrom('SecretKey', 'secretkey', 'Secret%4Bey').map((k) => `${k}=${encodeURIComponent(secret)}`),
+      { freq: 10 },
+    ),
   );
   return fc
     .tuple(fixed, fc.array(pair, { maxLength: 10 }))
-    .chain(([[t, s], pairs]) => fc.shuffledSubarray([t, ...(s ? [s] : []), ...pairs], { minLength: pairs.length + (s ? 2 : 1) }))
+    .chain(([[t, s], pairs]) =>
+      fc.shuffledSubarray([t, ...(s ? [s] : []), ...pairs], { minLength: pairs.length + (s ? 2 : 1) }),
+    )
     .map((pairs) => pairs.join('&'));
 }
 

@@ -1,6 +1,10 @@
 import { Client } from 'pg';
 import { AddressErasureService } from '../../src/privacy/address-erasure.service';
-import { EventProcessingService, lockKey, MESSAGE_LOCK_CLASS } from '../../src/webhooks/processing/event-processing.service';
+import {
+  EventProcessingService,
+  lockKey,
+  MESSAGE_LOCK_CLASS,
+} from '../../src/webhooks/processing/event-processing.service';
 import { deliveredEvent, queuedEvent, trackingUnsubscribeEvent, withSecret } from '../fixtures/socketlabs-events';
 import { createTestApp, TestApp, waitFor } from '../utils/test-app';
 
@@ -18,7 +22,11 @@ describe('erasure beside a worker (PostgreSQL)', () => {
   let blocker: Client;
 
   beforeAll(async () => {
-    t = await createTestApp({ ROLE: 'api', WEBHOOK_SECRET_KEY: SECRET, ERASURE_SECRET: 'erasure-locking-fingerprints-0123' });
+    t = await createTestApp({
+      ROLE: 'api',
+      WEBHOOK_SECRET_KEY: SECRET,
+      ERASURE_SECRET: 'erasure-locking-fingerprints-0123',
+    });
     erasure = t.app.get(AddressErasureService);
     processing = new EventProcessingService(t.dataSource);
     blocker = new Client({ connectionString: t.config.database.url });
@@ -33,10 +41,17 @@ describe('erasure beside a worker (PostgreSQL)', () => {
   /** Stores a message's life (queued, delivered, unsubscribed) for `address`; answers the events' ids, pending. */
   async function store(address: string, messageId: string): Promise<string[]> {
     for (const make of [queuedEvent, deliveredEvent, trackingUnsubscribeEvent]) {
-      const res = await t.request({ method: 'POST', url: '/webhooks/socketlabs', body: withSecret(make({ Address: address, MessageId: messageId }), SECRET), apiKey: null });
+      const res = await t.request({
+        method: 'POST',
+        url: '/webhooks/socketlabs',
+        body: withSecret(make({ Address: address, MessageId: messageId }), SECRET),
+        apiKey: null,
+      });
       expect(res.statusCode).toBe(200);
     }
-    const rows = await t.dataSource.query(`SELECT id::text AS id FROM email_events WHERE address = $1 ORDER BY id`, [address]);
+    const rows = await t.dataSource.query(`SELECT id::text AS id FROM email_events WHERE address = $1 ORDER BY id`, [
+      address,
+    ]);
     expect(rows).toHaveLength(3);
     return rows.map((r: { id: string }) => r.id);
   }
@@ -45,7 +60,12 @@ describe('erasure beside a worker (PostgreSQL)', () => {
   async function waiting(kind: 'advisory' | 'transactionid', n: number, what: string): Promise<void> {
     await waitFor(
       async () =>
-        (await t.dataSource.query(`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND wait_event = $1`, [kind])).length >= n,
+        (
+          await t.dataSource.query(
+            `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND wait_event = $1`,
+            [kind],
+          )
+        ).length >= n,
       10000,
       what,
     );
@@ -53,7 +73,10 @@ describe('erasure beside a worker (PostgreSQL)', () => {
 
   async function holdMessageLock(address: string, messageId: string): Promise<void> {
     await blocker.query('BEGIN');
-    await blocker.query('SELECT pg_advisory_xact_lock($1::int4, $2::int4)', [MESSAGE_LOCK_CLASS, lockKey(messageId, address)]);
+    await blocker.query('SELECT pg_advisory_xact_lock($1::int4, $2::int4)', [
+      MESSAGE_LOCK_CLASS,
+      lockKey(messageId, address),
+    ]);
   }
 
   async function traces(address: string): Promise<{ messages: number; suppressions: number }> {
@@ -70,7 +93,9 @@ describe('erasure beside a worker (PostgreSQL)', () => {
     // The worker claims the events and writes the message, then stops at the suppression (another transaction is
     // inserting the same one), its message not committed yet: invisible to anyone else.
     await blocker.query('BEGIN');
-    await blocker.query(`INSERT INTO suppressions (address, reason, event_id) VALUES ($1, 'unsubscribe', 0)`, [address]);
+    await blocker.query(`INSERT INTO suppressions (address, reason, event_id) VALUES ($1, 'unsubscribe', 0)`, [
+      address,
+    ]);
     const worked = processing.processBatch(ids);
     await waiting('transactionid', 1, 'the worker to stop at the suppression');
     // The erasure waits for the worker's claim on the events' backlog rows, instead of deleting nothing and leaving
@@ -80,7 +105,12 @@ describe('erasure beside a worker (PostgreSQL)', () => {
     await blocker.query('ROLLBACK');
 
     expect(await worked).toMatchObject({ processed: 3 });
-    expect(await erased).toMatchObject({ eventsAnonymised: 3, messagesDeleted: 1, suppressionDeleted: true, suppressionKept: 'unsubscribe' });
+    expect(await erased).toMatchObject({
+      eventsAnonymised: 3,
+      messagesDeleted: 1,
+      suppressionDeleted: true,
+      suppressionKept: 'unsubscribe',
+    });
     expect(await traces(address)).toEqual({ messages: 0, suppressions: 0 });
   });
 

@@ -31,7 +31,10 @@ describe('audit log retention (PostgreSQL)', () => {
   }
 
   async function ages(): Promise<number[]> {
-    const rows = await t.dataSource.query(`SELECT extract(epoch FROM $1::timestamptz - at)::float8 / 86400 AS days FROM audit_log ORDER BY at`, [now]);
+    const rows = await t.dataSource.query(
+      `SELECT extract(epoch FROM $1::timestamptz - at)::float8 / 86400 AS days FROM audit_log ORDER BY at`,
+      [now],
+    );
     return rows.map((r: { days: number }) => Math.round(r.days * 1000) / 1000);
   }
 
@@ -66,12 +69,18 @@ describe('audit log retention (PostgreSQL)', () => {
     await other.connect();
     try {
       await other.query('SELECT pg_advisory_lock($1::int4, $2::int4)', STORAGE_LOCK);
-      expect(await new StorageMaintenanceService(t.dataSource, t.config).maintain(now)).toMatchObject({ ran: false, auditEntriesDeleted: 0 });
+      expect(await new StorageMaintenanceService(t.dataSource, t.config).maintain(now)).toMatchObject({
+        ran: false,
+        auditEntriesDeleted: 0,
+      });
     } finally {
       await other.end();
     }
     const keepForever = AppConfig.fromEnvironment({ DATABASE_URL: t.config.database.url, AUDIT_RETENTION_DAYS: '' });
-    expect(await new StorageMaintenanceService(t.dataSource, keepForever).maintain(now)).toMatchObject({ ran: true, auditEntriesDeleted: 0 });
+    expect(await new StorageMaintenanceService(t.dataSource, keepForever).maintain(now)).toMatchObject({
+      ran: true,
+      auditEntriesDeleted: 0,
+    });
     expect(await ages()).toHaveLength(3);
   });
 });

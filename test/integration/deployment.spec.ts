@@ -10,7 +10,10 @@ const read = (file: string) => readFileSync(join(ROOT, file), 'utf8');
  * for the properties a deployment relies on, by reading them.
  */
 describe('deployment files', () => {
-  const compose = parse(read('docker-compose.yml'), { merge: true }) as { services: Record<string, any>; configs?: Record<string, any> };
+  const compose = parse(read('docker-compose.yml'), { merge: true }) as {
+    services: Record<string, any>;
+    configs?: Record<string, any>;
+  };
   const services = compose.services;
   const env = (name: string) => services[name].environment ?? {};
 
@@ -43,20 +46,29 @@ describe('deployment files', () => {
     expect(env('worker').ROLE).toBe('worker');
     for (const name of ['api', 'worker']) {
       const s = services[name];
-      expect({ name, ports: s.ports, container_name: s.container_name }).toEqual({ name, ports: undefined, container_name: undefined });
+      expect({ name, ports: s.ports, container_name: s.container_name }).toEqual({
+        name,
+        ports: undefined,
+        container_name: undefined,
+      });
       expect(s.restart).toMatch(/^(always|unless-stopped|on-failure)/);
       expect(s.env_file).toEqual([{ path: '.env', required: false }]);
       expect(env(name).DATABASE_URL).toMatch(/@postgres:5432\//);
       expect(env(name).REDIS_URL).toBe('redis://redis:6379');
     }
-    expect([services.api.healthcheck.test].flat().join(' ')).toMatch(/fetch\('http:\/\/127\.0\.0\.1:3000\/health\/ready'\)/);
+    expect([services.api.healthcheck.test].flat().join(' ')).toMatch(
+      /fetch\('http:\/\/127\.0\.0\.1:3000\/health\/ready'\)/,
+    );
     // A worker has no API: it is probed (and scraped) on its metrics listener.
     expect(services.worker.environment.METRICS_PORT).toBe('9464');
-    expect([services.worker.healthcheck.test].flat().join(' ')).toMatch(/fetch\('http:\/\/127\.0\.0\.1:9464\/health\/ready'\)/);
+    expect([services.worker.healthcheck.test].flat().join(' ')).toMatch(
+      /fetch\('http:\/\/127\.0\.0\.1:9464\/health\/ready'\)/,
+    );
     // Nothing else publishes a port inside a range that scaled api containers could need.
     for (const [name, s] of Object.entries(services)) {
       if (name === 'api' || name === 'worker') continue;
-      for (const p of s.ports ?? []) expect({ name, port: String(p) }).toEqual({ name, port: expect.not.stringMatching(/^\d+-\d+:/) });
+      for (const p of s.ports ?? [])
+        expect({ name, port: String(p) }).toEqual({ name, port: expect.not.stringMatching(/^\d+-\d+:/) });
     }
   });
 
@@ -85,7 +97,9 @@ describe('deployment files', () => {
   });
 
   it('keeps secrets, dependencies and build output out of the build context', () => {
-    const ignored = read('.dockerignore').split('\n').map((l) => l.trim());
+    const ignored = read('.dockerignore')
+      .split('\n')
+      .map((l) => l.trim());
     for (const entry of ['node_modules', 'dist', '.git', '.env', '.env.*', 'test']) expect(ignored).toContain(entry);
   });
 });

@@ -33,17 +33,25 @@ describe('event partitions (PostgreSQL)', () => {
 
   /** Posts events to the receiver (the environment's endpoint), as the transport does; the answer's counts. */
   async function receive(events: Record<string, unknown>[]): Promise<{ stored: number; duplicates: number }> {
-    const answer = await receiver.receive(await receiver.endpoint(null), 'json', Buffer.from(JSON.stringify(events.map((e) => withSecret(e, SECRET)))), {
-      endpointId: null,
-      requestId: 'partitions',
-      ip: '127.0.0.1',
-    });
+    const answer = await receiver.receive(
+      await receiver.endpoint(null),
+      'json',
+      Buffer.from(JSON.stringify(events.map((e) => withSecret(e, SECRET)))),
+      {
+        endpointId: null,
+        requestId: 'partitions',
+        ip: '127.0.0.1',
+      },
+    );
     return JSON.parse(answer.body);
   }
 
   /** The partition holding each event with this MessageId, and its occurred_at as stored. */
   async function where(messageId: string): Promise<{ partition: string; at: string }[]> {
-    return t.dataSource.query(`SELECT tableoid::regclass::text AS partition, occurred_at::text AS at FROM email_events WHERE message_id = $1 ORDER BY id`, [messageId]);
+    return t.dataSource.query(
+      `SELECT tableoid::regclass::text AS partition, occurred_at::text AS at FROM email_events WHERE message_id = $1 ORDER BY id`,
+      [messageId],
+    );
   }
 
   /** A query callback on one connection, as the partition functions need it (they run BEGIN and COMMIT). */
@@ -77,7 +85,9 @@ describe('event partitions (PostgreSQL)', () => {
 
     // Read back by id through the API's service, whatever the partition; the undated one has occurredAt null.
     const events = t.app.get(EventsService);
-    const [{ id: undatedId }] = await t.dataSource.query(`SELECT id::text AS id FROM email_events WHERE message_id = 'part-undated'`);
+    const [{ id: undatedId }] = await t.dataSource.query(
+      `SELECT id::text AS id FROM email_events WHERE message_id = 'part-undated'`,
+    );
     expect(await events.get(undatedId)).toMatchObject({ id: undatedId, occurredAt: null, messageId: 'part-undated' });
   });
 
@@ -85,17 +95,26 @@ describe('event partitions (PostgreSQL)', () => {
     // Events of a month far ahead: no partition for it yet, so they wait in the default partition.
     const ahead = addMonths(monthStart(new Date()), 40);
     const within = new Date(ahead.getTime() + 9 * 86_400_000 + 3_600_000);
-    expect(await receive([deliveredEvent({ MessageId: 'part-ahead', DateTime: iso(within) }), failedEvent({ MessageId: 'part-ahead', DateTime: iso(ahead) })])).toMatchObject({
+    expect(
+      await receive([
+        deliveredEvent({ MessageId: 'part-ahead', DateTime: iso(within) }),
+        failedEvent({ MessageId: 'part-ahead', DateTime: iso(ahead) }),
+      ]),
+    ).toMatchObject({
       stored: 2,
     });
     expect((await where('part-ahead')).map((r) => r.partition)).toEqual([DEFAULT_PARTITION, DEFAULT_PARTITION]);
-    const ids: string[] = (await t.dataSource.query(`SELECT id::text AS id FROM email_events WHERE message_id = 'part-ahead' ORDER BY id`)).map((r: { id: string }) => r.id);
+    const ids: string[] = (
+      await t.dataSource.query(`SELECT id::text AS id FROM email_events WHERE message_id = 'part-ahead' ORDER BY id`)
+    ).map((r: { id: string }) => r.id);
 
     const created = await withConnection((query) => ensureEventPartitions(query, within));
     // The month before, the month, and two after (the months before that, back to now, are left alone).
     expect(created).toEqual([-1, 0, 1, 2].map((n) => partitionName(addMonths(ahead, n))));
     expect((await where('part-ahead')).map((r) => r.partition)).toEqual([partitionName(ahead), partitionName(ahead)]);
-    const [{ n: left }] = await t.dataSource.query(`SELECT count(*)::int AS n FROM ${DEFAULT_PARTITION} WHERE message_id = 'part-ahead'`);
+    const [{ n: left }] = await t.dataSource.query(
+      `SELECT count(*)::int AS n FROM ${DEFAULT_PARTITION} WHERE message_id = 'part-ahead'`,
+    );
     expect(left).toBe(0);
     const names = (await withConnection(monthPartitions)).map((p) => p.name);
     expect(names).toEqual(expect.arrayContaining(created));
@@ -117,13 +136,18 @@ describe('event partitions (PostgreSQL)', () => {
     const recent = new Date(now.getTime() - 3_600_000);
 
     beforeAll(async () => {
-      maintenance = new StorageMaintenanceService(t.dataSource, AppConfig.fromEnvironment({ ...envOf(t), EVENT_RETENTION_DAYS: String(DAYS) }));
+      maintenance = new StorageMaintenanceService(
+        t.dataSource,
+        AppConfig.fromEnvironment({ ...envOf(t), EVENT_RETENTION_DAYS: String(DAYS) }),
+      );
       // Partitions for the old months too, as the migration makes them for the months of existing events (the
       // maintenance itself never makes a month older than the oldest there is).
       const have = new Set((await withConnection(monthPartitions)).map((p) => p.name));
       for (let m = oldMonth; m < monthStart(now); m = addMonths(m, 1)) {
         if (have.has(partitionName(m))) continue;
-        await t.dataSource.query(`CREATE TABLE "${partitionName(m)}" PARTITION OF email_events FOR VALUES FROM ('${iso(m)}') TO ('${iso(addMonths(m, 1))}')`);
+        await t.dataSource.query(
+          `CREATE TABLE "${partitionName(m)}" PARTITION OF email_events FOR VALUES FROM ('${iso(m)}') TO ('${iso(addMonths(m, 1))}')`,
+        );
       }
     });
 
@@ -144,14 +168,22 @@ describe('event partitions (PostgreSQL)', () => {
         deliveredEvent({ MessageId: 'ret-recent', Address: 'recent@example.com', DateTime: iso(recent) }),
         deliveredEvent({ MessageId: 'ret-undated', Address: 'undated@example.com', DateTime: undefined }),
       ]);
-      const idOf = async (messageId: string) => (await t.dataSource.query(`SELECT id::text AS id FROM email_events WHERE message_id = $1`, [messageId]))[0]?.id as string | undefined;
+      const idOf = async (messageId: string) =>
+        (await t.dataSource.query(`SELECT id::text AS id FROM email_events WHERE message_id = $1`, [messageId]))[0]
+          ?.id as string | undefined;
       const all = await t.dataSource.query(`SELECT id::text AS id FROM email_events WHERE message_id LIKE 'ret-%'`);
       const pendingOld = (await idOf('ret-old-pending'))!;
       // Processed (messages, a suppression), all but one old event, which stays in the backlog.
-      await new EventProcessingService(t.dataSource).processBatch(all.map((r: { id: string }) => r.id).filter((id: string) => id !== pendingOld));
+      await new EventProcessingService(t.dataSource).processBatch(
+        all.map((r: { id: string }) => r.id).filter((id: string) => id !== pendingOld),
+      );
       expect((await where('ret-old'))[0].partition).toBe(partitionName(oldMonth));
-      expect(await t.dataSource.query(`SELECT message_id FROM messages WHERE message_id LIKE 'ret-%' ORDER BY 1`)).toHaveLength(5);
-      expect(await t.dataSource.query(`SELECT reason FROM suppressions WHERE address = 'old-bounce@example.com'`)).toEqual([{ reason: 'permanent_failure' }]);
+      expect(
+        await t.dataSource.query(`SELECT message_id FROM messages WHERE message_id LIKE 'ret-%' ORDER BY 1`),
+      ).toHaveLength(5);
+      expect(
+        await t.dataSource.query(`SELECT reason FROM suppressions WHERE address = 'old-bounce@example.com'`),
+      ).toEqual([{ reason: 'permanent_failure' }]);
 
       const outcome = await maintenance.maintain(now);
       expect(outcome.ran).toBe(true);
@@ -163,7 +195,8 @@ describe('event partitions (PostgreSQL)', () => {
       expect(remaining).toEqual(expect.arrayContaining([partitionName(keepFrom), partitionName(monthStart(now))]));
 
       // Events: the old months and the default partition's old rows are gone; recent and undated ones stay.
-      for (const gone of ['ret-old', 'ret-old-bounce', 'ret-old-pending', 'ret-1999']) expect(await idOf(gone)).toBeUndefined();
+      for (const gone of ['ret-old', 'ret-old-bounce', 'ret-old-pending', 'ret-1999'])
+        expect(await idOf(gone)).toBeUndefined();
       for (const kept of ['ret-recent', 'ret-undated']) expect(await idOf(kept)).toBeDefined();
       // What referred to them: the old pending event's backlog row, the counters of those hours.
       expect(await t.dataSource.query(`SELECT 1 FROM event_backlog WHERE event_id = $1`, [pendingOld])).toEqual([]);
@@ -177,14 +210,22 @@ describe('event partitions (PostgreSQL)', () => {
       const [{ n: events }] = await t.dataSource.query(`SELECT count(*)::int AS n FROM email_events`);
       expect(stats.total).toBe(events);
       // Messages whose last event is that old go; the recent ones stay. Suppressions are a policy: kept.
-      expect((await t.dataSource.query(`SELECT message_id FROM messages WHERE message_id LIKE 'ret-%' ORDER BY 1`)).map((r: { message_id: string }) => r.message_id)).toEqual([
-        'ret-recent',
-        'ret-undated',
-      ]);
-      expect(await t.dataSource.query(`SELECT reason FROM suppressions WHERE address = 'old-bounce@example.com'`)).toEqual([{ reason: 'permanent_failure' }]);
+      expect(
+        (await t.dataSource.query(`SELECT message_id FROM messages WHERE message_id LIKE 'ret-%' ORDER BY 1`)).map(
+          (r: { message_id: string }) => r.message_id,
+        ),
+      ).toEqual(['ret-recent', 'ret-undated']);
+      expect(
+        await t.dataSource.query(`SELECT reason FROM suppressions WHERE address = 'old-bounce@example.com'`),
+      ).toEqual([{ reason: 'permanent_failure' }]);
 
       // Nothing more to drop the next hour, and the dropped months are not made again.
-      expect(await maintenance.maintain(now)).toMatchObject({ ran: true, created: [], dropped: [], messagesDeleted: 0 });
+      expect(await maintenance.maintain(now)).toMatchObject({
+        ran: true,
+        created: [],
+        dropped: [],
+        messagesDeleted: 0,
+      });
       expect((await withConnection(monthPartitions)).map((p) => p.name)).not.toContain(partitionName(oldMonth));
     });
 
@@ -205,5 +246,10 @@ describe('event partitions (PostgreSQL)', () => {
 
 /** The environment the test app was built from, as AppConfig needs it. */
 function envOf(t: TestApp): Record<string, string> {
-  return { DATABASE_URL: t.config.database.url, REDIS_URL: t.config.redis.url, ADMIN_API_KEY: TEST_ADMIN_KEY, NODE_ENV: 'test' };
+  return {
+    DATABASE_URL: t.config.database.url,
+    REDIS_URL: t.config.redis.url,
+    ADMIN_API_KEY: TEST_ADMIN_KEY,
+    NODE_ENV: 'test',
+  };
 }

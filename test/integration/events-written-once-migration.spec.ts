@@ -35,7 +35,12 @@ describe('migration EventsWrittenOnce (PostgreSQL)', () => {
     await insert('processed', {
       ...base,
       dedupe_key: sha256('processed'),
-      raw: JSON.stringify({ Type: 'Delivered', Address: 'Jane@Example.com', MessageId: 'm-processed', DateTime: recent.toISOString() }),
+      raw: JSON.stringify({
+        Type: 'Delivered',
+        Address: 'Jane@Example.com',
+        MessageId: 'm-processed',
+        DateTime: recent.toISOString(),
+      }),
       type: 'Delivered',
       state: 'processed',
       processed_at: new Date(),
@@ -52,7 +57,12 @@ describe('migration EventsWrittenOnce (PostgreSQL)', () => {
     await insert('pending', {
       ...base,
       dedupe_key: 'legacy-not-hex',
-      raw: JSON.stringify({ Type: 'delivered', Address: 'Pending@Example.com', MessageId: 'm-pending', DateTime: recent.toISOString() }),
+      raw: JSON.stringify({
+        Type: 'delivered',
+        Address: 'Pending@Example.com',
+        MessageId: 'm-pending',
+        DateTime: recent.toISOString(),
+      }),
       type: 'delivered',
     });
     await insert('failed', {
@@ -118,17 +128,49 @@ describe('migration EventsWrittenOnce (PostgreSQL)', () => {
       meta: [{ key: 'k', value: 'v' }],
     });
     // Pending: undated until a worker normalizes it; its text key hashed into 32 bytes; type canonical.
-    expect(byId[ids.pending]).toMatchObject({ partition: DEFAULT_PARTITION, occurred_at: '-infinity', dedupe_key: sha256('legacy-not-hex'), type: 'Delivered', known_type: null, txid: null });
+    expect(byId[ids.pending]).toMatchObject({
+      partition: DEFAULT_PARTITION,
+      occurred_at: '-infinity',
+      dedupe_key: sha256('legacy-not-hex'),
+      type: 'Delivered',
+      known_type: null,
+      txid: null,
+    });
     // Older than the partitions made (three years back): the default partition.
-    expect(byId[ids.failed]).toMatchObject({ partition: DEFAULT_PARTITION, occurred_at: '2019-03-04 05:06:07+00', type: 'Failed', known_type: null, txid: null });
-    expect(byId[ids.unknown]).toMatchObject({ partition: DEFAULT_PARTITION, occurred_at: '-infinity', type: 'bounced', known_type: false, txid: '12346' });
+    expect(byId[ids.failed]).toMatchObject({
+      partition: DEFAULT_PARTITION,
+      occurred_at: '2019-03-04 05:06:07+00',
+      type: 'Failed',
+      known_type: null,
+      txid: null,
+    });
+    expect(byId[ids.unknown]).toMatchObject({
+      partition: DEFAULT_PARTITION,
+      occurred_at: '-infinity',
+      type: 'bounced',
+      known_type: false,
+      txid: '12346',
+    });
 
-    expect(await ds.query(`SELECT event_id::text AS id, state, attempts, last_error, normalize, occurred_at::text AS at FROM event_backlog ORDER BY event_id`)).toEqual([
+    expect(
+      await ds.query(
+        `SELECT event_id::text AS id, state, attempts, last_error, normalize, occurred_at::text AS at FROM event_backlog ORDER BY event_id`,
+      ),
+    ).toEqual([
       { id: ids.pending, state: 'pending', attempts: 0, last_error: null, normalize: true, at: '-infinity' },
-      { id: ids.failed, state: 'failed', attempts: 5, last_error: 'boom', normalize: true, at: '2019-03-04 05:06:07+00' },
+      {
+        id: ids.failed,
+        state: 'failed',
+        attempts: 5,
+        last_error: 'boom',
+        normalize: true,
+        at: '2019-03-04 05:06:07+00',
+      },
     ]);
 
-    const counts = await ds.query(`SELECT type, tracking_type, state, n::int AS n FROM event_counts ORDER BY type, state`);
+    const counts = await ds.query(
+      `SELECT type, tracking_type, state, n::int AS n FROM event_counts ORDER BY type, state`,
+    );
     expect(counts).toEqual([
       { type: 'delivered', tracking_type: '', state: 'pending', n: 1 },
       { type: 'delivered', tracking_type: '', state: 'processed', n: 1 },
@@ -137,13 +179,30 @@ describe('migration EventsWrittenOnce (PostgreSQL)', () => {
     ]);
 
     // The months around now have their partitions too, and the old table is gone.
-    const tables: string[] = (await ds.query(`SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'email_events'::regclass`)).map(
-      (r: { relname: string }) => r.relname,
+    const tables: string[] = (
+      await ds.query(
+        `SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'email_events'::regclass`,
+      )
+    ).map((r: { relname: string }) => r.relname);
+    expect(tables).toEqual(
+      expect.arrayContaining([
+        DEFAULT_PARTITION,
+        partitionName(monthStart(new Date())),
+        partitionName(addMonths(monthStart(new Date()), 2)),
+      ]),
     );
-    expect(tables).toEqual(expect.arrayContaining([DEFAULT_PARTITION, partitionName(monthStart(new Date())), partitionName(addMonths(monthStart(new Date()), 2))]));
     expect(await ds.query(`SELECT to_regclass('email_events_unpartitioned') AS t`)).toEqual([{ t: null }]);
-    const indexes = (await ds.query(`SELECT indexname FROM pg_indexes WHERE tablename = 'messages'`)).map((r: { indexname: string }) => r.indexname);
-    expect(indexes).toEqual(expect.arrayContaining(['messages_last_event_at_idx', 'messages_status_idx', 'messages_status_at_idx', 'messages_first_event_at_idx']));
+    const indexes = (await ds.query(`SELECT indexname FROM pg_indexes WHERE tablename = 'messages'`)).map(
+      (r: { indexname: string }) => r.indexname,
+    );
+    expect(indexes).toEqual(
+      expect.arrayContaining([
+        'messages_last_event_at_idx',
+        'messages_status_idx',
+        'messages_status_at_idx',
+        'messages_first_event_at_idx',
+      ]),
+    );
   });
 
   it('goes back down to the old shape, and up again', async () => {
@@ -153,11 +212,31 @@ describe('migration EventsWrittenOnce (PostgreSQL)', () => {
        FROM email_events ORDER BY id`,
     );
     const byId = Object.fromEntries(rows.map((r: { id: string }) => [r.id, r]));
-    expect(byId[ids.processed]).toMatchObject({ dedupe_key: sha256('processed'), type: 'Delivered', state: 'processed', attempts: 0, done: true, known_type: true, txid: '12345' });
+    expect(byId[ids.processed]).toMatchObject({
+      dedupe_key: sha256('processed'),
+      type: 'Delivered',
+      state: 'processed',
+      attempts: 0,
+      done: true,
+      known_type: true,
+      txid: '12345',
+    });
     expect(byId[ids.processed].occurred_at.toISOString()).toBe(recent.toISOString());
-    expect(byId[ids.pending]).toMatchObject({ dedupe_key: sha256('legacy-not-hex'), state: 'pending', done: false, occurred_at: null, txid: null });
+    expect(byId[ids.pending]).toMatchObject({
+      dedupe_key: sha256('legacy-not-hex'),
+      state: 'pending',
+      done: false,
+      occurred_at: null,
+      txid: null,
+    });
     expect(byId[ids.failed]).toMatchObject({ state: 'failed', attempts: 5, last_error: 'boom', done: false });
-    expect(byId[ids.unknown]).toMatchObject({ type: 'bounced', state: 'processed', known_type: false, occurred_at: null, txid: '12346' });
+    expect(byId[ids.unknown]).toMatchObject({
+      type: 'bounced',
+      state: 'processed',
+      known_type: false,
+      occurred_at: null,
+      txid: '12346',
+    });
     for (const table of ['event_backlog', 'event_counts', 'event_count_deltas', 'email_events_default']) {
       expect(await ds.query(`SELECT to_regclass($1) AS t`, [table])).toEqual([{ t: null }]);
     }
@@ -176,11 +255,18 @@ describe('migration EventsWrittenOnce (PostgreSQL)', () => {
       `SELECT tableoid::regclass::text AS partition, address, message_id, known_type, txid FROM email_events WHERE id = $1`,
       [ids.pending],
     );
-    expect(row).toMatchObject({ partition: partitionName(recentMonth), address: 'pending@example.com', message_id: 'm-pending', known_type: true });
+    expect(row).toMatchObject({
+      partition: partitionName(recentMonth),
+      address: 'pending@example.com',
+      message_id: 'm-pending',
+      known_type: true,
+    });
     expect(row.txid).not.toBeNull();
     expect(await ds.query(`SELECT 1 FROM event_backlog WHERE event_id = $1`, [ids.pending])).toEqual([]);
     // The counters moved with it: still one event per count, none pending.
-    const [{ pending }] = await ds.query(`SELECT coalesce(sum(n), 0)::int AS pending FROM (SELECT state, n FROM event_counts UNION ALL SELECT state, n FROM event_count_deltas) c WHERE state = 'pending'`);
+    const [{ pending }] = await ds.query(
+      `SELECT coalesce(sum(n), 0)::int AS pending FROM (SELECT state, n FROM event_counts UNION ALL SELECT state, n FROM event_count_deltas) c WHERE state = 'pending'`,
+    );
     expect(pending).toBe(0);
 
     const [{ id }] = await ds.query(

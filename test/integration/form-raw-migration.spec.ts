@@ -34,8 +34,11 @@ describe('migration FormRawAsSent (PostgreSQL)', () => {
     const runner = ds.createQueryRunner();
     try {
       await migration.up(runner);
-      const raw = async (id: string) => (await ds.query('SELECT raw FROM email_events WHERE id = $1', [id]))[0].raw as string;
-      expect(await raw(form)).toBe('Type=Delivered&Response=250+ok%0D%0A&MailingId=&Repeated=a&Repeated=b&__proto__x=y');
+      const raw = async (id: string) =>
+        (await ds.query('SELECT raw FROM email_events WHERE id = $1', [id]))[0].raw as string;
+      expect(await raw(form)).toBe(
+        'Type=Delivered&Response=250+ok%0D%0A&MailingId=&Repeated=a&Repeated=b&__proto__x=y',
+      );
       expect(parseStoredEvent(await raw(form), 'form')).toEqual(legacy);
       expect(await raw(json)).toBe('{"Type":"Delivered","A":1.0}');
       expect(await raw(odd)).toBe('not json at all');

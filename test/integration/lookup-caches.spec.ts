@@ -66,7 +66,11 @@ describe('endpoint and API-key caches under a flood of unknown keys (integration
   });
 
   it('keeps a hot receiver endpoint cached while unknown endpoint ids pour in', async () => {
-    const created = await t.request({ method: 'POST', url: '/api/v1/webhook-endpoints', body: { name: 'hot', secretKeys: [SECRET] } });
+    const created = await t.request({
+      method: 'POST',
+      url: '/api/v1/webhook-endpoints',
+      body: { name: 'hot', secretKeys: [SECRET] },
+    });
     expect(created.statusCode).toBe(201);
     const url = `/webhooks/socketlabs/${created.json().id}`;
     const post = (body: unknown) => t.request({ method: 'POST', url, body, apiKey: null });
@@ -100,7 +104,11 @@ describe('endpoint and API-key caches under a flood of unknown keys (integration
   });
 
   it('keeps a hot API key cached while unknown keys pour in', async () => {
-    const created = await t.request({ method: 'POST', url: '/api/v1/api-keys', body: { name: 'hot reader', scopes: ['events:read'] } });
+    const created = await t.request({
+      method: 'POST',
+      url: '/api/v1/api-keys',
+      body: { name: 'hot reader', scopes: ['events:read'] },
+    });
     expect(created.statusCode).toBe(201);
     const key = created.json().key as string;
     const read = () => t.request({ method: 'GET', url: '/api/v1/events?pageSize=1', apiKey: key });
@@ -110,7 +118,9 @@ describe('endpoint and API-key caches under a flood of unknown keys (integration
       expect((await read()).statusCode).toBe(200);
 
       const repo = t.app.get<Repository<ApiKeyEntity>>(getRepositoryToken(ApiKeyEntity));
-      await flood(repo, async () => expect(await apiKeys.authenticate(`slgw_${randomBytes(24).toString('base64url')}`)).toBeNull());
+      await flood(repo, async () =>
+        expect(await apiKeys.authenticate(`slgw_${randomBytes(24).toString('base64url')}`)).toBeNull(),
+      );
 
       const findOne = jest.spyOn(repo, 'findOne');
       try {
@@ -125,7 +135,11 @@ describe('endpoint and API-key caches under a flood of unknown keys (integration
   });
 
   it('still drops a revoked key at once', async () => {
-    const created = await t.request({ method: 'POST', url: '/api/v1/api-keys', body: { name: 'soon revoked', scopes: ['events:read'] } });
+    const created = await t.request({
+      method: 'POST',
+      url: '/api/v1/api-keys',
+      body: { name: 'soon revoked', scopes: ['events:read'] },
+    });
     const { id, key } = created.json() as { id: string; key: string };
     expect((await t.request({ method: 'GET', url: '/api/v1/events?pageSize=1', apiKey: key })).statusCode).toBe(200);
     expect((await t.request({ method: 'DELETE', url: `/api/v1/api-keys/${id}` })).statusCode).toBe(200);

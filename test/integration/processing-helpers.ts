@@ -31,7 +31,11 @@ export async function insertEvent(ds: Db, event: Record<string, unknown>, o: Ins
   });
 }
 
-export async function insertEvents(ds: Db, events: Record<string, unknown>[], o: InsertOptions = {}): Promise<string[]> {
+export async function insertEvents(
+  ds: Db,
+  events: Record<string, unknown>[],
+  o: InsertOptions = {},
+): Promise<string[]> {
   const ids: string[] = [];
   for (const e of events) ids.push(await insertEvent(ds, e, o));
   return ids;
@@ -68,14 +72,22 @@ export async function waitProcessed(ds: DataSource, ids: string[], timeoutMs = 1
 }
 
 /** Inserts, enqueues and waits: one step of a message's life, so the order of processing is the test's. */
-export async function deliver(app: INestApplicationContext, ds: DataSource, events: Record<string, unknown>[]): Promise<string[]> {
+export async function deliver(
+  app: INestApplicationContext,
+  ds: DataSource,
+  events: Record<string, unknown>[],
+): Promise<string[]> {
   const ids = await insertEvents(ds, events);
   await enqueue(app, ids);
   await waitProcessed(ds, ids);
   return ids;
 }
 
-export async function messageRow(ds: DataSource, messageId: string, address: string): Promise<Record<string, any> | undefined> {
+export async function messageRow(
+  ds: DataSource,
+  messageId: string,
+  address: string,
+): Promise<Record<string, any> | undefined> {
   const rows = await ds.query(`SELECT * FROM messages WHERE message_id = $1 AND address = $2`, [messageId, address]);
   return rows[0];
 }

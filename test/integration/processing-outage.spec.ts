@@ -98,15 +98,25 @@ describe('event processing when PostgreSQL goes away', () => {
     await proxy.cut();
     const jobId = processEventsJobId(ids);
     await eventsQueue(app).add(JobName.ProcessEvents, { eventIds: ids }, { jobId });
-    await waitFor(async () => ((await eventsQueue(app).getJob(jobId))?.attemptsMade ?? 0) >= 1, 20000, 'a failed attempt');
-    const stillPending = await direct.query(`SELECT state, attempts FROM event_backlog WHERE event_id = ANY($1::bigint[])`, [ids]);
+    await waitFor(
+      async () => ((await eventsQueue(app).getJob(jobId))?.attemptsMade ?? 0) >= 1,
+      20000,
+      'a failed attempt',
+    );
+    const stillPending = await direct.query(
+      `SELECT state, attempts FROM event_backlog WHERE event_id = ANY($1::bigint[])`,
+      [ids],
+    );
     expect(stillPending.rows).toEqual(ids.map(() => ({ state: 'pending', attempts: 0 })));
 
     await proxy.restore();
     await waitFor(
       async () => {
         // Processed: out of the backlog.
-        const r = await direct.query(`SELECT count(*)::int AS n FROM event_backlog WHERE event_id = ANY($1::bigint[])`, [ids]);
+        const r = await direct.query(
+          `SELECT count(*)::int AS n FROM event_backlog WHERE event_id = ANY($1::bigint[])`,
+          [ids],
+        );
         return r.rows[0].n === 0;
       },
       30000,

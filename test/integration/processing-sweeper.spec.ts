@@ -3,7 +3,13 @@ import { Client } from 'pg';
 import { redisOptionsFromUrl } from '../../src/core/queue/redis-connection';
 import { JobName, processEventsJobId } from '../../src/core/queue/queue.constants';
 import { EventJobs } from '../../src/core/queue/event-jobs';
-import { MAINTENANCE_SCHEDULER_ID, PendingSweeperService, SWEEP_BACKLOG_JOBS, SWEEP_LOCK, SWEEP_SCHEDULER_ID } from '../../src/webhooks/processing/pending-sweeper.service';
+import {
+  MAINTENANCE_SCHEDULER_ID,
+  PendingSweeperService,
+  SWEEP_BACKLOG_JOBS,
+  SWEEP_LOCK,
+  SWEEP_SCHEDULER_ID,
+} from '../../src/webhooks/processing/pending-sweeper.service';
 import { queuedEvent } from '../fixtures/socketlabs-events';
 import { rawText, storeEvent } from '../utils/stored-events';
 import { createTestApp, TestApp } from '../utils/test-app';
@@ -35,16 +41,36 @@ describe('pending sweeper (PostgreSQL + Redis, nothing consuming the queue)', ()
   });
 
   it('re-enqueues rows pending longer than the delay, with the processEventsJobId of the chunk, and only those', async () => {
-    const old = await insertEvents(t.dataSource, [queuedEvent({ MessageId: unique('a') }), queuedEvent({ MessageId: unique('b') })], { receivedInSeconds: -60 });
+    const old = await insertEvents(
+      t.dataSource,
+      [queuedEvent({ MessageId: unique('a') }), queuedEvent({ MessageId: unique('b') })],
+      { receivedInSeconds: -60 },
+    );
     await insertEvent(t.dataSource, queuedEvent({ MessageId: unique('young') }), { receivedInSeconds: 3600 });
     // Old, but processed (no backlog row), and old but dead: neither is swept.
     const done = rawText(queuedEvent({ MessageId: unique('done') }), 'json');
-    await storeEvent(t.dataSource, { raw: done, format: 'json', state: 'processed', receivedAt: new Date(Date.now() - 3_600_000) });
+    await storeEvent(t.dataSource, {
+      raw: done,
+      format: 'json',
+      state: 'processed',
+      receivedAt: new Date(Date.now() - 3_600_000),
+    });
     const dead = rawText(queuedEvent({ MessageId: unique('dead') }), 'json');
-    await storeEvent(t.dataSource, { raw: dead, format: 'json', state: 'failed', receivedAt: new Date(Date.now() - 3_600_000) });
+    await storeEvent(t.dataSource, {
+      raw: dead,
+      format: 'json',
+      state: 'failed',
+      receivedAt: new Date(Date.now() - 3_600_000),
+    });
 
     const outcome = await sweeper.sweep();
-    expect(outcome).toMatchObject({ ran: true, found: 2, jobsAdded: 1, jobsAlreadyQueued: 0, minAgeSeconds: t.config.worker.sweeperDelaySeconds });
+    expect(outcome).toMatchObject({
+      ran: true,
+      found: 2,
+      jobsAdded: 1,
+      jobsAlreadyQueued: 0,
+      minAgeSeconds: t.config.worker.sweeperDelaySeconds,
+    });
     const jobs = await queue.getWaiting();
     expect(jobs).toHaveLength(1);
     expect(jobs[0].name).toBe(JobName.ProcessEvents);
@@ -63,7 +89,11 @@ describe('pending sweeper (PostgreSQL + Redis, nothing consuming the queue)', ()
     const ids = await insertEvents(t.dataSource, [queuedEvent({ MessageId: unique('a') })], { receivedInSeconds: -60 });
     expect(await sweeper.sweep()).toMatchObject({ jobsAdded: 1 });
     // Complete the job without processing the row, as a job whose rows another worker held would.
-    const worker = new Worker(queue.name, null, { connection: redisOptionsFromUrl(t.config.redis.url), prefix: t.config.redis.prefix, autorun: false });
+    const worker = new Worker(queue.name, null, {
+      connection: redisOptionsFromUrl(t.config.redis.url),
+      prefix: t.config.redis.prefix,
+      autorun: false,
+    });
     try {
       const job = await worker.getNextJob('test-token');
       expect(job!.id).toBe(processEventsJobId(ids));
@@ -80,13 +110,23 @@ describe('pending sweeper (PostgreSQL + Redis, nothing consuming the queue)', ()
 
   it('with a backlog of waiting jobs, takes only rows stuck for much longer', async () => {
     await queue.addBulk(
-      Array.from({ length: SWEEP_BACKLOG_JOBS }, (_, i) => ({ name: JobName.ProcessEvents, data: { eventIds: [String(1_000_000 + i)] } })),
+      Array.from({ length: SWEEP_BACKLOG_JOBS }, (_, i) => ({
+        name: JobName.ProcessEvents,
+        data: { eventIds: [String(1_000_000 + i)] },
+      })),
     );
     await insertEvent(t.dataSource, queuedEvent({ MessageId: unique('recent') }), { receivedInSeconds: -60 });
-    const stuck = await insertEvent(t.dataSource, queuedEvent({ MessageId: unique('stuck') }), { receivedInSeconds: -(sweeper.staleAfterSeconds + 60) });
+    const stuck = await insertEvent(t.dataSource, queuedEvent({ MessageId: unique('stuck') }), {
+      receivedInSeconds: -(sweeper.staleAfterSeconds + 60),
+    });
 
     const outcome = await sweeper.sweep();
-    expect(outcome).toMatchObject({ backlog: SWEEP_BACKLOG_JOBS, minAgeSeconds: sweeper.staleAfterSeconds, found: 1, jobsAdded: 1 });
+    expect(outcome).toMatchObject({
+      backlog: SWEEP_BACKLOG_JOBS,
+      minAgeSeconds: sweeper.staleAfterSeconds,
+      found: 1,
+      jobsAdded: 1,
+    });
     const added = await queue.getJob(processEventsJobId([stuck]));
     expect(added?.data).toEqual({ eventIds: [stuck] });
   });
@@ -117,10 +157,16 @@ describe('pending sweeper (PostgreSQL + Redis, nothing consuming the queue)', ()
   });
 
   it('compacts the counter deltas into event_counts at every sweep, keeping the sums', async () => {
-    const ids = await insertEvents(t.dataSource, [queuedEvent({ MessageId: unique('c1') }), queuedEvent({ MessageId: unique('c2') })], { receivedInSeconds: 3600 });
+    const ids = await insertEvents(
+      t.dataSource,
+      [queuedEvent({ MessageId: unique('c1') }), queuedEvent({ MessageId: unique('c2') })],
+      { receivedInSeconds: 3600 },
+    );
     expect(ids).toHaveLength(2);
     const sums = async () =>
-      t.dataSource.query(`SELECT type, state, sum(n)::int AS n FROM (SELECT type, state, n FROM event_counts UNION ALL SELECT type, state, n FROM event_count_deltas) c GROUP BY 1, 2 ORDER BY 1, 2`);
+      t.dataSource.query(
+        `SELECT type, state, sum(n)::int AS n FROM (SELECT type, state, n FROM event_counts UNION ALL SELECT type, state, n FROM event_count_deltas) c GROUP BY 1, 2 ORDER BY 1, 2`,
+      );
     const before = await sums();
     expect(before).toEqual([{ type: 'queued', state: 'pending', n: 2 }]);
     const [{ n: deltas }] = await t.dataSource.query(`SELECT count(*)::int AS n FROM event_count_deltas`);

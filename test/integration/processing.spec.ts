@@ -2,7 +2,11 @@ import { Client } from 'pg';
 import { EventsService } from '../../src/events/events.service';
 import { normalizedRow } from '../../src/webhooks/normalizing/event-columns';
 import { normalizeEvent } from '../../src/webhooks/normalizing/event-normalizer';
-import { lockKey, MAX_EVENT_ATTEMPTS, MESSAGE_LOCK_CLASS } from '../../src/webhooks/processing/event-processing.service';
+import {
+  lockKey,
+  MAX_EVENT_ATTEMPTS,
+  MESSAGE_LOCK_CLASS,
+} from '../../src/webhooks/processing/event-processing.service';
 import { EventsProcessor } from '../../src/webhooks/processing/events.processor';
 import { CLAIM_PENDING, RECORD_FAILURES, WRITE_NORMALIZED } from '../../src/webhooks/processing/processing.sql';
 import { parseStoredEvent } from '../../src/webhooks/receiver/webhook-body.parser';
@@ -50,7 +54,11 @@ describe('event processing (PostgreSQL + Redis, the worker of a ROLE=all app)', 
 
   describe('typed columns', () => {
     it('fills the typed columns of events stored raw from their text, as the receiver fills them at ingest, JSON and form alike', async () => {
-      const json = Object.entries(EVENT_FIXTURES).map(([name, make]) => ({ name, format: 'json' as const, event: make({ MessageId: unique('typed') }) }));
+      const json = Object.entries(EVENT_FIXTURES).map(([name, make]) => ({
+        name,
+        format: 'json' as const,
+        event: make({ MessageId: unique('typed') }),
+      }));
       const form = Object.entries(EVENT_FIXTURES).map(([name, make]) => ({
         name: `${name} (form)`,
         format: 'form' as const,
@@ -73,7 +81,8 @@ describe('event processing (PostgreSQL + Redis, the worker of a ROLE=all app)', 
       await enqueue(t.app, ids);
       await waitProcessed(t.dataSource, ids);
 
-      const read = (list: string[]) => t.dataSource.query(`SELECT * FROM email_events WHERE id = ANY($1::bigint[]) ORDER BY id`, [list]);
+      const read = (list: string[]) =>
+        t.dataSource.query(`SELECT * FROM email_events WHERE id = ANY($1::bigint[]) ORDER BY id`, [list]);
       const rows: any[] = await read(byWorker);
       for (const row of rows) {
         expect(row).toMatchObject({ known_type: true, address: 'jane.doe@example.com', server_id: 16332 });
@@ -89,7 +98,12 @@ describe('event processing (PostgreSQL + Redis, the worker of a ROLE=all app)', 
       expect(rows.map(typed)).toEqual((await read(atIngest)).map(typed));
 
       const byName = Object.fromEntries(all.map((c, i) => [c.name, rows[i]]));
-      expect(byName.Queued).toMatchObject({ type: 'Queued', subject: 'Your order 7731 is confirmed', message_size: 18234, tags: ['Sample Tag', 'Sample Message'] });
+      expect(byName.Queued).toMatchObject({
+        type: 'Queued',
+        subject: 'Your order 7731 is confirmed',
+        message_size: 18234,
+        tags: ['Sample Tag', 'Sample Message'],
+      });
       expect(byName.Queued.meta).toContainEqual({ key: 'x-customer-id', value: 'C-1042' });
       expect(byName.Queued.occurred_at.toISOString()).toBe('2023-06-12T10:04:56.369Z');
       expect(byName.Deferred).toMatchObject({ deferral_code: 3003, ip_pool_id: 12 });
@@ -101,10 +115,18 @@ describe('event processing (PostgreSQL + Redis, the worker of a ROLE=all app)', 
       expect(byName['Tracking open']).toMatchObject({ tracking_type: 'Open', client_ip: '203.0.113.45' });
       expect(byName['Tracking click (form)']).toMatchObject({ tracking_type: 'Click', tag: 'Header' });
       expect(byName['Tracking unsubscribe']).toMatchObject({ tracking_type: 'Unsubscribe' });
-      expect(byName.Complaint).toMatchObject({ fbl_type: 'abuse', fbl_from: 'feedback@yahoo.example', fbl_to: 'fbl@email-od.com', length: 495, extra: null });
+      expect(byName.Complaint).toMatchObject({
+        fbl_type: 'abuse',
+        fbl_from: 'feedback@yahoo.example',
+        fbl_to: 'fbl@email-od.com',
+        length: 495,
+        extra: null,
+      });
       expect(byName['Complaint (form)']).toMatchObject({ fbl_from: 'feedback@yahoo.example', length: 495 });
       // Normalized events make messages like any other.
-      expect(await messageRow(t.dataSource, json[0].event.MessageId as string, 'jane.doe@example.com')).toMatchObject({ event_count: 2 });
+      expect(await messageRow(t.dataSource, json[0].event.MessageId as string, 'jane.doe@example.com')).toMatchObject({
+        event_count: 2,
+      });
     });
 
     it('reads the 2013 form spellings (RemoteMTA, User-Agent) and keeps microseconds of the 7-digit dates', async () => {
@@ -127,7 +149,14 @@ describe('event processing (PostgreSQL + Redis, the worker of a ROLE=all app)', 
     it('keeps an unknown type, undocumented fields and unreadable values visible, and makes no message of them', async () => {
       const messageId = unique('unknown');
       const [id] = await deliver(t.app, t.dataSource, [
-        { Type: 'Bounced', DateTime: 'not a date', Address: 'x@example.com', MessageId: messageId, ServerId: 'abc', Brand: 'new' },
+        {
+          Type: 'Bounced',
+          DateTime: 'not a date',
+          Address: 'x@example.com',
+          MessageId: messageId,
+          ServerId: 'abc',
+          Brand: 'new',
+        },
       ]);
       const [row] = await t.dataSource.query(`SELECT *, occurred_at::text AS at FROM email_events WHERE id = $1`, [id]);
       // An unknown type is stored lower-cased; an unreadable date is '-infinity' (the API's null).
@@ -153,11 +182,16 @@ describe('event processing (PostgreSQL + Redis, the worker of a ROLE=all app)', 
         // rows); forced here, so that the test does not depend on the statistics of the moment.
         await qr.query('SET LOCAL enable_hashjoin = off');
         await qr.query('SET LOCAL enable_mergejoin = off');
-        const claimed: { id: string; occurred_at: string; raw: string; format: 'json' | 'form'; normalize: boolean }[] = await qr.query(CLAIM_PENDING, [ids]);
+        const claimed: { id: string; occurred_at: string; raw: string; format: 'json' | 'form'; normalize: boolean }[] =
+          await qr.query(CLAIM_PENDING, [ids]);
         expect(claimed).toHaveLength(200);
         expect(claimed.every((c) => c.normalize && c.raw)).toBe(true);
         const json = JSON.stringify(
-          claimed.map((c) => ({ id: c.id, old_occurred_at: c.occurred_at, ...normalizedRow(normalizeEvent(parseStoredEvent(c.raw, c.format))) })),
+          claimed.map((c) => ({
+            id: c.id,
+            old_occurred_at: c.occurred_at,
+            ...normalizedRow(normalizeEvent(parseStoredEvent(c.raw, c.format))),
+          })),
         );
         const [{ 'QUERY PLAN': plan }] = await qr.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${WRITE_NORMALIZED}`, [json]);
         const walk = (node: { 'Node Type': string; 'Actual Loops': number; Plans?: unknown[] }) => {
@@ -178,14 +212,22 @@ describe('event processing (PostgreSQL + Redis, the worker of a ROLE=all app)', 
     const life = (messageId: string, address: string) => [
       queuedEvent({ MessageId: messageId, Address: address }),
       deliveredEvent({ MessageId: messageId, Address: address }),
-      failedEvent({ MessageId: messageId, Address: address, DateTime: '2023-06-14T07:00:00.0000000Z', FailureCode: 2004 }),
+      failedEvent({
+        MessageId: messageId,
+        Address: address,
+        DateTime: '2023-06-14T07:00:00.0000000Z',
+        FailureCode: 2004,
+      }),
     ];
 
     it('Queued -> Delivered -> an asynchronous permanent bounce: failed', async () => {
       const id = unique('async-bounce');
       const [queued, delivered, failed] = life(id, 'Bounce.Me@Example.com');
       await deliver(t.app, t.dataSource, [queued]);
-      expect(await messageRow(t.dataSource, id, 'bounce.me@example.com')).toMatchObject({ status: 'queued', event_count: 1 });
+      expect(await messageRow(t.dataSource, id, 'bounce.me@example.com')).toMatchObject({
+        status: 'queued',
+        event_count: 1,
+      });
       await deliver(t.app, t.dataSource, [delivered]);
       expect(await messageRow(t.dataSource, id, 'bounce.me@example.com')).toMatchObject({ status: 'delivered' });
       await deliver(t.app, t.dataSource, [failed]);
@@ -233,14 +275,24 @@ describe('event processing (PostgreSQL + Redis, the worker of a ROLE=all app)', 
       const id = unique('failed-open');
       await deliver(t.app, t.dataSource, [failedEvent({ MessageId: id })]);
       await deliver(t.app, t.dataSource, [trackingOpenEvent({ MessageId: id }), trackingClickEvent({ MessageId: id })]);
-      expect(await messageRow(t.dataSource, id, 'jane.doe@example.com')).toMatchObject({ status: 'failed', open_count: 1, click_count: 1 });
+      expect(await messageRow(t.dataSource, id, 'jane.doe@example.com')).toMatchObject({
+        status: 'failed',
+        open_count: 1,
+        click_count: 1,
+      });
     });
 
     it('an out-of-office Failed (5001) after Delivered stays delivered', async () => {
       const id = unique('ooo');
       await deliver(t.app, t.dataSource, [deliveredEvent({ MessageId: id })]);
       await deliver(t.app, t.dataSource, [
-        failedEvent({ MessageId: id, FailureCode: 5001, FailureType: 'Temporary', DateTime: '2023-06-12T10:10:00Z', Reason: 'Out of office' }),
+        failedEvent({
+          MessageId: id,
+          FailureCode: 5001,
+          FailureType: 'Temporary',
+          DateTime: '2023-06-12T10:10:00Z',
+          Reason: 'Out of office',
+        }),
       ]);
       const row = await messageRow(t.dataSource, id, 'jane.doe@example.com');
       expect(row).toMatchObject({ status: 'delivered', failure_code: null, failed_at: null, event_count: 2 });
@@ -249,18 +301,27 @@ describe('event processing (PostgreSQL + Redis, the worker of a ROLE=all app)', 
 
     it('an open without a Delivered implies delivered; Suppressed failures give suppressed; deferred before that', async () => {
       const opened = unique('open-only');
-      await deliver(t.app, t.dataSource, [queuedEvent({ MessageId: opened }), trackingOpenEvent({ MessageId: opened })]);
+      await deliver(t.app, t.dataSource, [
+        queuedEvent({ MessageId: opened }),
+        trackingOpenEvent({ MessageId: opened }),
+      ]);
       const row = await messageRow(t.dataSource, opened, 'jane.doe@example.com');
       expect(row).toMatchObject({ status: 'delivered', delivered_at: null, open_count: 1 });
       expect(row!.status_at.toISOString()).toBe('2023-06-12T11:15:02.441Z');
 
       const deferred = unique('deferred');
-      await deliver(t.app, t.dataSource, [queuedEvent({ MessageId: deferred }), EVENT_FIXTURES.Deferred({ MessageId: deferred })]);
+      await deliver(t.app, t.dataSource, [
+        queuedEvent({ MessageId: deferred }),
+        EVENT_FIXTURES.Deferred({ MessageId: deferred }),
+      ]);
       expect(await messageRow(t.dataSource, deferred, 'jane.doe@example.com')).toMatchObject({ status: 'deferred' });
 
       const suppressed = unique('suppressed');
       await deliver(t.app, t.dataSource, [failedEvent({ MessageId: suppressed, FailureType: 2, FailureCode: 9999 })]);
-      expect(await messageRow(t.dataSource, suppressed, 'jane.doe@example.com')).toMatchObject({ status: 'suppressed', failure_type: 'Suppressed' });
+      expect(await messageRow(t.dataSource, suppressed, 'jane.doe@example.com')).toMatchObject({
+        status: 'suppressed',
+        failure_type: 'Suppressed',
+      });
     });
 
     it("events without a MessageId make the message '' of their recipient; events without an address make none", async () => {
@@ -270,8 +331,14 @@ describe('event processing (PostgreSQL + Redis, the worker of a ROLE=all app)', 
         { Type: 'Tracking', TrackingType: 1, DateTime: '2023-06-12T11:00:00Z', Address: address, MessageId: '' },
         { Type: 'Delivered', DateTime: '2023-06-12T10:00:00Z', Address: '', MessageId: 'no-address' },
       ]);
-      expect(await messageRow(t.dataSource, '', address)).toMatchObject({ status: 'delivered', event_count: 2, open_count: 1 });
-      const [{ n }] = await t.dataSource.query(`SELECT count(*)::int AS n FROM messages WHERE message_id = 'no-address'`);
+      expect(await messageRow(t.dataSource, '', address)).toMatchObject({
+        status: 'delivered',
+        event_count: 2,
+        open_count: 1,
+      });
+      const [{ n }] = await t.dataSource.query(
+        `SELECT count(*)::int AS n FROM messages WHERE message_id = 'no-address'`,
+      );
       expect(n).toBe(0);
     });
 
@@ -280,13 +347,19 @@ describe('event processing (PostgreSQL + Redis, the worker of a ROLE=all app)', 
       const events = [
         queuedEvent({ MessageId: id }),
         deliveredEvent({ MessageId: id }),
-        ...Array.from({ length: 18 }, (_, i) => trackingOpenEvent({ MessageId: id, DateTime: `2023-06-12T12:00:${String(i).padStart(2, '0')}Z` })),
+        ...Array.from({ length: 18 }, (_, i) =>
+          trackingOpenEvent({ MessageId: id, DateTime: `2023-06-12T12:00:${String(i).padStart(2, '0')}Z` }),
+        ),
       ];
       const ids = await insertEvents(t.dataSource, events);
       // Ten jobs of two events, all at once: the worker runs several of them in parallel.
       await Promise.all(Array.from({ length: 10 }, (_, i) => enqueue(t.app, ids.slice(i * 2, i * 2 + 2))));
       await waitProcessed(t.dataSource, ids);
-      expect(await messageRow(t.dataSource, id, 'jane.doe@example.com')).toMatchObject({ status: 'delivered', event_count: 20, open_count: 18 });
+      expect(await messageRow(t.dataSource, id, 'jane.doe@example.com')).toMatchObject({
+        status: 'delivered',
+        event_count: 20,
+        open_count: 18,
+      });
     });
 
     it('batches touching the same message wait for its advisory lock, so neither misses the other', async () => {
@@ -300,12 +373,16 @@ describe('event processing (PostgreSQL + Redis, the worker of a ROLE=all app)', 
       await holder.connect();
       try {
         await holder.query('BEGIN');
-        await holder.query('SELECT pg_advisory_xact_lock($1::int4, $2::int4)', [MESSAGE_LOCK_CLASS, lockKey(id, 'jane.doe@example.com')]);
+        await holder.query('SELECT pg_advisory_xact_lock($1::int4, $2::int4)', [
+          MESSAGE_LOCK_CLASS,
+          lockKey(id, 'jane.doe@example.com'),
+        ]);
         const a = processor.process(fakeJob([delivered]));
         const b = processor.process(fakeJob([failed]));
         await waitFor(
           async () => {
-            const [{ n }] = await t.dataSource.query(`SELECT count(*)::int AS n FROM pg_locks
+            const [{ n }] = await t.dataSource.query(
+              `SELECT count(*)::int AS n FROM pg_locks
                WHERE locktype = 'advisory' AND NOT granted AND classid::bigint = $1
                  AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
               [MESSAGE_LOCK_CLASS],
@@ -321,7 +398,10 @@ describe('event processing (PostgreSQL + Redis, the worker of a ROLE=all app)', 
       } finally {
         await holder.end();
       }
-      expect(await messageRow(t.dataSource, id, 'jane.doe@example.com')).toMatchObject({ status: 'failed', event_count: 2 });
+      expect(await messageRow(t.dataSource, id, 'jane.doe@example.com')).toMatchObject({
+        status: 'failed',
+        event_count: 2,
+      });
     });
   });
 
@@ -359,7 +439,10 @@ describe('event processing (PostgreSQL + Redis, the worker of a ROLE=all app)', 
         failedEvent({ Address: ooo, FailureType: 'Permanent', FailureCode: 5001 }),
       ]);
       expect(await suppressionRow(t.dataSource, unsub)).toMatchObject({ reason: 'unsubscribe' });
-      expect(await suppressionRow(t.dataSource, perm)).toMatchObject({ reason: 'permanent_failure', failure_code: 2001 });
+      expect(await suppressionRow(t.dataSource, perm)).toMatchObject({
+        reason: 'permanent_failure',
+        failure_code: 2001,
+      });
       expect(await suppressionRow(t.dataSource, temp)).toBeUndefined();
       expect(await suppressionRow(t.dataSource, ooo)).toBeUndefined();
     });
@@ -369,7 +452,10 @@ describe('event processing (PostgreSQL + Redis, the worker of a ROLE=all app)', 
     it('running the same job twice changes nothing, and so does reprocessing an event', async () => {
       const id = unique('twice');
       const address = `${unique('twice')}@example.com`;
-      const ids = await deliver(t.app, t.dataSource, [deliveredEvent({ MessageId: id, Address: address }), complaintEvent({ MessageId: id, Address: address })]);
+      const ids = await deliver(t.app, t.dataSource, [
+        deliveredEvent({ MessageId: id, Address: address }),
+        complaintEvent({ MessageId: id, Address: address }),
+      ]);
       const snapshot = async () => ({
         events: await t.dataSource.query(`SELECT * FROM email_events WHERE id = ANY($1::bigint[]) ORDER BY id`, [ids]),
         message: await messageRow(t.dataSource, id, address),
@@ -389,7 +475,9 @@ describe('event processing (PostgreSQL + Redis, the worker of a ROLE=all app)', 
       expect(after.suppression).toEqual(before.suppression);
       const withoutTxid = (rows: Record<string, unknown>[]) => rows.map(({ txid: _t, ...rest }) => rest);
       expect(withoutTxid(after.events)).toEqual(withoutTxid(before.events));
-      after.events.forEach((e: { txid: string }, i: number) => expect(BigInt(e.txid)).toBeGreaterThan(BigInt(before.events[i].txid)));
+      after.events.forEach((e: { txid: string }, i: number) =>
+        expect(BigInt(e.txid)).toBeGreaterThan(BigInt(before.events[i].txid)),
+      );
     });
   });
 
@@ -404,7 +492,9 @@ describe('event processing (PostgreSQL + Redis, the worker of a ROLE=all app)', 
           IF NEW.address LIKE 'poison-%' THEN RAISE EXCEPTION 'poisoned row %', NEW.address; END IF;
           RETURN NEW;
         END $$`);
-      await t.dataSource.query(`CREATE TRIGGER test_poison BEFORE INSERT OR UPDATE ON messages FOR EACH ROW EXECUTE FUNCTION test_poison()`);
+      await t.dataSource.query(
+        `CREATE TRIGGER test_poison BEFORE INSERT OR UPDATE ON messages FOR EACH ROW EXECUTE FUNCTION test_poison()`,
+      );
     });
 
     it('records a failure through the id of its row, whatever the backlog of pending rows around it', async () => {
@@ -436,7 +526,11 @@ describe('event processing (PostgreSQL + Redis, the worker of a ROLE=all app)', 
       try {
         await qr.startTransaction();
         // One attempt allowed: the event dies at once, so its counters are moved too (which reads its row).
-        const [{ 'QUERY PLAN': plan }] = await qr.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${RECORD_FAILURES}`, [[id], ['boom'], 1]);
+        const [{ 'QUERY PLAN': plan }] = await qr.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${RECORD_FAILURES}`, [
+          [id],
+          ['boom'],
+          1,
+        ]);
         const walk = (node: Record<string, any>) => {
           const relation: string | undefined = node['Relation Name'];
           if (relation && node['Node Type'] !== 'ModifyTable') {
@@ -451,7 +545,10 @@ describe('event processing (PostgreSQL + Redis, the worker of a ROLE=all app)', 
       } finally {
         await qr.rollbackTransaction();
         await qr.release();
-        await t.dataSource.query(`DELETE FROM event_backlog b USING email_events e WHERE e.id = b.event_id AND e.raw = $1`, [marker]);
+        await t.dataSource.query(
+          `DELETE FROM event_backlog b USING email_events e WHERE e.id = b.event_id AND e.raw = $1`,
+          [marker],
+        );
         await t.dataSource.query(`DELETE FROM email_events WHERE raw = $1`, [marker]);
       }
       expect(read).toEqual({ events: 1, backlog: 1 });
@@ -459,27 +556,53 @@ describe('event processing (PostgreSQL + Redis, the worker of a ROLE=all app)', 
 
     it('a poison event ends failed with its error after its attempts, while the rest of its batch is processed', async () => {
       // Received "in the future" so that the sweeper leaves these rows to this test.
-      const good = await insertEvents(t.dataSource, [queuedEvent({ MessageId: unique('p') }), deliveredEvent({ MessageId: unique('p') })], { receivedInSeconds: 3600 });
+      const good = await insertEvents(
+        t.dataSource,
+        [queuedEvent({ MessageId: unique('p') }), deliveredEvent({ MessageId: unique('p') })],
+        { receivedInSeconds: 3600 },
+      );
       const address = poisoned();
       const poisonMessage = unique('p');
-      const poison = await insertEvent(t.dataSource, deliveredEvent({ MessageId: poisonMessage, Address: address }), { receivedInSeconds: 3600 });
+      const poison = await insertEvent(t.dataSource, deliveredEvent({ MessageId: poisonMessage, Address: address }), {
+        receivedInSeconds: 3600,
+      });
       const ids = [good[0], poison, good[1]];
 
       await expect(processor.process(fakeJob(ids))).rejects.toThrow(/1 of 3 events failed/);
-      expect(await states(t.dataSource, ids)).toEqual({ [good[0]]: 'processed', [good[1]]: 'processed', [poison]: 'pending' });
-      expect(await backlogRow(t.dataSource, poison)).toMatchObject({ state: 'pending', attempts: 1, last_error: expect.stringMatching(/^P0001: poisoned row/) });
+      expect(await states(t.dataSource, ids)).toEqual({
+        [good[0]]: 'processed',
+        [good[1]]: 'processed',
+        [poison]: 'pending',
+      });
+      expect(await backlogRow(t.dataSource, poison)).toMatchObject({
+        state: 'pending',
+        attempts: 1,
+        last_error: expect.stringMatching(/^P0001: poisoned row/),
+      });
 
-      for (let attempt = 2; attempt < MAX_EVENT_ATTEMPTS; attempt++) await expect(processor.process(fakeJob(ids))).rejects.toThrow();
+      for (let attempt = 2; attempt < MAX_EVENT_ATTEMPTS; attempt++)
+        await expect(processor.process(fakeJob(ids))).rejects.toThrow();
       await expect(processor.process(fakeJob(ids))).resolves.toMatchObject({ dead: 1, processed: 0 });
-      expect(await backlogRow(t.dataSource, poison)).toMatchObject({ state: 'failed', attempts: MAX_EVENT_ATTEMPTS, last_error: expect.stringMatching(/poisoned row/) });
-      expect(await states(t.dataSource, ids)).toEqual({ [good[0]]: 'processed', [good[1]]: 'processed', [poison]: 'failed' });
+      expect(await backlogRow(t.dataSource, poison)).toMatchObject({
+        state: 'failed',
+        attempts: MAX_EVENT_ATTEMPTS,
+        last_error: expect.stringMatching(/poisoned row/),
+      });
+      expect(await states(t.dataSource, ids)).toEqual({
+        [good[0]]: 'processed',
+        [good[1]]: 'processed',
+        [poison]: 'failed',
+      });
       // A dead event is left alone by later jobs.
       await expect(processor.process(fakeJob([poison]))).resolves.toMatchObject({ skipped: 1 });
       expect(await messageRow(t.dataSource, poisonMessage, address)).toBeUndefined();
     });
 
     it('an event stored raw whose text is not JSON fails without blocking the batch', async () => {
-      const good = await insertEvent(t.dataSource, deliveredEvent({ MessageId: unique('g') }), { receivedInSeconds: 3600, storedRaw: true });
+      const good = await insertEvent(t.dataSource, deliveredEvent({ MessageId: unique('g') }), {
+        receivedInSeconds: 3600,
+        storedRaw: true,
+      });
       const bad = await storeEvent(t.dataSource, {
         raw: '{"Type":',
         format: 'json',
@@ -501,9 +624,15 @@ describe('event processing (PostgreSQL + Redis, the worker of a ROLE=all app)', 
       // Three attempts already spent: two more tries by BullMQ's backoff and it is dead.
       const address = poisoned();
       const messageId = unique('q');
-      const poison = await insertEvent(t.dataSource, deliveredEvent({ MessageId: messageId, Address: address }), { attempts: 3 });
+      const poison = await insertEvent(t.dataSource, deliveredEvent({ MessageId: messageId, Address: address }), {
+        attempts: 3,
+      });
       await enqueue(t.app, [good, poison]);
-      await waitFor(async () => (await states(t.dataSource, [poison]))[poison] === 'failed', 20000, 'the poison event to die');
+      await waitFor(
+        async () => (await states(t.dataSource, [poison]))[poison] === 'failed',
+        20000,
+        'the poison event to die',
+      );
       expect((await states(t.dataSource, [good]))[good]).toBe('processed');
       expect(await backlogRow(t.dataSource, poison)).toMatchObject({ attempts: MAX_EVENT_ATTEMPTS });
 
@@ -520,7 +649,11 @@ describe('event processing (PostgreSQL + Redis, the worker of a ROLE=all app)', 
     it('processes rows that were stored without a job', async () => {
       const ids = await insertEvents(
         t.dataSource,
-        [queuedEvent({ MessageId: unique('swept') }), deliveredEvent({ MessageId: unique('swept') }), complaintEvent({ MessageId: unique('swept') })],
+        [
+          queuedEvent({ MessageId: unique('swept') }),
+          deliveredEvent({ MessageId: unique('swept') }),
+          complaintEvent({ MessageId: unique('swept') }),
+        ],
         { receivedInSeconds: -60 },
       );
       await waitProcessed(t.dataSource, ids);

@@ -63,12 +63,19 @@ describe('Redis maxmemory-policy check', () => {
       await redis.config('SET', 'maxmemory-policy', 'volatile-lru');
       const t = await createTestApp({ LOG_LEVEL: 'warn' });
       try {
-        await waitFor(async () => logs.join('').includes('maxmemory-policy is volatile-lru, not noeviction'), 10_000, 'the warning');
+        await waitFor(
+          async () => logs.join('').includes('maxmemory-policy is volatile-lru, not noeviction'),
+          10_000,
+          'the warning',
+        );
       } finally {
         await redis.config('SET', 'maxmemory-policy', original);
         await t.close();
       }
-      const line = logs.join('').split('\n').find((l) => l.includes('not noeviction'))!;
+      const line = logs
+        .join('')
+        .split('\n')
+        .find((l) => l.includes('not noeviction'))!;
       expect(JSON.parse(line)).toMatchObject({ level: 40, context: 'Redis' });
     } finally {
       restore();

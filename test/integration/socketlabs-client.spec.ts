@@ -24,7 +24,11 @@ const MAX_RETRIES = 3;
 
 function client(env: Record<string, string>): SocketLabsClient {
   return new SocketLabsClient(
-    AppConfig.fromEnvironment({ SOCKETLABS_TIMEOUT_MS: String(TIMEOUT_MS), SOCKETLABS_MAX_RETRIES: String(MAX_RETRIES), ...env }),
+    AppConfig.fromEnvironment({
+      SOCKETLABS_TIMEOUT_MS: String(TIMEOUT_MS),
+      SOCKETLABS_MAX_RETRIES: String(MAX_RETRIES),
+      ...env,
+    }),
   );
 }
 
@@ -39,13 +43,17 @@ async function failure(promise: Promise<unknown>): Promise<SocketLabsApiExceptio
   throw new Error('expected the call to fail');
 }
 
-const body = (e: SocketLabsApiException) => e.getResponse() as { code: string; message: string; details: Record<string, unknown> };
+const body = (e: SocketLabsApiException) =>
+  e.getResponse() as { code: string; message: string; details: Record<string, unknown> };
 
 describe('SocketLabsClient against the fake SocketLabs', () => {
   let fake: FakeSocketLabs;
   let sl: SocketLabsClient;
   const getPools: SocketLabsRequest = SocketLabsPaths.listIpPools();
-  const createPool = (name = 'Pool') => ({ ...SocketLabsPaths.createIpPool(), body: { name, ipAssignmentIDs: ['ipa-1001'] } });
+  const createPool = (name = 'Pool') => ({
+    ...SocketLabsPaths.createIpPool(),
+    body: { name, ipAssignmentIDs: ['ipa-1001'] },
+  });
 
   beforeAll(async () => {
     Logger.overrideLogger(new CapturingLogger());
@@ -83,19 +91,34 @@ describe('SocketLabsClient against the fake SocketLabs', () => {
   it('passes paging, sorting and filters as SocketLabs writes them (desc as dsc, filters readable, empty values left out)', async () => {
     const list = await sl.list<{ ipAddress: string }>({
       ...SocketLabsPaths.listIpAllocations(),
-      query: { pageNumber: 0, pageSize: 5, sortField: 'IpAddress', sortDirection: 'desc', filters: ['IpAddress=like:10.28.100'], unused: undefined, empty: '' },
+      query: {
+        pageNumber: 0,
+        pageSize: 5,
+        sortField: 'IpAddress',
+        sortDirection: 'desc',
+        filters: ['IpAddress=like:10.28.100'],
+        unused: undefined,
+        empty: '',
+      },
     });
     const [sent] = fake.requestsTo('GET', '/v2/ip-allocation');
-    expect(sent.rawUrl).toBe('/v2/ip-allocation?pageNumber=0&pageSize=5&sortField=IpAddress&sortDirection=dsc&filters=IpAddress=like:10.28.100');
+    expect(sent.rawUrl).toBe(
+      '/v2/ip-allocation?pageNumber=0&pageSize=5&sortField=IpAddress&sortDirection=dsc&filters=IpAddress=like:10.28.100',
+    );
     expect(list.total).toBe(2);
     expect(list.data.map((a) => a.ipAddress)).toEqual(['10.28.100.12', '10.28.100.11']);
   });
 
   it('logs each call once: operation, method, path with query names only, status, duration and attempts', async () => {
-    await sl.list({ ...SocketLabsPaths.listIpAllocations(), query: { filters: 'IpAddress=like:10.28.100', pageSize: 5 } });
+    await sl.list({
+      ...SocketLabsPaths.listIpAllocations(),
+      query: { filters: 'IpAddress=like:10.28.100', pageSize: 5 },
+    });
     const calls = lines.filter((l) => l.includes('accounts.listIpAllocations'));
     expect(calls).toHaveLength(1);
-    expect(calls[0]).toMatch(/^log accounts\.listIpAllocations GET \/v2\/ip-allocation\?filters&pageSize -> 200 in \d+ms \(1 attempt\)/);
+    expect(calls[0]).toMatch(
+      /^log accounts\.listIpAllocations GET \/v2\/ip-allocation\?filters&pageSize -> 200 in \d+ms \(1 attempt\)/,
+    );
     expect(calls[0]).not.toContain('10.28.100');
   });
 
@@ -122,7 +145,10 @@ describe('SocketLabsClient against the fake SocketLabs', () => {
     fake.misbehave({ status: 429, retryAfter: 120 });
     const err = await failure(sl.list(getPools));
     expect(err.getStatus()).toBe(429);
-    expect(body(err)).toMatchObject({ code: 'SOCKETLABS_RATE_LIMITED', details: { upstreamStatus: 429, retryAfterSeconds: 120, attempts: 1 } });
+    expect(body(err)).toMatchObject({
+      code: 'SOCKETLABS_RATE_LIMITED',
+      details: { upstreamStatus: 429, retryAfterSeconds: 120, attempts: 1 },
+    });
     expect(fake.requests).toHaveLength(1);
   });
 
@@ -135,7 +161,11 @@ describe('SocketLabsClient against the fake SocketLabs', () => {
   });
 
   it('gives up after SOCKETLABS_MAX_RETRIES and answers 502 with the upstream message', async () => {
-    fake.misbehave({ status: 503, times: 10, body: { data: { error: [{ errorType: 'Maintenance', message: 'Down for maintenance' }] } } });
+    fake.misbehave({
+      status: 503,
+      times: 10,
+      body: { data: { error: [{ errorType: 'Maintenance', message: 'Down for maintenance' }] } },
+    });
     const err = await failure(sl.list(getPools));
     expect(err.getStatus()).toBe(502);
     expect(body(err).code).toBe('SOCKETLABS_UPSTREAM_ERROR');
@@ -213,14 +243,25 @@ describe('SocketLabsClient against the fake SocketLabs', () => {
     [422, 422, 'SOCKETLABS_UNPROCESSABLE'],
     [405, 502, 'SOCKETLABS_UPSTREAM_ERROR'],
   ])('maps upstream %i to %i %s with the upstream message, without retrying', async (upstream, ours, code) => {
-    fake.misbehave({ status: upstream, body: { data: { error: [{ errorType: 'Validation', message: `It went ${upstream}` }] } } });
+    fake.misbehave({
+      status: upstream,
+      body: { data: { error: [{ errorType: 'Validation', message: `It went ${upstream}` }] } },
+    });
     const err = await failure(sl.list(getPools));
     expect(err.getStatus()).toBe(ours);
-    expect(body(err)).toMatchObject({ code, message: `SocketLabs: It went ${upstream}`, details: { upstreamStatus: upstream, upstreamErrors: [{ errorType: 'Validation', message: `It went ${upstream}` }], attempts: 1 } });
+    expect(body(err)).toMatchObject({
+      code,
+      message: `SocketLabs: It went ${upstream}`,
+      details: {
+        upstreamStatus: upstream,
+        upstreamErrors: [{ errorType: 'Validation', message: `It went ${upstream}` }],
+        attempts: 1,
+      },
+    });
     expect(fake.requests).toHaveLength(1);
   });
 
-  it('maps the fake\'s own 404 and 409 answers (real state, not a misbehaviour)', async () => {
+  it("maps the fake's own 404 and 409 answers (real state, not a misbehaviour)", async () => {
     const missing = await failure(sl.call(SocketLabsPaths.getSubaccount(999)));
     expect(missing.getStatus()).toBe(404);
     expect(body(missing).message).toBe('SocketLabs: Subaccount 999 was not found.');
@@ -232,13 +273,20 @@ describe('SocketLabsClient against the fake SocketLabs', () => {
 
   it('reads v1-style error arrays, plain text, HTML and empty error bodies', async () => {
     fake.misbehave({ status: 400, body: [{ Message: 'Domain is invalid', ErrorType: 'InvalidDomain' }] });
-    expect(body(await failure(sl.list(getPools)))).toMatchObject({ message: 'SocketLabs: Domain is invalid', details: { upstreamErrors: [{ errorType: 'InvalidDomain' }] } });
+    expect(body(await failure(sl.list(getPools)))).toMatchObject({
+      message: 'SocketLabs: Domain is invalid',
+      details: { upstreamErrors: [{ errorType: 'InvalidDomain' }] },
+    });
     fake.misbehave({ status: 400, body: 'Bad thing happened' });
     expect(body(await failure(sl.list(getPools))).message).toBe('SocketLabs: Bad thing happened');
     fake.misbehave({ status: 404, body: '<html><body>Not here</body></html>', contentType: 'text/html' });
-    expect(body(await failure(sl.list(getPools))).message).toBe('SocketLabs answered 404 Not Found to GET /v2/ip-pool (accounts.listIpPools).');
+    expect(body(await failure(sl.list(getPools))).message).toBe(
+      'SocketLabs answered 404 Not Found to GET /v2/ip-pool (accounts.listIpPools).',
+    );
     fake.misbehave({ status: 422, body: '' });
-    expect(body(await failure(sl.list(getPools))).message).toBe('SocketLabs answered 422 Unprocessable Entity to GET /v2/ip-pool (accounts.listIpPools).');
+    expect(body(await failure(sl.list(getPools))).message).toBe(
+      'SocketLabs answered 422 Unprocessable Entity to GET /v2/ip-pool (accounts.listIpPools).',
+    );
   });
 
   it('turns SocketLabs refusing our key (401/403) into a 502 that names the setting, never the key', async () => {
@@ -253,7 +301,10 @@ describe('SocketLabsClient against the fake SocketLabs', () => {
     expect(lines.join('\n')).not.toContain(wrongKey);
 
     // SocketLabs echoing our key back is scrubbed too.
-    fake.misbehave({ status: 403, body: { data: { error: [{ errorType: 'Forbidden', message: `Key ${fake.apiKey} lacks access` }] } } });
+    fake.misbehave({
+      status: 403,
+      body: { data: { error: [{ errorType: 'Forbidden', message: `Key ${fake.apiKey} lacks access` }] } },
+    });
     const forbidden = await failure(sl.list(getPools));
     expect(forbidden.getStatus()).toBe(502);
     expect(JSON.stringify(body(forbidden))).not.toContain(fake.apiKey);
@@ -272,13 +323,21 @@ describe('SocketLabsClient against the fake SocketLabs', () => {
     fake.misbehave({ status: 200, body: 'surprise' });
     expect(body(await failure(sl.list(getPools))).code).toBe('SOCKETLABS_BAD_RESPONSE');
     fake.route('GET', '/v2/odd', () => ({ status: 200, body: { data: { not: 'a list' } } }));
-    expect(body(await failure(sl.list({ operation: 'test.odd', method: 'GET', path: '/v2/odd' }))).code).toBe('SOCKETLABS_BAD_RESPONSE');
+    expect(body(await failure(sl.list({ operation: 'test.odd', method: 'GET', path: '/v2/odd' }))).code).toBe(
+      'SOCKETLABS_BAD_RESPONSE',
+    );
   });
 
   it('returns undefined for a 204 (DELETE) and tolerates a list without total or envelope', async () => {
     fake.route('GET', '/v2/bare', () => ({ status: 200, body: [{ a: 1 }, { a: 2 }] }));
-    await expect(sl.list({ operation: 'test.bare', method: 'GET', path: '/v2/bare' })).resolves.toEqual({ data: [{ a: 1 }, { a: 2 }], total: 2 });
-    const sub = await sl.call<{ subaccountId: number }>({ ...SocketLabsPaths.createSubaccount(), body: { name: 'A', useRuleEngine: true } });
+    await expect(sl.list({ operation: 'test.bare', method: 'GET', path: '/v2/bare' })).resolves.toEqual({
+      data: [{ a: 1 }, { a: 2 }],
+      total: 2,
+    });
+    const sub = await sl.call<{ subaccountId: number }>({
+      ...SocketLabsPaths.createSubaccount(),
+      body: { name: 'A', useRuleEngine: true },
+    });
     await expect(sl.call(SocketLabsPaths.deleteSubaccount(sub.subaccountId))).resolves.toBeUndefined();
   });
 
@@ -303,7 +362,13 @@ describe('SocketLabsClient against the fake SocketLabs', () => {
       expect(res).toEqual({
         ErrorCode: 'Warning',
         TransactionReceipt: null,
-        MessageResults: [{ Index: 0, ErrorCode: 'Warning', AddressResults: [{ EmailAddress: 'not-an-address', Accepted: false, ErrorCode: 'InvalidAddress' }] }],
+        MessageResults: [
+          {
+            Index: 0,
+            ErrorCode: 'Warning',
+            AddressResults: [{ EmailAddress: 'not-an-address', Accepted: false, ErrorCode: 'InvalidAddress' }],
+          },
+        ],
       });
     });
 

@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { EventProcessingService } from '../../src/webhooks/processing/event-processing.service';
 import { WebhookRefusal } from '../../src/webhooks/receiver/webhook-body.parser';
 import { WebhookContext, WebhookReceiver } from '../../src/webhooks/receiver/webhook-receiver.service';
-import { deliveredEvent, failedEvent, formBody, queuedEvent, toFormFields, withSecret } from '../fixtures/socketlabs-events';
+import {
+  deliveredEvent,
+  failedEvent,
+  formBody,
+  queuedEvent,
+  toFormFields,
+  withSecret,
+} from '../fixtures/socketlabs-events';
 import { backlogRow, eventStates } from '../utils/stored-events';
 import { createTestApp, TestApp } from '../utils/test-app';
 
@@ -27,7 +34,11 @@ describe('WebhookReceiver without HTTP (PostgreSQL)', () => {
   });
 
   /** What the transport does with a body: the endpoint, the format from the Content-Type, then receive. */
-  async function receive(body: unknown, contentType: string | undefined = 'application/json', endpointId: string | null = null) {
+  async function receive(
+    body: unknown,
+    contentType: string | undefined = 'application/json',
+    endpointId: string | null = null,
+  ) {
     const text = typeof body === 'string' ? body : JSON.stringify(body);
     const endpoint = await receiver.endpoint(endpointId);
     const format = receiver.format(contentType, text.length > 0);
@@ -51,12 +62,27 @@ describe('WebhookReceiver without HTTP (PostgreSQL)', () => {
   describe('refusals', () => {
     it.each([
       ['a missing SecretKey', 401, 'missing_secret', () => receive(deliveredEvent({ MessageId: 'no-secret' }))],
-      ['a wrong SecretKey', 401, 'wrong_secret', () => receive(withSecret(deliveredEvent({ MessageId: 'wrong' }), 'not-the-secret'))],
-      ['one event of a batch without its SecretKey', 401, 'missing_secret', () => receive([withSecret(queuedEvent(), SECRET), deliveredEvent()])],
+      [
+        'a wrong SecretKey',
+        401,
+        'wrong_secret',
+        () => receive(withSecret(deliveredEvent({ MessageId: 'wrong' }), 'not-the-secret')),
+      ],
+      [
+        'one event of a batch without its SecretKey',
+        401,
+        'missing_secret',
+        () => receive([withSecret(queuedEvent(), SECRET), deliveredEvent()]),
+      ],
       ['a body that is not JSON', 400, 'unparseable_body', () => receive('{"Type": "Delivered",')],
       ['an empty body', 400, 'empty_body', () => receive('', undefined)],
       ['a Content-Type it does not read', 415, 'unsupported_media_type', () => receive('Type=Delivered', 'text/plain')],
-      ['an unknown endpoint', 401, 'unknown_endpoint', () => receive(withSecret(deliveredEvent(), SECRET), 'application/json', randomUUID())],
+      [
+        'an unknown endpoint',
+        401,
+        'unknown_endpoint',
+        () => receive(withSecret(deliveredEvent(), SECRET), 'application/json', randomUUID()),
+      ],
     ] as const)('%s: %i %s, nothing stored', async (_what, status, reason, call) => {
       const before = await count();
       const err = await refusal(call);
@@ -68,10 +94,16 @@ describe('WebhookReceiver without HTTP (PostgreSQL)', () => {
       const err = await refusal(() => receive(withSecret(deliveredEvent(), 'wrong-secret-value')));
       const answer = receiver.refused(err, ctx);
       expect(answer).toMatchObject({ status: 401, contentType: 'application/json; charset=utf-8', headers: {} });
-      expect(JSON.parse(answer.body)).toMatchObject({ statusCode: 401, code: 'WRONG_SECRET', requestId: ctx.requestId });
+      expect(JSON.parse(answer.body)).toMatchObject({
+        statusCode: 401,
+        code: 'WRONG_SECRET',
+        requestId: ctx.requestId,
+      });
       expect(answer.body).not.toContain('wrong-secret-value');
       // A 503 asks SocketLabs to come back (the retry is deduplicated).
-      expect(receiver.refused(new WebhookRefusal(503, 'event_store_unavailable', 'down'), ctx).headers).toEqual({ 'retry-after': '30' });
+      expect(receiver.refused(new WebhookRefusal(503, 'event_store_unavailable', 'down'), ctx).headers).toEqual({
+        'retry-after': '30',
+      });
     });
   });
 
@@ -87,20 +119,34 @@ describe('WebhookReceiver without HTTP (PostgreSQL)', () => {
       const retry = await receive([b, a]);
       expect(JSON.parse(retry.body)).toEqual({ received: 2, stored: 0, duplicates: 2, validations: 0 });
 
-      const rows = await t.dataSource.query(`SELECT id::text AS id, type, known_type, message_id, address, txid FROM email_events WHERE message_id = 'svc-1' ORDER BY id`);
+      const rows = await t.dataSource.query(
+        `SELECT id::text AS id, type, known_type, message_id, address, txid FROM email_events WHERE message_id = 'svc-1' ORDER BY id`,
+      );
       expect(rows).toMatchObject([
         { type: 'Queued', known_type: true, address: 'jane.doe@example.com' },
         { type: 'Delivered', known_type: true, address: 'jane.doe@example.com' },
       ]);
       expect(rows.every((r: { txid: string | null }) => r.txid !== null)).toBe(true);
-      expect(Object.values(await eventStates(t.dataSource, rows.map((r: { id: string }) => r.id)))).toEqual(['pending', 'pending']);
+      expect(
+        Object.values(
+          await eventStates(
+            t.dataSource,
+            rows.map((r: { id: string }) => r.id),
+          ),
+        ),
+      ).toEqual(['pending', 'pending']);
     });
 
     it('takes a form post', async () => {
       const fields = toFormFields(failedEvent({ MessageId: 'svc-form' }));
-      const answer = await receive(`${formBody(fields)}&SecretKey=${SECRET}`, 'application/x-www-form-urlencoded; charset=utf-8');
+      const answer = await receive(
+        `${formBody(fields)}&SecretKey=${SECRET}`,
+        'application/x-www-form-urlencoded; charset=utf-8',
+      );
       expect(JSON.parse(answer.body)).toMatchObject({ stored: 1 });
-      const [row] = await t.dataSource.query(`SELECT format, type, failure_type, raw FROM email_events WHERE message_id = 'svc-form'`);
+      const [row] = await t.dataSource.query(
+        `SELECT format, type, failure_type, raw FROM email_events WHERE message_id = 'svc-form'`,
+      );
       expect(row).toMatchObject({ format: 'form', type: 'Failed', failure_type: 'Permanent' });
       expect(row.raw).not.toContain(SECRET);
     });
@@ -116,7 +162,9 @@ describe('WebhookReceiver without HTTP (PostgreSQL)', () => {
           IF NEW.subject = 'refuse-me' THEN RAISE EXCEPTION 'subject refused' USING ERRCODE = '22023'; END IF;
           RETURN NEW;
         END $$`);
-      await t.dataSource.query(`CREATE TRIGGER test_refuse_subject BEFORE INSERT ON email_events FOR EACH ROW EXECUTE FUNCTION test_refuse_subject()`);
+      await t.dataSource.query(
+        `CREATE TRIGGER test_refuse_subject BEFORE INSERT ON email_events FOR EACH ROW EXECUTE FUNCTION test_refuse_subject()`,
+      );
     });
     afterAll(async () => {
       await t.dataSource.query(`DROP TRIGGER test_refuse_subject ON email_events`);
@@ -132,9 +180,18 @@ describe('WebhookReceiver without HTTP (PostgreSQL)', () => {
       const [raw] = await t.dataSource.query(
         `SELECT id::text AS id, type, known_type, subject, message_id, txid, occurred_at::text AS occurred_at, raw FROM email_events WHERE raw LIKE '%svc-refused%'`,
       );
-      expect(raw).toMatchObject({ type: 'Queued', known_type: null, subject: null, message_id: null, txid: null, occurred_at: '2023-06-12 10:04:56.369468+00' });
+      expect(raw).toMatchObject({
+        type: 'Queued',
+        known_type: null,
+        subject: null,
+        message_id: null,
+        txid: null,
+        occurred_at: '2023-06-12 10:04:56.369468+00',
+      });
       expect(await backlogRow(t.dataSource, raw.id)).toMatchObject({ state: 'pending', normalize: true, attempts: 0 });
-      const [normal] = await t.dataSource.query(`SELECT id::text AS id, subject, txid FROM email_events WHERE message_id = 'svc-fine'`);
+      const [normal] = await t.dataSource.query(
+        `SELECT id::text AS id, subject, txid FROM email_events WHERE message_id = 'svc-fine'`,
+      );
       expect(normal.txid).not.toBeNull();
       expect(await backlogRow(t.dataSource, normal.id)).toMatchObject({ normalize: false });
 
@@ -142,8 +199,13 @@ describe('WebhookReceiver without HTTP (PostgreSQL)', () => {
       expect(JSON.parse((await receive(refused)).body)).toMatchObject({ stored: 0, duplicates: 1 });
 
       // A worker fills its typed columns from the raw text (only INSERTs are refused here) and gives it a position.
-      await expect(new EventProcessingService(t.dataSource).processBatch([raw.id, normal.id])).resolves.toMatchObject({ processed: 2 });
-      const [after] = await t.dataSource.query(`SELECT known_type, subject, message_id, txid FROM email_events WHERE id = $1`, [raw.id]);
+      await expect(new EventProcessingService(t.dataSource).processBatch([raw.id, normal.id])).resolves.toMatchObject({
+        processed: 2,
+      });
+      const [after] = await t.dataSource.query(
+        `SELECT known_type, subject, message_id, txid FROM email_events WHERE id = $1`,
+        [raw.id],
+      );
       expect(after).toMatchObject({ known_type: true, subject: 'refuse-me', message_id: 'svc-refused' });
       expect(after.txid).not.toBeNull();
       expect(await backlogRow(t.dataSource, raw.id)).toBeUndefined();

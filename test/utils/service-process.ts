@@ -5,7 +5,11 @@ import { join } from 'node:path';
 
 const ROOT = join(__dirname, '..', '..');
 /** `npm start`'s node arguments (its V8 flags included), so that the benchmark runs the service exactly so. */
-const START_ARGS = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start.split(' ').slice(1);
+const START_ARGS = (
+  JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }
+).scripts.start
+  .split(' ')
+  .slice(1);
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -40,10 +44,16 @@ export class ServiceProcess {
   }
 
   async start(timeoutMs = 60000): Promise<void> {
-    const args = this.compiled ? [...START_ARGS] : ['-r', 'ts-node/register/transpile-only', join(ROOT, 'src', 'main.ts')];
+    const args = this.compiled
+      ? [...START_ARGS]
+      : ['-r', 'ts-node/register/transpile-only', join(ROOT, 'src', 'main.ts')];
     if (process.env.SLGW_NODE_FLAGS) args.unshift(...process.env.SLGW_NODE_FLAGS.split(' '));
     this.output = '';
-    const child = spawn(process.execPath, args, { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...this.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', ...this.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.child = child;
     child.stdout!.on('data', (d) => (this.output += d));
     child.stderr!.on('data', (d) => (this.output += d));
@@ -78,7 +88,8 @@ export class ServiceProcess {
    */
   async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
     const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return { code: child?.exitCode ?? null, signal: child?.signalCode ?? null };
+    if (!child || child.exitCode !== null || child.signalCode !== null)
+      return { code: child?.exitCode ?? null, signal: child?.signalCode ?? null };
     return new Promise((resolve) => {
       child.once('exit', (code, sig) => resolve({ code, signal: sig }));
       child.kill(signal);

@@ -3,7 +3,12 @@ import { NO_DATE } from '../../src/events/entities/email-event.entity';
 import { EVENT_FIELDS } from '../../src/events/event-fields';
 import { BodyFormat, canonicalEventType, storedEventType } from '../../src/events/event-names';
 import { counterKeySql } from '../../src/events/storage/event-counters';
-import { NORMALIZED_COLUMNS, normalizedRow, recordsetDefinition, recordsetValue } from '../../src/webhooks/normalizing/event-columns';
+import {
+  NORMALIZED_COLUMNS,
+  normalizedRow,
+  recordsetDefinition,
+  recordsetValue,
+} from '../../src/webhooks/normalizing/event-columns';
 import { normalizeEvent } from '../../src/webhooks/normalizing/event-normalizer';
 import { eventTypeOf, parseStoredEvent } from '../../src/webhooks/receiver/webhook-body.parser';
 
@@ -102,7 +107,10 @@ export function rawText(event: Record<string, unknown>, format: BodyFormat): str
  */
 export function columnsFromProperties(p: Record<string, unknown>): Record<string, unknown> {
   const type = (p.type as string | null | undefined) ?? null;
-  const columns: Record<string, unknown> = { type, known_type: p.knownType ?? (type === null ? null : canonicalEventType(type) !== undefined) };
+  const columns: Record<string, unknown> = {
+    type,
+    known_type: p.knownType ?? (type === null ? null : canonicalEventType(type) !== undefined),
+  };
   for (const f of EVENT_FIELDS) {
     const value = p[f.property];
     if (value === undefined || value === null) continue;
@@ -122,7 +130,12 @@ export async function eventStates(db: Db, ids: string[]): Promise<Record<string,
 }
 
 /** The backlog row of an event (state, attempts, last_error, normalize), or undefined once it is processed. */
-export async function backlogRow(db: Db, id: string): Promise<{ state: string; attempts: number; last_error: string | null; normalize: boolean } | undefined> {
-  const rows = await db.query(`SELECT state, attempts, last_error, normalize FROM event_backlog WHERE event_id = $1`, [id]);
+export async function backlogRow(
+  db: Db,
+  id: string,
+): Promise<{ state: string; attempts: number; last_error: string | null; normalize: boolean } | undefined> {
+  const rows = await db.query(`SELECT state, attempts, last_error, normalize FROM event_backlog WHERE event_id = $1`, [
+    id,
+  ]);
   return rows[0];
 }

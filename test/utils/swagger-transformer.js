@@ -4,4 +4,7 @@ const transformer = require('@nestjs/swagger/plugin');
 module.exports.name = 'nestjs-swagger-transformer';
 module.exports.version = 1;
 module.exports.factory = (compiler) =>
-  transformer.before({ introspectComments: true, classValidatorShim: true, dtoFileNameSuffix: ['.dto.ts'] }, compiler.program);
+  transformer.before(
+    { introspectComments: true, classValidatorShim: true, dtoFileNameSuffix: ['.dto.ts'] },
+    compiler.program,
+  );

@@ -67,7 +67,8 @@ export async function createTestApp(overrides: Record<string, string> = {}): Pro
     let payload: string | undefined;
     if (opts.body !== undefined) {
       payload = typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
-      if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
+      if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type'))
+        headers['content-type'] = 'application/json';
     }
     const res = await app.inject({ method: opts.method, url: opts.url, headers, payload });
     return { statusCode: res.statusCode, headers: res.headers, body: res.body, json: () => JSON.parse(res.body) };
@@ -96,7 +97,11 @@ export async function listenOnFreePort(t: TestApp): Promise<string> {
 }
 
 /** Polls `check` until it returns a truthy value (no fixed sleeps); fails after `timeoutMs`. */
-export async function waitFor<T>(check: () => Promise<T | undefined | null | false>, timeoutMs = 15000, what = 'condition'): Promise<T> {
+export async function waitFor<T>(
+  check: () => Promise<T | undefined | null | false>,
+  timeoutMs = 15000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -132,11 +137,15 @@ export function auditSinceMark(app: () => TestApp) {
       mark = (await app().dataSource.query('SELECT coalesce(max(id), 0)::text AS m FROM audit_log'))[0].m;
     },
     rows: (action: string): Promise<AuditRow[]> =>
-      app().dataSource.query('SELECT status, target, details, error, outcome FROM audit_log WHERE action = $1 AND id > $2 ORDER BY id', [action, mark]),
+      app().dataSource.query(
+        'SELECT status, target, details, error, outcome FROM audit_log WHERE action = $1 AND id > $2 ORDER BY id',
+        [action, mark],
+      ),
   };
 }
 
 /** `/api/v1` calls with the admin key, or with `apiKey`. */
 export function apiCaller(app: () => TestApp) {
-  return (method: TestRequest['method'], url: string, body?: unknown, apiKey?: string) => app().request({ method, url: `/api/v1${url}`, body, apiKey });
+  return (method: TestRequest['method'], url: string, body?: unknown, apiKey?: string) =>
+    app().request({ method, url: `/api/v1${url}`, body, apiKey });
 }

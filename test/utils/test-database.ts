@@ -18,7 +18,8 @@ export function databaseUrl(name: string): string {
 
 /** Refuses to touch a database that is not a test database. */
 export function assertTestDatabase(name: string): void {
-  if (!name.includes('test')) throw new Error(`refusing to use database "${name}": its name does not say it is a test database`);
+  if (!name.includes('test'))
+    throw new Error(`refusing to use database "${name}": its name does not say it is a test database`);
 }
 
 export async function adminQuery<T>(fn: (client: Client) => Promise<T>): Promise<T> {
@@ -40,7 +41,9 @@ export async function dropDatabase(name: string): Promise<void> {
 export async function dropStaleTestDatabases(): Promise<void> {
   const now = Math.floor(Date.now() / 1000);
   await adminQuery(async (c) => {
-    const rows = (await c.query(`SELECT datname FROM pg_database WHERE datname LIKE 'slgw\\_test\\_%'`)).rows as { datname: string }[];
+    const rows = (await c.query(`SELECT datname FROM pg_database WHERE datname LIKE 'slgw\\_test\\_%'`)).rows as {
+      datname: string;
+    }[];
     for (const { datname } of rows) {
       const made = Number(/^slgw_test_(\d+)_/.exec(datname)?.[1]);
       if (!made || now - made > STALE_AFTER_SECONDS) await c.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
@@ -54,7 +57,8 @@ export async function dropStaleTestDatabases(): Promise<void> {
  */
 export async function createTestDatabase(): Promise<{ name: string; url: string; drop: () => Promise<void> }> {
   const template = process.env.SLGW_TEST_TEMPLATE;
-  if (!template) throw new Error('SLGW_TEST_TEMPLATE is not set: run the tests through jest (test/utils/global-setup.ts)');
+  if (!template)
+    throw new Error('SLGW_TEST_TEMPLATE is not set: run the tests through jest (test/utils/global-setup.ts)');
   const name = testDatabaseName('db');
   assertTestDatabase(name);
   await adminQuery((c) => c.query(`CREATE DATABASE "${name}" TEMPLATE "${template}"`));
@@ -66,14 +70,21 @@ export async function createTestDatabase(): Promise<{ name: string; url: string;
  * tests of a later migration: they insert rows of the shape before it, then run it. Answers a DataSource on it
  * (without entities: the entities describe the latest schema only).
  */
-export async function databaseMigratedTo(last: Function): Promise<{ dataSource: import('typeorm').DataSource; drop: () => Promise<void> }> {
+export async function databaseMigratedTo(
+  last: Function,
+): Promise<{ dataSource: import('typeorm').DataSource; drop: () => Promise<void> }> {
   const { DataSource } = await import('typeorm');
   const { migrations } = await import('../../src/core/database/migrations');
   const upTo = migrations.indexOf(last);
   if (upTo < 0) throw new Error(`${last.name} is not a migration of migrations/index.ts`);
   const name = testDatabaseName('db');
   await adminQuery((c) => c.query(`CREATE DATABASE "${name}"`));
-  const dataSource = new DataSource({ type: 'postgres', url: databaseUrl(name), migrations: migrations.slice(0, upTo + 1), migrationsTableName: 'migrations' });
+  const dataSource = new DataSource({
+    type: 'postgres',
+    url: databaseUrl(name),
+    migrations: migrations.slice(0, upTo + 1),
+    migrationsTableName: 'migrations',
+  });
   await dataSource.initialize();
   await dataSource.runMigrations({ transaction: 'each' });
   return {

@@ -12,7 +12,10 @@ export async function deleteAuditEntriesBefore(
 ): Promise<number> {
   let total = 0;
   for (;;) {
-    const [, deleted] = await query(`DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE at < $1 ORDER BY at LIMIT ${batch})`, [before]);
+    const [, deleted] = await query(
+      `DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE at < $1 ORDER BY at LIMIT ${batch})`,
+      [before],
+    );
     total += Number(deleted ?? 0);
     if (!deleted || deleted < batch) return total;
   }

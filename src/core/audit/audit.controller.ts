@@ -17,7 +17,12 @@ export class AuditController {
   @ApiErrors(400)
   async listAuditLog(@Query() query: ListAuditLogQueryDto): Promise<AuditLogListResponseDto> {
     const { skip, take } = pageWindow(query);
-    const [data, total] = await this.audit.list(skip, take, query.sortDirection === 'asc' ? 'ASC' : 'DESC', query.action);
+    const [data, total] = await this.audit.list(
+      skip,
+      take,
+      query.sortDirection === 'asc' ? 'ASC' : 'DESC',
+      query.action,
+    );
     return { data, total };
   }
 }

@@ -28,7 +28,11 @@ export class ApiKeyGuard implements CanActivate {
     const key = extractApiKey(request);
     if (!key) {
       await this.authFailures?.failed(request, context.switchToHttp().getResponse<FastifyReply>());
-      throw new AppException(HttpStatus.UNAUTHORIZED, 'API_KEY_MISSING', 'An API key is required: Authorization: Bearer <key> or X-API-Key: <key>');
+      throw new AppException(
+        HttpStatus.UNAUTHORIZED,
+        'API_KEY_MISSING',
+        'An API key is required: Authorization: Bearer <key> or X-API-Key: <key>',
+      );
     }
     const principal = await this.apiKeys.authenticate(key);
     if (!principal) {
@@ -39,7 +43,11 @@ export class ApiKeyGuard implements CanActivate {
 
     const required = this.reflector.getAllAndOverride<ApiKeyScope[]>(REQUIRED_SCOPES, targets) ?? ['admin'];
     if (!hasScopes(principal.scopes, required)) {
-      throw new AppException(HttpStatus.FORBIDDEN, 'SCOPE_MISSING', `This API key lacks the scope ${required.join(', ')}`);
+      throw new AppException(
+        HttpStatus.FORBIDDEN,
+        'SCOPE_MISSING',
+        `This API key lacks the scope ${required.join(', ')}`,
+      );
     }
     request.principal = principal;
     return true;

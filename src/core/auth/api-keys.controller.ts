@@ -19,9 +19,19 @@ export class ApiKeysController {
   /** Creates an API key. The key is in this answer only; only its hash is stored. */
   @Post()
   @ApiErrors(400)
-  async createApiKey(@Body() dto: CreateApiKeyDto, @CurrentPrincipal() principal: Principal): Promise<CreatedApiKeyResponseDto> {
+  async createApiKey(
+    @Body() dto: CreateApiKeyDto,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<CreatedApiKeyResponseDto> {
     const { entity, key } = await this.apiKeys.create(dto.name, dto.scopes);
-    await this.audit.record(principal, { action: 'api-keys.create', method: 'POST', path: '/api/v1/api-keys', target: entity.id, status: 201, details: { name: dto.name, scopes: dto.scopes } });
+    await this.audit.record(principal, {
+      action: 'api-keys.create',
+      method: 'POST',
+      path: '/api/v1/api-keys',
+      target: entity.id,
+      status: 201,
+      details: { name: dto.name, scopes: dto.scopes },
+    });
     return Object.assign(ApiKeyResponseDto.from(entity), { key });
   }
 
@@ -35,9 +45,18 @@ export class ApiKeysController {
   /** Revokes an API key. It stops working at once on this instance and within 10 seconds on the others. */
   @Delete(':id')
   @ApiErrors(400, 404)
-  async revokeApiKey(@Param('id', ParseUUIDPipe) id: string, @CurrentPrincipal() principal: Principal): Promise<ApiKeyResponseDto> {
+  async revokeApiKey(
+    @Param('id', ParseUUIDPipe) id: string,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<ApiKeyResponseDto> {
     const row = await this.apiKeys.revoke(id);
-    await this.audit.record(principal, { action: 'api-keys.revoke', method: 'DELETE', path: `/api/v1/api-keys/${id}`, target: id, status: 200 });
+    await this.audit.record(principal, {
+      action: 'api-keys.revoke',
+      method: 'DELETE',
+      path: `/api/v1/api-keys/${id}`,
+      target: id,
+      status: 200,
+    });
     return ApiKeyResponseDto.from(row);
   }
 }

@@ -23,7 +23,11 @@ export function sha256(value: string): string {
 @Injectable()
 export class ApiKeysService {
   /** hash -> principal (or null for an unknown key), so a busy caller costs no query per request. */
-  private readonly cache = new LookupCache<Principal>({ max: MAX_CACHED, maxMissing: MAX_CACHED_UNKNOWN, ttlMs: CACHE_TTL_MS });
+  private readonly cache = new LookupCache<Principal>({
+    max: MAX_CACHED,
+    maxMissing: MAX_CACHED_UNKNOWN,
+    ttlMs: CACHE_TTL_MS,
+  });
   private readonly load = async (hash: string): Promise<Principal | null> => {
     const row = await this.repo.findOne({ where: { keyHash: hash, revokedAt: IsNull() } });
     return row ? { id: row.id, name: row.name, scopes: row.scopes } : null;

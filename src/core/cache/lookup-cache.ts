@@ -50,7 +50,8 @@ export class LookupCache<V extends object> {
    */
   get(key: string, load: (key: string) => Promise<V | null>, maxAgeMs?: number): Promise<V | null> {
     const hit = this.found.get(key) ?? this.missing.get(key);
-    if (hit && this.now() - hit.loadedAt < Math.min(this.ttlMs, maxAgeMs ?? Infinity)) return Promise.resolve(hit.value);
+    if (hit && this.now() - hit.loadedAt < Math.min(this.ttlMs, maxAgeMs ?? Infinity))
+      return Promise.resolve(hit.value);
     const pending = this.loading.get(key);
     if (pending) return pending;
     const p = this.load(key, load).finally(() => {

@@ -15,7 +15,14 @@ export class AppConfig {
   readonly database: { url: string; poolSize: number; readUrl?: string };
   readonly redis: { url: string; prefix: string };
   readonly auth: { adminApiKey?: string };
-  readonly socketlabs: { apiKey?: string; apiUrl: string; injectUrl: string; serverId?: number; timeoutMs: number; maxRetries: number };
+  readonly socketlabs: {
+    apiKey?: string;
+    apiUrl: string;
+    injectUrl: string;
+    serverId?: number;
+    timeoutMs: number;
+    maxRetries: number;
+  };
   readonly webhook: { secretKey?: string; validationKey?: string; serverId?: number; bodyLimit: number };
   readonly worker: {
     concurrency: number;
@@ -33,7 +40,10 @@ export class AppConfig {
     this.role = v.ROLE;
     this.logLevel = v.LOG_LEVEL;
     this.logFormat = v.LOG_FORMAT;
-    this.rateLimit = { perKeyPerMinute: v.API_RATE_LIMIT_PER_MINUTE, authFailuresPerMinute: v.API_AUTH_FAILURES_PER_MINUTE };
+    this.rateLimit = {
+      perKeyPerMinute: v.API_RATE_LIMIT_PER_MINUTE,
+      authFailuresPerMinute: v.API_AUTH_FAILURES_PER_MINUTE,
+    };
     this.http = { port: v.PORT, host: v.HOST, publicUrl: v.PUBLIC_URL };
     this.database = { url: v.DATABASE_URL, poolSize: v.DATABASE_POOL_SIZE, readUrl: v.DATABASE_READ_URL };
     this.redis = { url: v.REDIS_URL, prefix: v.QUEUE_PREFIX };

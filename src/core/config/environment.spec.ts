@@ -22,9 +22,9 @@ describe('environment validation', () => {
   });
 
   it('lists every bad value in one error', () => {
-    expect(() => validateEnvironment({ PORT: 'eighty', ROLE: 'both', DATABASE_URL: 'mysql://x', ADMIN_API_KEY: 'short' })).toThrow(
-      /PORT[\s\S]*ROLE[\s\S]*DATABASE_URL|ROLE[\s\S]*PORT/,
-    );
+    expect(() =>
+      validateEnvironment({ PORT: 'eighty', ROLE: 'both', DATABASE_URL: 'mysql://x', ADMIN_API_KEY: 'short' }),
+    ).toThrow(/PORT[\s\S]*ROLE[\s\S]*DATABASE_URL|ROLE[\s\S]*PORT/);
     try {
       validateEnvironment({ PORT: 'eighty', ROLE: 'both', DATABASE_URL: 'mysql://x', ADMIN_API_KEY: 'short' });
     } catch (err) {
@@ -44,8 +44,12 @@ describe('environment validation', () => {
   it('takes an optional read replica URL for the read API, refusing one that is not postgres://', () => {
     expect(new AppConfig(validateEnvironment({})).database.readUrl).toBeUndefined();
     expect(new AppConfig(validateEnvironment({ DATABASE_READ_URL: '' })).database.readUrl).toBeUndefined();
-    expect(new AppConfig(validateEnvironment({ DATABASE_READ_URL: 'postgres://reader@replica:5432/gw' })).database.readUrl).toBe('postgres://reader@replica:5432/gw');
-    expect(() => validateEnvironment({ DATABASE_READ_URL: 'mysql://x' })).toThrow(/- DATABASE_READ_URL: DATABASE_READ_URL must be a postgres:\/\/ URL/);
+    expect(
+      new AppConfig(validateEnvironment({ DATABASE_READ_URL: 'postgres://reader@replica:5432/gw' })).database.readUrl,
+    ).toBe('postgres://reader@replica:5432/gw');
+    expect(() => validateEnvironment({ DATABASE_READ_URL: 'mysql://x' })).toThrow(
+      /- DATABASE_READ_URL: DATABASE_READ_URL must be a postgres:\/\/ URL/,
+    );
   });
 
   it('takes an optional event retention of at least 7 days', () => {
@@ -58,31 +62,48 @@ describe('environment validation', () => {
   it('refuses the placeholder secrets of .env.example in production only', () => {
     const env = { ADMIN_API_KEY: 'change-me-admin-key-0000', WEBHOOK_SECRET_KEY: 'change-me-webhook-secret' };
     expect(() => validateEnvironment({ ...env, NODE_ENV: 'development' })).not.toThrow();
-    expect(() => validateEnvironment({ ...env, NODE_ENV: 'production' })).toThrow(/ADMIN_API_KEY: still the placeholder[\s\S]*WEBHOOK_SECRET_KEY/);
+    expect(() => validateEnvironment({ ...env, NODE_ENV: 'production' })).toThrow(
+      /ADMIN_API_KEY: still the placeholder[\s\S]*WEBHOOK_SECRET_KEY/,
+    );
   });
 
   it('takes an optional METRICS_TOKEN (16 characters at least) and METRICS_PORT, neither set by default', () => {
     expect(new AppConfig(validateEnvironment({})).metrics).toEqual({ token: undefined, port: undefined });
-    expect(new AppConfig(validateEnvironment({ METRICS_TOKEN: '', METRICS_PORT: '' })).metrics).toEqual({ token: undefined, port: undefined });
-    expect(new AppConfig(validateEnvironment({ METRICS_TOKEN: 'scrape-token-0123456789', METRICS_PORT: '9464' })).metrics).toEqual({
+    expect(new AppConfig(validateEnvironment({ METRICS_TOKEN: '', METRICS_PORT: '' })).metrics).toEqual({
+      token: undefined,
+      port: undefined,
+    });
+    expect(
+      new AppConfig(validateEnvironment({ METRICS_TOKEN: 'scrape-token-0123456789', METRICS_PORT: '9464' })).metrics,
+    ).toEqual({
       token: 'scrape-token-0123456789',
       port: 9464,
     });
-    expect(() => validateEnvironment({ METRICS_TOKEN: 'short' })).toThrow(/- METRICS_TOKEN: METRICS_TOKEN must be at least 16 characters/);
+    expect(() => validateEnvironment({ METRICS_TOKEN: 'short' })).toThrow(
+      /- METRICS_TOKEN: METRICS_TOKEN must be at least 16 characters/,
+    );
     expect(() => validateEnvironment({ METRICS_PORT: '0' })).toThrow(/- METRICS_PORT:/);
     expect(() => validateEnvironment({ METRICS_PORT: '65536' })).toThrow(/- METRICS_PORT:/);
-    expect(() => validateEnvironment({ METRICS_TOKEN: 'change-me-metrics-token', NODE_ENV: 'production' })).toThrow(/METRICS_TOKEN: still the placeholder/);
+    expect(() => validateEnvironment({ METRICS_TOKEN: 'change-me-metrics-token', NODE_ENV: 'production' })).toThrow(
+      /METRICS_TOKEN: still the placeholder/,
+    );
   });
 
   it('takes an optional AUDIT_RETENTION_DAYS (1 or more) and ERASURE_SECRET (16 characters at least, no placeholder in production)', () => {
     const none = new AppConfig(validateEnvironment({}));
     expect(none.storage.auditRetentionDays).toBeUndefined();
     expect(none.privacy.fingerprintSecret).toBeUndefined();
-    const set = new AppConfig(validateEnvironment({ AUDIT_RETENTION_DAYS: '400', ERASURE_SECRET: 'a-long-fingerprint-secret' }));
+    const set = new AppConfig(
+      validateEnvironment({ AUDIT_RETENTION_DAYS: '400', ERASURE_SECRET: 'a-long-fingerprint-secret' }),
+    );
     expect(set.storage.auditRetentionDays).toBe(400);
     expect(set.privacy.fingerprintSecret).toBe('a-long-fingerprint-secret');
     expect(() => validateEnvironment({ AUDIT_RETENTION_DAYS: '0' })).toThrow(/- AUDIT_RETENTION_DAYS:/);
-    expect(() => validateEnvironment({ ERASURE_SECRET: 'short' })).toThrow(/- ERASURE_SECRET: ERASURE_SECRET must be at least 16 characters/);
-    expect(() => validateEnvironment({ ERASURE_SECRET: 'change-me-erasure-secret', NODE_ENV: 'production' })).toThrow(/ERASURE_SECRET: still the placeholder/);
+    expect(() => validateEnvironment({ ERASURE_SECRET: 'short' })).toThrow(
+      /- ERASURE_SECRET: ERASURE_SECRET must be at least 16 characters/,
+    );
+    expect(() => validateEnvironment({ ERASURE_SECRET: 'change-me-erasure-secret', NODE_ENV: 'production' })).toThrow(
+      /ERASURE_SECRET: still the placeholder/,
+    );
   });
 });

@@ -217,7 +217,13 @@ export function validateEnvironment(env: Record<string, string | undefined>): En
   const errors = validateSync(values, { skipMissingProperties: false, whitelist: false });
   const problems = errors.flatMap((e) => Object.values(e.constraints ?? {}).map((m) => `  - ${e.property}: ${m}`));
   if (values.NODE_ENV === 'production') {
-    for (const name of ['ADMIN_API_KEY', 'SOCKETLABS_API_KEY', 'WEBHOOK_SECRET_KEY', 'METRICS_TOKEN', 'ERASURE_SECRET'] as const) {
+    for (const name of [
+      'ADMIN_API_KEY',
+      'SOCKETLABS_API_KEY',
+      'WEBHOOK_SECRET_KEY',
+      'METRICS_TOKEN',
+      'ERASURE_SECRET',
+    ] as const) {
       const value = values[name];
       if (value && PLACEHOLDER.test(value)) problems.push(`  - ${name}: still the placeholder from .env.example`);
     }

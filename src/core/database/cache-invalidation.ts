@@ -55,7 +55,9 @@ export class CacheInvalidation implements OnApplicationBootstrap, OnApplicationS
     try {
       await this.dataSource.query('SELECT pg_notify($1, $2)', [INVALIDATION_CHANNEL, `${scope}:${key}`]);
     } catch (err) {
-      this.logger.warn(`could not announce a change of a cached ${scope} (${(err as Error).message}); other processes see it within their cache TTL`);
+      this.logger.warn(
+        `could not announce a change of a cached ${scope} (${(err as Error).message}); other processes see it within their cache TTL`,
+      );
     }
   }
 
@@ -74,7 +76,11 @@ export class CacheInvalidation implements OnApplicationBootstrap, OnApplicationS
   }
 
   private async listen(): Promise<void> {
-    const client = new Client({ connectionString: this.config.database.url, application_name: 'socketlabs-gateway-listener', connectionTimeoutMillis: 3_000 });
+    const client = new Client({
+      connectionString: this.config.database.url,
+      application_name: 'socketlabs-gateway-listener',
+      connectionTimeoutMillis: 3_000,
+    });
     client.on('notification', (msg) => this.deliver(msg.payload));
     client.on('error', (err) => this.lost(client, err));
     client.on('end', () => this.lost(client));
@@ -115,7 +121,10 @@ export class CacheInvalidation implements OnApplicationBootstrap, OnApplicationS
     if (this.stopped || this.retryTimer) return;
     const delay = this.retryMs;
     this.retryMs = Math.min(this.retryMs * 2, RETRY_MAX_MS);
-    if (delay === RETRY_MIN_MS) this.logger.warn(`not listening for cache changes (${err?.message ?? 'connection ended'}); retrying, cache TTLs apply meanwhile`);
+    if (delay === RETRY_MIN_MS)
+      this.logger.warn(
+        `not listening for cache changes (${err?.message ?? 'connection ended'}); retrying, cache TTLs apply meanwhile`,
+      );
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
       void this.listen();

@@ -20,7 +20,11 @@ import { ReadDatabase } from './read-database';
   ],
   providers: [
     CacheInvalidation,
-    { provide: ReadDatabase, inject: [AppConfig, DataSource], useFactory: (config: AppConfig, primary: DataSource) => ReadDatabase.connect(config, primary) },
+    {
+      provide: ReadDatabase,
+      inject: [AppConfig, DataSource],
+      useFactory: (config: AppConfig, primary: DataSource) => ReadDatabase.connect(config, primary),
+    },
   ],
   exports: [CacheInvalidation, ReadDatabase],
 })

@@ -37,7 +37,13 @@ export function pgValue(value: unknown): unknown {
   }
   if (changed < 0) return value;
   const out: Record<string, unknown> = {};
-  for (const k of keys) Object.defineProperty(out, pgText(k), { value: pgValue(record[k]), enumerable: true, writable: true, configurable: true });
+  for (const k of keys)
+    Object.defineProperty(out, pgText(k), {
+      value: pgValue(record[k]),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   return out;
 }
 

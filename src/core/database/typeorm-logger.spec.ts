@@ -6,7 +6,9 @@ describe('ParameterFreeTypeOrmLogger', () => {
     const lines: string[] = [];
     const spy = jest.spyOn(Logger.prototype, 'error').mockImplementation((m: unknown) => void lines.push(String(m)));
     try {
-      new ParameterFreeTypeOrmLogger().logQueryError(new Error('duplicate key'), 'INSERT INTO t (a) VALUES ($1)', ['alice@example.com']);
+      new ParameterFreeTypeOrmLogger().logQueryError(new Error('duplicate key'), 'INSERT INTO t (a) VALUES ($1)', [
+        'alice@example.com',
+      ]);
     } finally {
       spy.mockRestore();
     }

@@ -19,7 +19,10 @@ export class HealthController {
    */
   @Public()
   @Get()
-  @ApiServiceUnavailableResponse({ type: HealthResponseDto, description: 'A dependency does not answer; the body says which.' })
+  @ApiServiceUnavailableResponse({
+    type: HealthResponseDto,
+    description: 'A dependency does not answer; the body says which.',
+  })
   async getHealth(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthResponseDto> {
     const body = await this.health.health();
     if (body.status !== 'ok') void reply.status(HttpStatus.SERVICE_UNAVAILABLE);
@@ -40,7 +43,10 @@ export class HealthController {
    */
   @Public()
   @Get('ready')
-  @ApiServiceUnavailableResponse({ type: ReadinessResponseDto, description: 'PostgreSQL does not answer: send this process no traffic.' })
+  @ApiServiceUnavailableResponse({
+    type: ReadinessResponseDto,
+    description: 'PostgreSQL does not answer: send this process no traffic.',
+  })
   async getReadiness(@Res({ passthrough: true }) reply: FastifyReply): Promise<ReadinessResponseDto> {
     const body = await this.health.readiness();
     if (body.status !== 'ready') void reply.status(HttpStatus.SERVICE_UNAVAILABLE);

@@ -57,7 +57,10 @@ export class HealthService {
     const [database, databaseRead, redis] = await Promise.all([
       answers(this.dataSource.query('SELECT 1'), 'PostgreSQL'),
       this.read.isReplica ? answers(this.read.dataSource.query('SELECT 1'), 'the PostgreSQL replica') : undefined,
-      answers(this.queue.client.then((c) => (c as unknown as Redis).ping()), 'Redis'),
+      answers(
+        this.queue.client.then((c) => (c as unknown as Redis).ping()),
+        'Redis',
+      ),
     ]);
     return { database, databaseRead, redis };
   }

@@ -28,7 +28,13 @@ const CODE_BY_STATUS: Record<number, string> = {
 };
 
 /** Builds the one error shape of the API. A 500 says nothing about its cause; the log has it. */
-export function errorBody(status: number, requestId: string, message: string | string[], code?: string, details?: unknown): ErrorBody {
+export function errorBody(
+  status: number,
+  requestId: string,
+  message: string | string[],
+  code?: string,
+  details?: unknown,
+): ErrorBody {
   const body: ErrorBody = {
     statusCode: status,
     error: STATUS_CODES[status] ?? 'Error',
@@ -61,13 +67,18 @@ export class AllExceptionsFilter implements ExceptionFilter {
         const code = r.code ?? (status === 400 && Array.isArray(r.message) ? 'VALIDATION_FAILED' : undefined);
         body = errorBody(status, requestId, r.message ?? exception.message, code, r.details);
       }
-      if (status >= 500) this.logger.error(`${request.method} ${redactUrl(request.url)} -> ${status} [${requestId}] ${exception.message}`);
+      if (status >= 500)
+        this.logger.error(
+          `${request.method} ${redactUrl(request.url)} -> ${status} [${requestId}] ${exception.message}`,
+        );
     } else if (isFastifyError(exception)) {
       // Errors raised by Fastify itself (a body it could not parse, a body over the limit, a content type it has no parser for).
       body = errorBody(exception.statusCode, requestId, exception.message);
     } else {
       const err = exception as Error;
-      this.logger.error(`${request.method} ${redactUrl(request.url)} -> 500 [${requestId}] ${err?.stack ?? String(err)}`);
+      this.logger.error(
+        `${request.method} ${redactUrl(request.url)} -> 500 [${requestId}] ${err?.stack ?? String(err)}`,
+      );
       body = errorBody(HttpStatus.INTERNAL_SERVER_ERROR, requestId, 'Internal server error');
     }
     void reply.status(body.statusCode).header('content-type', 'application/json; charset=utf-8').send(body);
@@ -75,6 +86,11 @@ export class AllExceptionsFilter implements ExceptionFilter {
 }
 
 function isFastifyError(e: unknown): e is { statusCode: number; message: string; code: string } {
-  return typeof e === 'object' && e !== null && typeof (e as { code?: unknown }).code === 'string' &&
-    String((e as { code: string }).code).startsWith('FST_') && typeof (e as { statusCode?: unknown }).statusCode === 'number';
+  return (
+    typeof e === 'object' &&
+    e !== null &&
+    typeof (e as { code?: unknown }).code === 'string' &&
+    String((e as { code: string }).code).startsWith('FST_') &&
+    typeof (e as { statusCode?: unknown }).statusCode === 'number'
+  );
 }

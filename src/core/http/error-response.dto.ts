@@ -19,7 +19,10 @@ export class ErrorResponseDto {
   })
   message: string | string[];
 
-  @ApiProperty({ example: '5b8e2a4e-1d6c-4a43-9d61-0d1f8ad2c1f0', description: 'Also in the x-request-id header; quote it when reporting a problem.' })
+  @ApiProperty({
+    example: '5b8e2a4e-1d6c-4a43-9d61-0d1f8ad2c1f0',
+    description: 'Also in the x-request-id header; quote it when reporting a problem.',
+  })
   requestId: string;
 }
 
@@ -38,5 +41,7 @@ const DEFAULT_DESCRIPTIONS: Record<number, string> = {
 /** Documents error answers with the ErrorResponseDto schema, e.g. `@ApiErrors(400, 404)`. */
 export const ApiErrors = (...statuses: number[]) =>
   applyDecorators(
-    ...statuses.map((status) => ApiResponse({ status, type: ErrorResponseDto, description: DEFAULT_DESCRIPTIONS[status] ?? 'Error.' })),
+    ...statuses.map((status) =>
+      ApiResponse({ status, type: ErrorResponseDto, description: DEFAULT_DESCRIPTIONS[status] ?? 'Error.' }),
+    ),
   );

@@ -30,7 +30,11 @@ export class ListTotalDto {
 }
 
 /** Counts the rows of `sql` (a SELECT, its ORDER BY and LIMIT left out) up to COUNT_LIMIT. */
-export async function boundedCount(query: (sql: string, params: unknown[]) => Promise<any[]>, sql: string, params: unknown[]): Promise<ListTotalDto> {
+export async function boundedCount(
+  query: (sql: string, params: unknown[]) => Promise<any[]>,
+  sql: string,
+  params: unknown[],
+): Promise<ListTotalDto> {
   const [{ n }] = await query(`SELECT count(*)::int AS n FROM (${sql} LIMIT ${COUNT_LIMIT + 1}) c`, params);
   return n > COUNT_LIMIT ? { total: COUNT_LIMIT, totalExact: false } : { total: n, totalExact: true };
 }

@@ -36,7 +36,8 @@ class MirroredChildDto extends MirroredDto {}
 
 describe('ApiValidationPipe', () => {
   const pipe = new ApiValidationPipe();
-  const run = (metatype: new () => object, value: unknown, type: 'body' | 'query' | 'param' = 'body') => pipe.transform(value, { type, metatype });
+  const run = (metatype: new () => object, value: unknown, type: 'body' | 'query' | 'param' = 'body') =>
+    pipe.transform(value, { type, metatype });
   const messages = async (promise: Promise<unknown>): Promise<string[]> => {
     const err = await promise.then(
       () => undefined,
@@ -51,11 +52,15 @@ describe('ApiValidationPipe', () => {
       'nmae is not a known property (unknown properties are refused: see the API reference)',
       'inner.extra is not a known property (unknown properties are refused: see the API reference)',
     ]);
-    expect(await messages(run(OwnDto, { name: 'a', pageSiz: '5' }, 'query'))).toEqual([expect.stringMatching(/^pageSiz is not a known property/)]);
+    expect(await messages(run(OwnDto, { name: 'a', pageSiz: '5' }, 'query'))).toEqual([
+      expect.stringMatching(/^pageSiz is not a known property/),
+    ]);
   });
 
   it('says what to do instead for a refused property', async () => {
-    expect(await messages(run(OwnDto, { name: 'a', keys: ['k'] }))).toEqual(['keys is not a known property: use POST /things/{id}/keys']);
+    expect(await messages(run(OwnDto, { name: 'a', keys: ['k'] }))).toEqual([
+      'keys is not a known property: use POST /things/{id}/keys',
+    ]);
     await expect(run(OwnDto, { name: 'a' })).resolves.toEqual({ name: 'a' });
   });
 

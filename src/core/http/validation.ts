@@ -18,7 +18,11 @@ export function isSocketLabsShaped(metatype: unknown): boolean {
   return typeof metatype === 'function' && Reflect.getMetadata(SOCKETLABS_SHAPED, metatype) === true;
 }
 
-const COMMON: ValidationPipeOptions = { transform: true, whitelist: true, transformOptions: { enableImplicitConversion: false } };
+const COMMON: ValidationPipeOptions = {
+  transform: true,
+  whitelist: true,
+  transformOptions: { enableImplicitConversion: false },
+};
 
 /** class-validator's "property x should not exist", said so that the path reads as the caller wrote it. */
 class StrictValidationPipe extends ValidationPipe {

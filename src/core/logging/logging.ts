@@ -6,7 +6,14 @@ import { prettyFactory } from 'pino-pretty';
 import { AppConfig } from '../config/app-config';
 import { redactLogFields, redactUrl } from './redact';
 
-const PINO_LEVEL = { fatal: 'fatal', error: 'error', warn: 'warn', log: 'info', debug: 'debug', verbose: 'trace' } as const;
+const PINO_LEVEL = {
+  fatal: 'fatal',
+  error: 'error',
+  warn: 'warn',
+  log: 'info',
+  debug: 'debug',
+  verbose: 'trace',
+} as const;
 
 /** Probes and scrapes come every few seconds: their completion lines would drown the rest. */
 const QUIET_PATHS = /^\/(health|metrics)(\/|\?|$)/;
@@ -61,9 +68,15 @@ export function loggingParams(config: AppConfig): Params {
         err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
       serializers: {
         // Not the headers: they carry the API key.
-        req: (req: { method: string; url: string; remoteAddress?: string }) => ({ method: req.method, url: redactUrl(req.url), remoteAddress: req.remoteAddress }),
+        req: (req: { method: string; url: string; remoteAddress?: string }) => ({
+          method: req.method,
+          url: redactUrl(req.url),
+          remoteAddress: req.remoteAddress,
+        }),
         // The raw response's status: the standard serializer gives null until headers are flushed (Fastify's inject).
-        res: (res: { statusCode: number | null; raw?: ServerResponse }) => ({ statusCode: res.raw?.statusCode ?? res.statusCode }),
+        res: (res: { statusCode: number | null; raw?: ServerResponse }) => ({
+          statusCode: res.raw?.statusCode ?? res.statusCode,
+        }),
       },
     },
     exclude: [

@@ -1,5 +1,6 @@
 /** Keys whose values never reach a log line, an audit record or a job payload. */
-const SECRET_KEY = /secret|password|passwd|api[-_]?key|authorization|token|private[-_]?key|validation[-_]?key|credential/i;
+const SECRET_KEY =
+  /secret|password|passwd|api[-_]?key|authorization|token|private[-_]?key|validation[-_]?key|credential/i;
 
 export const REDACTED = '[redacted]';
 

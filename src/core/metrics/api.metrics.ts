@@ -46,7 +46,8 @@ export class ApiMetrics {
         this.duration.observe({ method, route: routePattern }, reply.elapsedTime / 1000);
         done();
       };
-      const existing = route.onResponse === undefined ? [] : Array.isArray(route.onResponse) ? route.onResponse : [route.onResponse];
+      const existing =
+        route.onResponse === undefined ? [] : Array.isArray(route.onResponse) ? route.onResponse : [route.onResponse];
       route.onResponse = [...existing, count] as RouteOptions['onResponse'];
     });
   }

@@ -36,7 +36,11 @@ export class BacklogMetrics {
     if (!metrics.serves) return;
     const registers = [metrics.registry];
     const lag = new Reading(LAG_EVERY_MS, async () => {
-      const [row] = await withTimeout(dataSource.query(LAG_SQL) as Promise<{ lag: number }[]>, ANSWER_WITHIN_MS, 'PostgreSQL');
+      const [row] = await withTimeout(
+        dataSource.query(LAG_SQL) as Promise<{ lag: number }[]>,
+        ANSWER_WITHIN_MS,
+        'PostgreSQL',
+      );
       return Math.max(0, row.lag);
     });
     const dead = new Reading(DEAD_EVERY_MS, () =>

@@ -14,7 +14,14 @@ describe('BucketCounts', () => {
     registerCollectedHistogram(registry, 'batch_rows', 'rows per batch', () => counts);
     const text = await registry.metrics();
     expect(text).toContain('# TYPE batch_rows histogram');
-    for (const line of ['batch_rows_bucket{le="1"} 1', 'batch_rows_bucket{le="5"} 5', 'batch_rows_bucket{le="10"} 5', 'batch_rows_bucket{le="+Inf"} 6', 'batch_rows_sum 63', 'batch_rows_count 6']) {
+    for (const line of [
+      'batch_rows_bucket{le="1"} 1',
+      'batch_rows_bucket{le="5"} 5',
+      'batch_rows_bucket{le="10"} 5',
+      'batch_rows_bucket{le="+Inf"} 6',
+      'batch_rows_sum 63',
+      'batch_rows_count 6',
+    ]) {
       expect(text).toContain(line);
     }
   });

@@ -9,7 +9,8 @@ export class BucketCounts {
   private total = 0;
 
   constructor(readonly bounds: readonly number[]) {
-    for (let i = 1; i < bounds.length; i++) if (!(bounds[i] > bounds[i - 1])) throw new Error('bucket bounds must increase');
+    for (let i = 1; i < bounds.length; i++)
+      if (!(bounds[i] > bounds[i - 1])) throw new Error('bucket bounds must increase');
     this.counts = new Float64Array(bounds.length + 1);
   }
 

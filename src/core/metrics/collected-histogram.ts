@@ -12,7 +12,12 @@ interface Sample {
  * pays only BucketCounts.observe. prom-client renders (and aggregates) any registered object with a name and a
  * `get()` that returns the same shape as its own histograms.
  */
-export function registerCollectedHistogram(registry: Registry, name: string, help: string, source: () => BucketCounts): void {
+export function registerCollectedHistogram(
+  registry: Registry,
+  name: string,
+  help: string,
+  source: () => BucketCounts,
+): void {
   const metric = {
     name,
     help,
@@ -21,7 +26,11 @@ export function registerCollectedHistogram(registry: Registry, name: string, hel
     get: async () => {
       const counts = source();
       const { cumulative, sum, count } = counts.snapshot();
-      const values: Sample[] = counts.bounds.map((le, i) => ({ metricName: `${name}_bucket`, labels: { le }, value: cumulative[i] }));
+      const values: Sample[] = counts.bounds.map((le, i) => ({
+        metricName: `${name}_bucket`,
+        labels: { le },
+        value: cumulative[i],
+      }));
       values.push({ metricName: `${name}_bucket`, labels: { le: '+Inf' }, value: count });
       values.push({ metricName: `${name}_sum`, labels: {}, value: sum });
       values.push({ metricName: `${name}_count`, labels: {}, value: count });

@@ -49,11 +49,19 @@ export class MetricsEndpoint implements OnModuleInit, OnApplicationBootstrap, On
     if (port === undefined || !this.metrics.serves) return;
     const server = createServer((req, res) => void this.answer(req, res));
     await new Promise<void>((resolve, reject) => {
-      server.once('error', (err) => reject(new Error(`the metrics listener could not listen on ${this.config.http.host}:${port} (METRICS_PORT): ${err.message}`)));
+      server.once('error', (err) =>
+        reject(
+          new Error(
+            `the metrics listener could not listen on ${this.config.http.host}:${port} (METRICS_PORT): ${err.message}`,
+          ),
+        ),
+      );
       server.listen(port, this.config.http.host, resolve);
     });
     this.listener = server;
-    this.logger.log(`metrics listener on http://${this.config.http.host}:${port}${METRICS_PATH} (and /health/live, /health/ready)`);
+    this.logger.log(
+      `metrics listener on http://${this.config.http.host}:${port}${METRICS_PATH} (and /health/live, /health/ready)`,
+    );
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -69,26 +77,44 @@ export class MetricsEndpoint implements OnModuleInit, OnApplicationBootstrap, On
     const path = (req.url ?? '/').split('?')[0];
     let reply: Reply;
     try {
-      if (req.method !== 'GET' && req.method !== 'HEAD') reply = json(405, errorBody(405, requestId, 'Only GET is served here'));
+      if (req.method !== 'GET' && req.method !== 'HEAD')
+        reply = json(405, errorBody(405, requestId, 'Only GET is served here'));
       else if (path === METRICS_PATH) reply = await this.scrape(req.headers.authorization, requestId);
       else if (path === '/health/live') reply = json(200, { status: 'ok' });
       else if (path === '/health/ready') {
         const body = await this.health.readiness();
         reply = json(body.status === 'ready' ? 200 : 503, body);
-      } else reply = json(404, errorBody(404, requestId, `Not found: this listener serves ${METRICS_PATH}, /health/live and /health/ready`));
+      } else
+        reply = json(
+          404,
+          errorBody(404, requestId, `Not found: this listener serves ${METRICS_PATH}, /health/live and /health/ready`),
+        );
     } catch (err) {
       this.logger.error(`metrics listener: ${(err as Error).stack ?? err}`);
       reply = json(500, errorBody(500, requestId, 'Internal server error'));
     }
-    res.writeHead(reply.status, { ...reply.headers, 'content-length': Buffer.byteLength(reply.body), 'x-request-id': requestId });
+    res.writeHead(reply.status, {
+      ...reply.headers,
+      'content-length': Buffer.byteLength(reply.body),
+      'x-request-id': requestId,
+    });
     res.end(req.method === 'HEAD' ? undefined : reply.body);
   }
 
   private async scrape(authorization: string | undefined, requestId: string): Promise<Reply> {
     if (!this.authorized(authorization)) {
-      return json(401, errorBody(401, requestId, 'METRICS_TOKEN is set: send Authorization: Bearer <METRICS_TOKEN>', 'METRICS_TOKEN_INVALID'), {
-        'www-authenticate': 'Bearer realm="metrics"',
-      });
+      return json(
+        401,
+        errorBody(
+          401,
+          requestId,
+          'METRICS_TOKEN is set: send Authorization: Bearer <METRICS_TOKEN>',
+          'METRICS_TOKEN_INVALID',
+        ),
+        {
+          'www-authenticate': 'Bearer realm="metrics"',
+        },
+      );
     }
     return { status: 200, headers: { 'content-type': this.metrics.contentType }, body: await this.metrics.render() };
   }
@@ -107,7 +133,11 @@ interface Reply {
 }
 
 function json(status: number, body: unknown, headers: Record<string, string> = {}): Reply {
-  return { status, headers: { ...headers, 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(body) };
+  return {
+    status,
+    headers: { ...headers, 'content-type': 'application/json; charset=utf-8' },
+    body: JSON.stringify(body),
+  };
 }
 
 /** Compared as digests: equal lengths for timingSafeEqual, whatever was sent. */

@@ -16,7 +16,15 @@ import { SocketLabsMetrics } from './socketlabs.metrics';
 @Global()
 @Module({
   imports: [HealthModule],
-  providers: [MetricsRegistry, ReceiverMetrics, ProcessingMetrics, SocketLabsMetrics, ApiMetrics, BacklogMetrics, MetricsEndpoint],
+  providers: [
+    MetricsRegistry,
+    ReceiverMetrics,
+    ProcessingMetrics,
+    SocketLabsMetrics,
+    ApiMetrics,
+    BacklogMetrics,
+    MetricsEndpoint,
+  ],
   exports: [MetricsRegistry, ProcessingMetrics, SocketLabsMetrics, ApiMetrics],
 })
 export class MetricsModule {}

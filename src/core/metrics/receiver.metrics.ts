@@ -97,7 +97,12 @@ export class ReceiverMetrics implements OnModuleInit {
       'Webhook requests by duration, from the request to its answer (what SocketLabs waits).',
       () => stats.requestSeconds,
     );
-    registerCollectedHistogram(this.metrics.registry, `${METRIC_PREFIX}ingest_commit_seconds`, 'Duration of each INSERT of the ingest writer, commit included.', () => stats.commitSeconds);
+    registerCollectedHistogram(
+      this.metrics.registry,
+      `${METRIC_PREFIX}ingest_commit_seconds`,
+      'Duration of each INSERT of the ingest writer, commit included.',
+      () => stats.commitSeconds,
+    );
     registerCollectedHistogram(
       this.metrics.registry,
       `${METRIC_PREFIX}webhook_store_latency_seconds`,

@@ -19,10 +19,16 @@ describe('WorkerThreadMetrics', () => {
   it("brings the other side's metrics, which add up with this side's", async () => {
     const { port1, port2 } = channel();
     const theirs = new Registry();
-    new Counter({ name: 'jobs_total', help: 'jobs', labelNames: ['outcome'], registers: [theirs] }).inc({ outcome: 'processed' }, 5);
+    new Counter({ name: 'jobs_total', help: 'jobs', labelNames: ['outcome'], registers: [theirs] }).inc(
+      { outcome: 'processed' },
+      5,
+    );
     answerMetricsRequests(port2, theirs);
     const ours = new Registry();
-    new Counter({ name: 'jobs_total', help: 'jobs', labelNames: ['outcome'], registers: [ours] }).inc({ outcome: 'processed' }, 2);
+    new Counter({ name: 'jobs_total', help: 'jobs', labelNames: ['outcome'], registers: [ours] }).inc(
+      { outcome: 'processed' },
+      2,
+    );
 
     const remote = await new WorkerThreadMetrics(port1).collect();
     const text = await AggregatorRegistry.aggregate([await ours.getMetricsAsJSON(), remote]).metrics();

@@ -58,7 +58,13 @@ export function answerMetricsRequests(port: MessagePort, registry: Registry): vo
   port.on('message', ({ id }: { id: number }) => {
     void registry.getMetricsAsJSON().then((all) => {
       // Only data crosses a port: what getMetricsAsJSON returns may carry functions (a metric's collect).
-      const metrics: MetricsSnapshot = all.map((m) => ({ name: m.name, help: m.help, type: String(m.type), aggregator: m.aggregator, values: m.values }));
+      const metrics: MetricsSnapshot = all.map((m) => ({
+        name: m.name,
+        help: m.help,
+        type: String(m.type),
+        aggregator: m.aggregator,
+        values: m.values,
+      }));
       port.postMessage({ id, metrics } satisfies Answer);
     });
   });

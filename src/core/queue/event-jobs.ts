@@ -58,7 +58,11 @@ export class EventJobs implements OnModuleDestroy {
     try {
       for (const chunk of chunks(sorted(ids), JOB_MAX_EVENTS)) {
         const jobId = `${label}-${chunk[0]}-${chunk[chunk.length - 1]}-${chunk.length}-${stamp}`;
-        await withTimeout(this.queue.add(JobName.ProcessEvents, jobData(chunk), { jobId }), ADD_NOW_TIMEOUT_MS, 'Redis');
+        await withTimeout(
+          this.queue.add(JobName.ProcessEvents, jobData(chunk), { jobId }),
+          ADD_NOW_TIMEOUT_MS,
+          'Redis',
+        );
       }
       return true;
     } catch (err) {

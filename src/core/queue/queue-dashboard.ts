@@ -31,7 +31,13 @@ export async function mountQueueDashboard(app: NestFastifyApplication): Promise<
         await reply
           .status(401)
           .header('www-authenticate', 'Basic realm="socketlabs-gateway queues (password: an admin API key)"')
-          .send({ statusCode: 401, error: 'Unauthorized', code: 'API_KEY_INVALID', message: 'An admin API key is required', requestId: request.id });
+          .send({
+            statusCode: 401,
+            error: 'Unauthorized',
+            code: 'API_KEY_INVALID',
+            message: 'An admin API key is required',
+            requestId: request.id,
+          });
       }
     });
     await scope.register(serverAdapter.registerPlugin() as never, { prefix: QUEUE_DASHBOARD_PATH });

@@ -18,12 +18,17 @@ interface ConfigReader {
  * BullMQ requires `maxmemory-policy noeviction`: under any other policy a full Redis evicts queue keys and jobs
  * vanish or hang. Managed Redis often refuses CONFIG; that is said at debug level, not as a failure.
  */
-export async function checkEvictionPolicy(redis: ConfigReader, logger: Pick<Logger, 'warn' | 'debug'>): Promise<EvictionPolicyCheck> {
+export async function checkEvictionPolicy(
+  redis: ConfigReader,
+  logger: Pick<Logger, 'warn' | 'debug'>,
+): Promise<EvictionPolicyCheck> {
   let answer: unknown;
   try {
     answer = await redis.config('GET', 'maxmemory-policy');
   } catch (err) {
-    logger.debug(`could not read Redis' maxmemory-policy (${(err as Error).message}); make sure it is noeviction, which BullMQ requires`);
+    logger.debug(
+      `could not read Redis' maxmemory-policy (${(err as Error).message}); make sure it is noeviction, which BullMQ requires`,
+    );
     return { refused: (err as Error).message };
   }
   const policy = Array.isArray(answer) && answer.length >= 2 ? String(answer[1]) : '';
@@ -50,7 +55,12 @@ export class RedisPolicyCheck implements OnApplicationBootstrap {
   onApplicationBootstrap(): void {
     // ROLE=all: the worker thread uses the same Redis; the main thread says it once.
     if (!isMainThread) return;
-    const redis = new IORedis({ ...redisOptionsFromUrl(this.config.redis.url), maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: CHECK_TIMEOUT_MS });
+    const redis = new IORedis({
+      ...redisOptionsFromUrl(this.config.redis.url),
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+      connectTimeout: CHECK_TIMEOUT_MS,
+    });
     redis.on('error', () => undefined); // the command's rejection says it
     void withTimeout(checkEvictionPolicy(redis, this.logger), CHECK_TIMEOUT_MS, 'Redis')
       .catch((err: Error) => this.logger.debug(`maxmemory-policy not checked: ${err.message}`))

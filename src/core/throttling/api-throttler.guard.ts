@@ -27,7 +27,10 @@ export class ApiThrottlerGuard extends ThrottlerGuard {
     return `api-key:${tracker}`;
   }
 
-  protected override async throwThrottlingException(_context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
+  protected override async throwThrottlingException(
+    _context: ExecutionContext,
+    detail: ThrottlerLimitDetail,
+  ): Promise<void> {
     throw new AppException(
       HttpStatus.TOO_MANY_REQUESTS,
       'RATE_LIMITED',

@@ -35,11 +35,25 @@ export class RedisThrottlerStorage implements ThrottlerStorage, OnModuleDestroy 
     this.prefix = `${config.redis.prefix}:ratelimit:`;
   }
 
-  async increment(key: string, ttl: number, limit: number, _blockDuration: number, throttlerName: string): Promise<ThrottlerStorageRecord> {
+  async increment(
+    key: string,
+    ttl: number,
+    limit: number,
+    _blockDuration: number,
+    throttlerName: string,
+  ): Promise<ThrottlerStorageRecord> {
     try {
-      const [hits, pttl] = (await this.connection().eval(HIT, 1, `${this.prefix}${throttlerName}:${key}`, ttl)) as [number, number];
+      const [hits, pttl] = (await this.connection().eval(HIT, 1, `${this.prefix}${throttlerName}:${key}`, ttl)) as [
+        number,
+        number,
+      ];
       const timeToExpire = Math.max(1, Math.ceil((pttl > 0 ? pttl : ttl) / 1000));
-      return { totalHits: hits, timeToExpire, isBlocked: hits > limit, timeToBlockExpire: hits > limit ? timeToExpire : 0 };
+      return {
+        totalHits: hits,
+        timeToExpire,
+        isBlocked: hits > limit,
+        timeToBlockExpire: hits > limit ? timeToExpire : 0,
+      };
     } catch (err) {
       this.warn(err as Error);
       return { totalHits: 0, timeToExpire: Math.ceil(ttl / 1000), isBlocked: false, timeToBlockExpire: 0 };

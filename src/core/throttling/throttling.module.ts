@@ -33,7 +33,10 @@ export class ThrottlingModule {
           }),
         }),
       ],
-      providers: [AuthFailureLimiter, ...(config.rateLimit.perKeyPerMinute > 0 ? [{ provide: APP_GUARD, useClass: ApiThrottlerGuard }] : [])],
+      providers: [
+        AuthFailureLimiter,
+        ...(config.rateLimit.perKeyPerMinute > 0 ? [{ provide: APP_GUARD, useClass: ApiThrottlerGuard }] : []),
+      ],
       exports: [AuthFailureLimiter],
     };
   }

@@ -16,8 +16,15 @@ export function documentRateLimits(document: OpenAPIObject): OpenAPIObject {
       const upstream = op.responses['429'];
       op.responses['429'] = {
         description: upstream ? `${String(upstream.description)} Or: ${LIMITED}` : `Rate limited: ${LIMITED}`,
-        headers: { 'Retry-After': { description: 'Seconds until the limit of this service resets (with RATE_LIMITED and AUTH_RATE_LIMITED).', schema: { type: 'integer' } } },
-        content: upstream?.content ?? { 'application/json': { schema: { $ref: '#/components/schemas/ErrorResponseDto' } } },
+        headers: {
+          'Retry-After': {
+            description: 'Seconds until the limit of this service resets (with RATE_LIMITED and AUTH_RATE_LIMITED).',
+            schema: { type: 'integer' },
+          },
+        },
+        content: upstream?.content ?? {
+          'application/json': { schema: { $ref: '#/components/schemas/ErrorResponseDto' } },
+        },
       };
     }
   }

@@ -78,10 +78,12 @@ for (const f of STORED_FIELDS) {
         : 'values' in f && f.values
           ? { type: String, enum: [...f.values] }
           : API_TYPES[f.pg];
-  ApiProperty({ ...options, nullable: true, description: f.doc, ...(f.example === undefined ? {} : { example: f.example }) } as ApiPropertyOptions)(
-    EventResponseDto.prototype,
-    f.property,
-  );
+  ApiProperty({
+    ...options,
+    nullable: true,
+    description: f.doc,
+    ...(f.example === undefined ? {} : { example: f.example }),
+  } as ApiPropertyOptions)(EventResponseDto.prototype, f.property);
 }
 
 export class EventDetailResponseDto extends EventResponseDto {

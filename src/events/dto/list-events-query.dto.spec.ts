@@ -17,16 +17,36 @@ describe('ListEventsQueryDto', () => {
   });
 
   it('canonicalises tracking and failure types given in any case or as codes', () => {
-    const { value, errors } = parse(ListEventsQueryDto, { trackingType: '2', failureType: 'permanent', serverId: '12' });
+    const { value, errors } = parse(ListEventsQueryDto, {
+      trackingType: '2',
+      failureType: 'permanent',
+      serverId: '12',
+    });
     expect(errors).toEqual([]);
     expect(value).toMatchObject({ trackingType: 'Unsubscribe', failureType: 'Permanent', serverId: 12 });
   });
 
   it('names each bad parameter', () => {
     const { errors } = parse(ListEventsQueryDto, {
-      trackingType: 'hover', failureType: 'soft', state: 'done', from: '2025-02-30', to: 'x', sortField: 'subject', serverId: '-1', type: '',
+      trackingType: 'hover',
+      failureType: 'soft',
+      state: 'done',
+      from: '2025-02-30',
+      to: 'x',
+      sortField: 'subject',
+      serverId: '-1',
+      type: '',
     });
-    expect(errors.sort()).toEqual(['failureType', 'from', 'serverId', 'sortField', 'state', 'to', 'trackingType', 'type']);
+    expect(errors.sort()).toEqual([
+      'failureType',
+      'from',
+      'serverId',
+      'sortField',
+      'state',
+      'to',
+      'trackingType',
+      'type',
+    ]);
   });
 });
 

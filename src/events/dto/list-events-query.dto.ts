@@ -4,7 +4,14 @@ import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Length, Max, Min } from '
 import { INT4_MAX } from '../../core/database/pg-limits';
 import { PageQueryDto } from '../../core/http/page-query.dto';
 import { EVENT_STATES, EventState } from '../entities/email-event.entity';
-import { canonicalFailureType, canonicalTrackingType, FAILURE_TYPES, FailureType, TRACKING_TYPES, TrackingType } from '../event-names';
+import {
+  canonicalFailureType,
+  canonicalTrackingType,
+  FAILURE_TYPES,
+  FailureType,
+  TRACKING_TYPES,
+  TrackingType,
+} from '../event-names';
 
 export const EVENT_SORT_FIELDS = ['occurredAt', 'receivedAt', 'id'] as const;
 export type EventSortField = (typeof EVENT_SORT_FIELDS)[number];

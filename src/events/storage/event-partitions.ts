@@ -85,8 +85,12 @@ export async function createPartition(query: Query, month: Date): Promise<void> 
   await inTransaction(query, async () => {
     await query(`SET LOCAL lock_timeout = '${LOCK_TIMEOUT}'`);
     await query(`LOCK TABLE "${DEFAULT_PARTITION}" IN ACCESS EXCLUSIVE MODE`);
-    await query(`CREATE TABLE "${name}" (LIKE "${EVENTS_TABLE}" INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING STORAGE)`);
-    await query(`INSERT INTO "${name}" SELECT * FROM "${DEFAULT_PARTITION}" WHERE occurred_at >= '${from}' AND occurred_at < '${to}'`);
+    await query(
+      `CREATE TABLE "${name}" (LIKE "${EVENTS_TABLE}" INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING STORAGE)`,
+    );
+    await query(
+      `INSERT INTO "${name}" SELECT * FROM "${DEFAULT_PARTITION}" WHERE occurred_at >= '${from}' AND occurred_at < '${to}'`,
+    );
     await query(`DELETE FROM "${DEFAULT_PARTITION}" WHERE occurred_at >= '${from}' AND occurred_at < '${to}'`);
     await query(`ALTER TABLE "${EVENTS_TABLE}" ATTACH PARTITION "${name}" FOR VALUES FROM ('${from}') TO ('${to}')`);
   });

@@ -36,12 +36,21 @@ export class StorageMaintenanceService {
   ) {}
 
   async maintain(now = new Date()): Promise<MaintenanceOutcome> {
-    const outcome: MaintenanceOutcome = { ran: false, created: [], dropped: [], messagesDeleted: 0, auditEntriesDeleted: 0 };
+    const outcome: MaintenanceOutcome = {
+      ran: false,
+      created: [],
+      dropped: [],
+      messagesDeleted: 0,
+      auditEntriesDeleted: 0,
+    };
     // One connection: the partition changes run BEGIN and COMMIT through it, and it holds the session lock.
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
     try {
-      const [{ locked }] = await runner.query('SELECT pg_try_advisory_lock($1::int4, $2::int4) AS locked', STORAGE_LOCK);
+      const [{ locked }] = await runner.query(
+        'SELECT pg_try_advisory_lock($1::int4, $2::int4) AS locked',
+        STORAGE_LOCK,
+      );
       if (!locked) return outcome;
       outcome.ran = true;
       try {
@@ -50,7 +59,10 @@ export class StorageMaintenanceService {
         // Before the events' retention, whose DDL may give up on a lock (a long query) and fail this run.
         const auditDays = this.config.storage.auditRetentionDays;
         if (auditDays !== undefined) {
-          outcome.auditEntriesDeleted = await deleteAuditEntriesBefore(query, new Date(now.getTime() - auditDays * 86_400_000));
+          outcome.auditEntriesDeleted = await deleteAuditEntriesBefore(
+            query,
+            new Date(now.getTime() - auditDays * 86_400_000),
+          );
         }
         const days = this.config.storage.eventRetentionDays;
         if (days !== undefined) {
@@ -68,10 +80,14 @@ export class StorageMaintenanceService {
     }
     if (outcome.created.length) this.logger.log(`created partitions ${outcome.created.join(', ')}`);
     if (outcome.dropped.length || outcome.messagesDeleted) {
-      this.logger.log(`retention (${this.config.storage.eventRetentionDays} days): dropped ${outcome.dropped.join(', ') || 'no partition'}, ${outcome.messagesDeleted} messages`);
+      this.logger.log(
+        `retention (${this.config.storage.eventRetentionDays} days): dropped ${outcome.dropped.join(', ') || 'no partition'}, ${outcome.messagesDeleted} messages`,
+      );
     }
     if (outcome.auditEntriesDeleted) {
-      this.logger.log(`audit retention (${this.config.storage.auditRetentionDays} days): ${outcome.auditEntriesDeleted} entries deleted`);
+      this.logger.log(
+        `audit retention (${this.config.storage.auditRetentionDays} days): ${outcome.auditEntriesDeleted} entries deleted`,
+      );
     }
     return outcome;
   }

@@ -40,7 +40,8 @@ function IsAddress(options?: ValidationOptions): PropertyDecorator {
       validator: {
         validate: (value) => isValidAddress(value),
         defaultMessage: buildMessage(
-          (each) => `${each}$property must be an email address (one @, no comma, space or semicolon, at most ${MAX_ADDRESS_LENGTH} characters)`,
+          (each) =>
+            `${each}$property must be an email address (one @, no comma, space or semicolon, at most ${MAX_ADDRESS_LENGTH} characters)`,
           options,
         ),
       },
@@ -86,7 +87,10 @@ function IsTemplateId(options?: ValidationOptions): PropertyDecorator {
       name: 'isTemplateId',
       validator: {
         validate: (value) => isTemplateId(value),
-        defaultMessage: buildMessage((each) => `${each}$property must be a SocketLabs template id (a positive integer)`, options),
+        defaultMessage: buildMessage(
+          (each) => `${each}$property must be a SocketLabs template id (a positive integer)`,
+          options,
+        ),
       },
     },
     options,
@@ -297,7 +301,13 @@ export class SendMessageDto {
   ampBody?: string;
 
   /** A template stored in SocketLabs, instead of textBody and htmlBody (not together with them). */
-  @ApiPropertyOptional({ oneOf: [{ type: 'integer', minimum: 1 }, { type: 'string', pattern: '^\\d+$' }], example: 4021 })
+  @ApiPropertyOptional({
+    oneOf: [
+      { type: 'integer', minimum: 1 },
+      { type: 'string', pattern: '^\\d+$' },
+    ],
+    example: 4021,
+  })
   @IsOptional()
   @IsTemplateId()
   apiTemplate?: number | string;
@@ -372,9 +382,12 @@ export class SendMessageDto {
 function withPascalCaseMergeData(value: unknown): unknown {
   if (!(value instanceof MergeDataDto)) return value;
   const given = value as MergeDataDto & { PerMessage?: unknown; Global?: unknown };
-  if (given.perMessage === undefined && given.PerMessage !== undefined) given.perMessage = given.PerMessage as MergeFieldDto[][];
+  if (given.perMessage === undefined && given.PerMessage !== undefined)
+    given.perMessage = given.PerMessage as MergeFieldDto[][];
   if (given.global === undefined && given.Global !== undefined) {
-    given.global = (Array.isArray(given.Global) ? plainToInstance(MergeFieldDto, given.Global as object[]) : given.Global) as MergeFieldDto[];
+    given.global = (
+      Array.isArray(given.Global) ? plainToInstance(MergeFieldDto, given.Global as object[]) : given.Global
+    ) as MergeFieldDto[];
   }
   return value;
 }

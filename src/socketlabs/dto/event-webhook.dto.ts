@@ -12,7 +12,9 @@ import { SocketLabsShaped } from '../../core/http/validation';
 
 /** Maps any casing of an event type to SocketLabs' spelling (`sent` -> `Sent`); unknown values are left for the validator. */
 const toEventType = (value: unknown) =>
-  typeof value === 'string' ? (EVENT_WEBHOOK_EVENT_TYPES.find((t) => t.toLowerCase() === value.toLowerCase()) ?? value) : value;
+  typeof value === 'string'
+    ? (EVENT_WEBHOOK_EVENT_TYPES.find((t) => t.toLowerCase() === value.toLowerCase()) ?? value)
+    : value;
 
 @SocketLabsShaped()
 export class CreateEventWebhookDto {
@@ -20,7 +22,10 @@ export class CreateEventWebhookDto {
    * The HTTPS endpoint SocketLabs posts events to. It must answer 200 to SocketLabs' validation.
    * @example "https://mail-events.example.com/webhooks/socketlabs"
    */
-  @IsUrl({ protocols: ['https'], require_protocol: true, require_tld: false }, { message: 'url must be an https:// URL (SocketLabs requires HTTPS)' })
+  @IsUrl(
+    { protocols: ['https'], require_protocol: true, require_tld: false },
+    { message: 'url must be an https:// URL (SocketLabs requires HTTPS)' },
+  )
   url: string;
 
   /**
@@ -77,7 +82,11 @@ export class TestEventWebhookQueryDto {
 
 /** A webhook as SocketLabs answers it (fields beyond these are passed through). */
 export class EventWebhookResponseDto {
-  @ApiPropertyOptional({ oneOf: [{ type: 'integer' }, { type: 'string' }], example: 4321, description: "SocketLabs' id of the webhook." })
+  @ApiPropertyOptional({
+    oneOf: [{ type: 'integer' }, { type: 'string' }],
+    example: 4321,
+    description: "SocketLabs' id of the webhook.",
+  })
   id?: number | string;
   /** @example "Production events" */
   name?: string;
@@ -119,7 +128,11 @@ export class EventWebhookTestResponseDto {
   ServerId?: number;
   /** @example "n7BJk25EtAr39Sfa4K8R" */
   SecretKey?: string;
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, example: { Meta: [{ Key: 'x-mycustommetadata', Value: 'I am custom metadata' }], Tags: ['Sample Tag'] } })
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    example: { Meta: [{ Key: 'x-mycustommetadata', Value: 'I am custom metadata' }], Tags: ['Sample Tag'] },
+  })
   Data?: Record<string, unknown>;
 }
 

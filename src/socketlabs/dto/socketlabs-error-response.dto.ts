@@ -32,7 +32,10 @@ export class SocketLabsErrorDetailsDto {
 
 /** The error shape, with what SocketLabs said in `details` when the failure came from SocketLabs. */
 export class SocketLabsErrorResponseDto extends ErrorResponseDto {
-  @ApiProperty({ example: 'SOCKETLABS_BAD_REQUEST', description: 'A stable, machine-readable code; SOCKETLABS_* when SocketLabs is the cause.' })
+  @ApiProperty({
+    example: 'SOCKETLABS_BAD_REQUEST',
+    description: 'A stable, machine-readable code; SOCKETLABS_* when SocketLabs is the cause.',
+  })
   declare code: string;
 
   @ApiPropertyOptional({ type: SocketLabsErrorDetailsDto })

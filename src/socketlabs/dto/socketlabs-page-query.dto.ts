@@ -48,7 +48,10 @@ export class SocketLabsPageQueryDto {
   @ArrayMaxSize(20)
   @IsString({ each: true })
   @MaxLength(500, { each: true })
-  @Matches(/^[A-Za-z][A-Za-z0-9_.]*=/, { each: true, message: 'each value in filters must look like <Field>=<operator>:<value>, e.g. IpAddress=like:10.28.100' })
+  @Matches(/^[A-Za-z][A-Za-z0-9_.]*=/, {
+    each: true,
+    message: 'each value in filters must look like <Field>=<operator>:<value>, e.g. IpAddress=like:10.28.100',
+  })
   @ApiPropertyOptional({ type: [String], example: ['IpAddress=like:10.28.100'] })
   filters?: string[];
 }

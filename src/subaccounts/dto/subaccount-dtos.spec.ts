@@ -54,25 +54,40 @@ describe('path parameters', () => {
     expect(value.subaccountId).toBe(Number(id));
   });
 
-  it.each(['0', '-1', '01', ' 1', '1.0', '1e3', '0x10', 'abc', '2147483648', ''])('refuses subaccountId "%s" with one message', (id) => {
-    expect(check(SubaccountIdParamDto, { subaccountId: id }).errors).toEqual(['subaccountId must be a positive integer']);
-  });
+  it.each(['0', '-1', '01', ' 1', '1.0', '1e3', '0x10', 'abc', '2147483648', ''])(
+    'refuses subaccountId "%s" with one message',
+    (id) => {
+      expect(check(SubaccountIdParamDto, { subaccountId: id }).errors).toEqual([
+        'subaccountId must be a positive integer',
+      ]);
+    },
+  );
 
   it.each(['example.com', 'mail.example.co.uk', 'xn--bcher-kva.example'])('accepts the domain %s', (domain) => {
     expect(check(SubaccountDomainParamsDto, { subaccountId: '1', domain }).errors).toEqual([]);
   });
 
-  it.each(['localhost', 'example', '-a.example.com', 'a_b.example.com', 'example.com.', 'exa/mple.com', '1.2.3.4', `${'a'.repeat(64)}.com`])(
-    'refuses the domain %s',
-    (domain) => {
-      expect(check(SubaccountDomainParamsDto, { subaccountId: '1', domain }).errors.join()).toContain('domain');
-    },
-  );
+  it.each([
+    'localhost',
+    'example',
+    '-a.example.com',
+    'a_b.example.com',
+    'example.com.',
+    'exa/mple.com',
+    '1.2.3.4',
+    `${'a'.repeat(64)}.com`,
+  ])('refuses the domain %s', (domain) => {
+    expect(check(SubaccountDomainParamsDto, { subaccountId: '1', domain }).errors.join()).toContain('domain');
+  });
 });
 
 describe('CreateTrackingDomainDto', () => {
   it('turns "true"/"false" strings into booleans and leaves absent switches absent', () => {
-    const { value, errors } = check(CreateTrackingDomainDto, { domain: 't.example.com', opensEnabled: 'false', clicksEnabled: ' True ' });
+    const { value, errors } = check(CreateTrackingDomainDto, {
+      domain: 't.example.com',
+      opensEnabled: 'false',
+      clicksEnabled: ' True ',
+    });
     expect(errors).toEqual([]);
     expect(value.opensEnabled).toBe(false);
     expect(value.clicksEnabled).toBe(true);
@@ -80,6 +95,8 @@ describe('CreateTrackingDomainDto', () => {
   });
 
   it('refuses other strings and numbers', () => {
-    expect(check(CreateTrackingDomainDto, { domain: 't.example.com', opensEnabled: 'yes', isDefault: 0 }).errors).toHaveLength(2);
+    expect(
+      check(CreateTrackingDomainDto, { domain: 't.example.com', opensEnabled: 'yes', isDefault: 0 }).errors,
+    ).toHaveLength(2);
   });
 });

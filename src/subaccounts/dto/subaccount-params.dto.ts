@@ -10,7 +10,8 @@ import { EventWebhookIdParamDto } from '../../socketlabs/dto/event-webhook.dto';
  */
 
 /** Digits only, so that `1e3`, ` 7` or `0x10` are refused instead of read as numbers. */
-const toPositiveId = ({ value }: TransformFnParams) => (typeof value === 'string' && /^[1-9][0-9]{0,9}$/.test(value) ? Number(value) : value);
+const toPositiveId = ({ value }: TransformFnParams) =>
+  typeof value === 'string' && /^[1-9][0-9]{0,9}$/.test(value) ? Number(value) : value;
 
 /** A host name such as `example.com` or `mail.example.com` (at least two labels, no trailing dot). */
 export const IsHostname = (property = 'domain') =>
@@ -24,7 +25,8 @@ const IsSubaccountId = () =>
   ValidateBy({
     name: 'isSubaccountId',
     validator: {
-      validate: (value: unknown) => typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= INT4_MAX,
+      validate: (value: unknown) =>
+        typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= INT4_MAX,
       defaultMessage: () => 'subaccountId must be a positive integer',
     },
   });
@@ -32,7 +34,13 @@ const IsSubaccountId = () =>
 export class SubaccountIdParamDto {
   @Transform(toPositiveId)
   @IsSubaccountId()
-  @ApiProperty({ type: 'integer', minimum: 1, maximum: INT4_MAX, example: 12345, description: "SocketLabs' id of the subaccount." })
+  @ApiProperty({
+    type: 'integer',
+    minimum: 1,
+    maximum: INT4_MAX,
+    example: 12345,
+    description: "SocketLabs' id of the subaccount.",
+  })
   subaccountId: number;
 }
 

@@ -40,10 +40,13 @@ class SubaccountRoutingConstraint implements ValidatorConstraintInterface {
 function problem(args: ValidationArguments): string | null {
   const o = args.object as { name?: unknown; ipPoolId?: unknown; useRuleEngine?: unknown };
   const [required] = args.constraints as [boolean];
-  if (o.useRuleEngine !== undefined && o.useRuleEngine !== null && typeof o.useRuleEngine !== 'boolean') return 'useRuleEngine must be a boolean value';
+  if (o.useRuleEngine !== undefined && o.useRuleEngine !== null && typeof o.useRuleEngine !== 'boolean')
+    return 'useRuleEngine must be a boolean value';
   const rules = o.useRuleEngine === true;
   if (required) {
-    return hasPool(o) === rules ? 'exactly one of ipPoolId or useRuleEngine=true must be given (SocketLabs refuses neither and both)' : null;
+    return hasPool(o) === rules
+      ? 'exactly one of ipPoolId or useRuleEngine=true must be given (SocketLabs refuses neither and both)'
+      : null;
   }
   if (hasPool(o) && rules) return 'ipPoolId and useRuleEngine=true cannot both be given';
   const nothing = o.name === undefined && !hasPool(o) && (o.useRuleEngine === undefined || o.useRuleEngine === null);

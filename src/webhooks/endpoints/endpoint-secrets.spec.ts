@@ -57,6 +57,11 @@ describe('authenticate (one event against one endpoint)', () => {
   });
 
   it('does not check ids the endpoint does not expect', () => {
-    expect(authenticate({ SecretKey: 'right-secret', ServerId: 1, SubaccountId: 2 }, { ...endpoint, expectedServerId: null, expectedSubaccountId: null })).toBeNull();
+    expect(
+      authenticate(
+        { SecretKey: 'right-secret', ServerId: 1, SubaccountId: 2 },
+        { ...endpoint, expectedServerId: null, expectedSubaccountId: null },
+      ),
+    ).toBeNull();
   });
 });

@@ -14,7 +14,12 @@ export function generateSecretKey(): string {
 
 /** The stored form of a secret: its SHA-256 and its last four characters, never the secret itself. */
 export function toEndpointSecret(secret: string, now = new Date()): EndpointSecret {
-  return { id: randomUUID(), hash: secretDigest(secret).toString('hex'), hint: secret.slice(-4), createdAt: now.toISOString() };
+  return {
+    id: randomUUID(),
+    hash: secretDigest(secret).toString('hex'),
+    hint: secret.slice(-4),
+    createdAt: now.toISOString(),
+  };
 }
 
 /**

@@ -38,7 +38,11 @@ export const ENDPOINT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-
  */
 @Injectable()
 export class EndpointResolver {
-  private readonly cache = new LookupCache<ResolvedEndpoint>({ max: MAX_CACHED, maxMissing: MAX_CACHED_UNKNOWN, ttlMs: ENDPOINT_CACHE_TTL_MS });
+  private readonly cache = new LookupCache<ResolvedEndpoint>({
+    max: MAX_CACHED,
+    maxMissing: MAX_CACHED_UNKNOWN,
+    ttlMs: ENDPOINT_CACHE_TTL_MS,
+  });
   private readonly fromEnvironment: ResolvedEndpoint | null;
   private readonly load = async (id: string): Promise<ResolvedEndpoint | null> => {
     const row = await this.repo.findOne({ where: { id } });

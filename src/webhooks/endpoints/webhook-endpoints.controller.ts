@@ -24,7 +24,10 @@ const BASE = '/api/v1/webhook-endpoints';
 
 @ApiTags('Webhook endpoints')
 @RequireScopes('admin')
-@ApiBadRequestResponse({ description: 'A malformed id (BAD_REQUEST), or a body or query that fails validation (VALIDATION_FAILED, naming the fields).' })
+@ApiBadRequestResponse({
+  description:
+    'A malformed id (BAD_REQUEST), or a body or query that fails validation (VALIDATION_FAILED, naming the fields).',
+})
 @Controller('webhook-endpoints')
 export class WebhookEndpointsController {
   constructor(
@@ -63,7 +66,13 @@ export class WebhookEndpointsController {
   @Get()
   async listWebhookEndpoints(@Query() query: ListWebhookEndpointsQueryDto): Promise<WebhookEndpointListResponseDto> {
     const { skip, take } = pageWindow(query);
-    const [rows, total] = await this.endpoints.list({ skip, take, sortField: query.sortField, sortDirection: query.sortDirection, enabled: query.enabled });
+    const [rows, total] = await this.endpoints.list({
+      skip,
+      take,
+      sortField: query.sortField,
+      sortDirection: query.sortDirection,
+      enabled: query.enabled,
+    });
     return { data: rows.map((r) => this.view(r)), total };
   }
 
@@ -99,7 +108,9 @@ export class WebhookEndpointsController {
    */
   @Post(':id/secrets')
   @ApiNotFoundResponse({ description: 'No endpoint with this id.' })
-  @ApiConflictResponse({ description: 'The secret is already active (SECRET_EXISTS), or the endpoint has 5 secrets (TOO_MANY_SECRETS).' })
+  @ApiConflictResponse({
+    description: 'The secret is already active (SECRET_EXISTS), or the endpoint has 5 secrets (TOO_MANY_SECRETS).',
+  })
   async addWebhookEndpointSecret(
     @Param('id', ParseUUIDPipe) id: string,
     @Body() dto: AddEndpointSecretDto,
@@ -125,7 +136,16 @@ export class WebhookEndpointsController {
     @Req() req: FastifyRequest,
   ): Promise<WebhookEndpointResponseDto> {
     const entity = await this.endpoints.removeSecret(id, secretId);
-    await this.record(principal, req, 'webhook-endpoints.remove-secret', 'DELETE', `${BASE}/${id}/secrets/${secretId}`, entity, 200, { removedId: secretId });
+    await this.record(
+      principal,
+      req,
+      'webhook-endpoints.remove-secret',
+      'DELETE',
+      `${BASE}/${id}/secrets/${secretId}`,
+      entity,
+      200,
+      { removedId: secretId },
+    );
     return this.view(entity);
   }
 
@@ -156,6 +176,14 @@ export class WebhookEndpointsController {
     status: number,
     details: Record<string, unknown> | null,
   ): Promise<void> {
-    return this.audit.record(principal, { action, method, path, target: entity.id, status, details, requestId: String(req.id) });
+    return this.audit.record(principal, {
+      action,
+      method,
+      path,
+      target: entity.id,
+      status,
+      details,
+      requestId: String(req.id),
+    });
   }
 }

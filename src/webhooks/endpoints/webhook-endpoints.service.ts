@@ -47,7 +47,11 @@ export class WebhookEndpointsService {
   async create(input: CreateWebhookEndpointInput): Promise<WebhookEndpointEntity> {
     const keys = [...new Set(input.secretKeys)];
     if (keys.length > MAX_SECRETS_PER_ENDPOINT) {
-      throw new AppException(HttpStatus.BAD_REQUEST, 'TOO_MANY_SECRETS', `An endpoint has at most ${MAX_SECRETS_PER_ENDPOINT} secrets`);
+      throw new AppException(
+        HttpStatus.BAD_REQUEST,
+        'TOO_MANY_SECRETS',
+        `An endpoint has at most ${MAX_SECRETS_PER_ENDPOINT} secrets`,
+      );
     }
     const now = new Date();
     const entity = await this.repo.save(
@@ -91,7 +95,10 @@ export class WebhookEndpointsService {
   }
 
   /** Adds a secret for a rotation: both the old and the new one are accepted until the old one is removed. */
-  async addSecret(id: string, secretKey?: string): Promise<{ entity: WebhookEndpointEntity; secret: EndpointSecret; secretKey: string }> {
+  async addSecret(
+    id: string,
+    secretKey?: string,
+  ): Promise<{ entity: WebhookEndpointEntity; secret: EndpointSecret; secretKey: string }> {
     const key = secretKey ?? generateSecretKey();
     const secret = toEndpointSecret(key);
     const entity = await this.change(id, (row) => {
@@ -99,7 +106,11 @@ export class WebhookEndpointsService {
         throw new AppException(HttpStatus.CONFLICT, 'SECRET_EXISTS', 'This secret is already active on the endpoint');
       }
       if (row.secrets.length >= MAX_SECRETS_PER_ENDPOINT) {
-        throw new AppException(HttpStatus.CONFLICT, 'TOO_MANY_SECRETS', `An endpoint has at most ${MAX_SECRETS_PER_ENDPOINT} secrets: remove one first`);
+        throw new AppException(
+          HttpStatus.CONFLICT,
+          'TOO_MANY_SECRETS',
+          `An endpoint has at most ${MAX_SECRETS_PER_ENDPOINT} secrets: remove one first`,
+        );
       }
       row.secrets = [...row.secrets, secret];
     });
@@ -111,7 +122,11 @@ export class WebhookEndpointsService {
     return this.change(id, (row) => {
       if (!row.secrets.some((s) => s.id === secretId)) throw new NotFoundAppException('Secret', secretId);
       if (row.secrets.length === 1) {
-        throw new AppException(HttpStatus.CONFLICT, 'LAST_SECRET', 'An endpoint needs at least one secret: add the new one before removing this one');
+        throw new AppException(
+          HttpStatus.CONFLICT,
+          'LAST_SECRET',
+          'An endpoint needs at least one secret: add the new one before removing this one',
+        );
       }
       row.secrets = row.secrets.filter((s) => s.id !== secretId);
     });

@@ -1,4 +1,10 @@
-import { EVENT_FIXTURES, legacyFormComplaint, legacyFormDelivered, legacyFormFailed, toFormFields } from '../../../test/fixtures/socketlabs-events';
+import {
+  EVENT_FIXTURES,
+  legacyFormComplaint,
+  legacyFormDelivered,
+  legacyFormFailed,
+  toFormFields,
+} from '../../../test/fixtures/socketlabs-events';
 import { normalizeEvent, parseEventDate, readMeta, readTags } from './event-normalizer';
 import { parseStoredEvent, parseWebhookBody } from '../receiver/webhook-body.parser';
 
@@ -52,7 +58,13 @@ describe('normalizeEvent: every event type, as SocketLabs sends it in JSON', () 
       MessageId: 'm',
       MailingId: '',
     });
-    expect(e).toMatchObject({ canonicalType: 'Deferred', ipPoolId: 9, deferralCode: 3001, reason: '452 4.2.2 Mailbox full', mailingId: '' });
+    expect(e).toMatchObject({
+      canonicalType: 'Deferred',
+      ipPoolId: 9,
+      deferralCode: 3001,
+      reason: '452 4.2.2 Mailbox full',
+      mailingId: '',
+    });
   });
 
   it('Delivered, keeping a CRLF at the end of Response', () => {
@@ -66,7 +78,12 @@ describe('normalizeEvent: every event type, as SocketLabs sends it in JSON', () 
       RemoteMta: 'mx.example.com',
       MessageId: 'm',
     });
-    expect(e).toMatchObject({ canonicalType: 'Delivered', response: '250 2.0.0 OK 1234\r\n', localIp: '10.50.176.1', remoteMta: 'mx.example.com' });
+    expect(e).toMatchObject({
+      canonicalType: 'Delivered',
+      response: '250 2.0.0 OK 1234\r\n',
+      localIp: '10.50.176.1',
+      remoteMta: 'mx.example.com',
+    });
   });
 
   it('Failed', () => {
@@ -109,7 +126,14 @@ describe('normalizeEvent: every event type, as SocketLabs sends it in JSON', () 
       Url: 'https://example.com/x',
       Tag: 'cta-1',
     });
-    expect(e).toMatchObject({ canonicalType: 'Tracking', trackingType: name, userAgent: 'Mozilla/5.0', clientIp: '203.0.113.9', url: 'https://example.com/x', tag: 'cta-1' });
+    expect(e).toMatchObject({
+      canonicalType: 'Tracking',
+      trackingType: name,
+      userAgent: 'Mozilla/5.0',
+      clientIp: '203.0.113.9',
+      url: 'https://example.com/x',
+      tag: 'cta-1',
+    });
   });
 
   it('Complaint: From and To become fblFrom and fblTo', () => {
@@ -123,12 +147,25 @@ describe('normalizeEvent: every event type, as SocketLabs sends it in JSON', () 
       To: 'fbl@email-od.com',
       Length: 1234,
     });
-    expect(e).toMatchObject({ canonicalType: 'Complaint', fblType: 'abuse', fblFrom: 'staff@hotmail.com', fblTo: 'fbl@email-od.com', length: 1234, extra: null });
+    expect(e).toMatchObject({
+      canonicalType: 'Complaint',
+      fblType: 'abuse',
+      fblFrom: 'staff@hotmail.com',
+      fblTo: 'fbl@email-od.com',
+      length: 1234,
+      extra: null,
+    });
   });
 
   it('an unknown Type is kept visible: knownType false, its fields still read', () => {
     const e = normalizeEvent({ Type: 'Random', DateTime: ISO_7, Address: 'a@b.c', Foo: 'bar' });
-    expect(e).toMatchObject({ knownType: false, canonicalType: null, occurredAt: ISO_7_NORMALIZED, address: 'a@b.c', extra: { Foo: 'bar' } });
+    expect(e).toMatchObject({
+      knownType: false,
+      canonicalType: null,
+      occurredAt: ISO_7_NORMALIZED,
+      address: 'a@b.c',
+      extra: { Foo: 'bar' },
+    });
   });
 
   it('a missing or non-string Type is unknown', () => {
@@ -138,8 +175,10 @@ describe('normalizeEvent: every event type, as SocketLabs sends it in JSON', () 
   });
 
   it('canonicalises Type in any case and with spaces around', () => {
-    for (const t of ['delivered', 'DELIVERED', ' Delivered ', 'dElIvErEd']) expect(normalizeEvent({ Type: t }).canonicalType).toBe('Delivered');
-    for (const t of ['queued', 'deferred', 'failed', 'tracking', 'complaint']) expect(normalizeEvent({ Type: t }).knownType).toBe(true);
+    for (const t of ['delivered', 'DELIVERED', ' Delivered ', 'dElIvErEd'])
+      expect(normalizeEvent({ Type: t }).canonicalType).toBe('Delivered');
+    for (const t of ['queued', 'deferred', 'failed', 'tracking', 'complaint'])
+      expect(normalizeEvent({ Type: t }).knownType).toBe(true);
   });
 });
 
@@ -199,19 +238,39 @@ describe('normalizeEvent: legacy form posts (every value a string)', () => {
   });
 
   it('empty strings are null for numbers, enums and dates, and are not kept as junk', () => {
-    const e = normalizeEvent({ Type: 'Failed', ServerId: '', FailureCode: '', FailureType: '', DateTime: '', SubaccountId: '  ' });
-    expect(e).toMatchObject({ serverId: null, failureCode: null, failureType: null, occurredAt: null, subaccountId: null, extra: null });
+    const e = normalizeEvent({
+      Type: 'Failed',
+      ServerId: '',
+      FailureCode: '',
+      FailureType: '',
+      DateTime: '',
+      SubaccountId: '  ',
+    });
+    expect(e).toMatchObject({
+      serverId: null,
+      failureCode: null,
+      failureType: null,
+      occurredAt: null,
+      subaccountId: null,
+      extra: null,
+    });
   });
 
   it('Data as JSON text is parsed; absent or empty Data is fine', () => {
-    const e = normalizeEvent({ Type: 'Delivered', Data: JSON.stringify({ Meta: [{ Key: 'k', Value: 'v' }], Tags: ['t'] }) });
+    const e = normalizeEvent({
+      Type: 'Delivered',
+      Data: JSON.stringify({ Meta: [{ Key: 'k', Value: 'v' }], Tags: ['t'] }),
+    });
     expect(e).toMatchObject({ meta: [{ key: 'k', value: 'v' }], tags: ['t'] });
     expect(normalizeEvent({ Type: 'Delivered' })).toMatchObject({ meta: null, tags: null, extra: null });
     expect(normalizeEvent({ Type: 'Delivered', Data: '' })).toMatchObject({ meta: null, tags: null, extra: null });
   });
 
   it('Data that is not JSON is kept in extra as sent', () => {
-    expect(normalizeEvent({ Type: 'Delivered', Data: 'not json' })).toMatchObject({ meta: null, extra: { Data: 'not json' } });
+    expect(normalizeEvent({ Type: 'Delivered', Data: 'not json' })).toMatchObject({
+      meta: null,
+      extra: { Data: 'not json' },
+    });
   });
 
   it('a 2013-style Complaint with User-Agent, FROM and TO', () => {
@@ -277,7 +336,9 @@ describe('normalizeEvent: field names', () => {
   });
 
   it('camelCase names work too', () => {
-    expect(normalizeEvent({ type: 'Failed', failureType: 'Permanent', failureCode: 2001, messageId: 'm' })).toMatchObject({
+    expect(
+      normalizeEvent({ type: 'Failed', failureType: 'Permanent', failureCode: 2001, messageId: 'm' }),
+    ).toMatchObject({
       failureType: 'Permanent',
       failureCode: 2001,
       messageId: 'm',
@@ -285,7 +346,11 @@ describe('normalizeEvent: field names', () => {
   });
 
   it('From and To on anything but a complaint stay in extra', () => {
-    expect(normalizeEvent({ Type: 'Delivered', From: 'f', To: 't' })).toMatchObject({ fblFrom: null, fblTo: null, extra: { From: 'f', To: 't' } });
+    expect(normalizeEvent({ Type: 'Delivered', From: 'f', To: 't' })).toMatchObject({
+      fblFrom: null,
+      fblTo: null,
+      extra: { From: 'f', To: 't' },
+    });
   });
 
   it('the same field twice: the first usable spelling wins, the other is kept in extra', () => {
@@ -296,21 +361,43 @@ describe('normalizeEvent: field names', () => {
   });
 
   it('keeps undocumented fields by their name as sent, and never a SecretKey', () => {
-    const e = normalizeEvent({ Type: 'Delivered', SecretKey: 's3cr3t', secretkey: 'x', NewField: { a: 1 }, Another: [1, 2] });
+    const e = normalizeEvent({
+      Type: 'Delivered',
+      SecretKey: 's3cr3t',
+      secretkey: 'x',
+      NewField: { a: 1 },
+      Another: [1, 2],
+    });
     expect(e.extra).toEqual({ NewField: { a: 1 }, Another: [1, 2] });
     expect(JSON.stringify(e)).not.toContain('s3cr3t');
   });
 
   it('reads what it is given: the {data: {...}} envelope is unwrapped by the receiver, once, before it', () => {
     const e = normalizeEvent({ data: { Type: 'Delivered', Address: 'a@b.c', ServerId: 1 } });
-    expect(e).toMatchObject({ canonicalType: null, address: null, serverId: null, extra: { data: { Type: 'Delivered', Address: 'a@b.c', ServerId: 1 } } });
+    expect(e).toMatchObject({
+      canonicalType: null,
+      address: null,
+      serverId: null,
+      extra: { data: { Type: 'Delivered', Address: 'a@b.c', ServerId: 1 } },
+    });
   });
 
   it('reads the event of a v2 API {data: {...}} envelope: the receiver unwraps it before normalizing (and stores it unwrapped)', () => {
-    const [received] = parseWebhookBody(JSON.stringify({ data: { Type: 'Delivered', Address: 'a@b.c', ServerId: 1 } }), 'json');
-    expect(normalizeEvent(received.fields)).toMatchObject({ canonicalType: 'Delivered', address: 'a@b.c', serverId: 1 });
+    const [received] = parseWebhookBody(
+      JSON.stringify({ data: { Type: 'Delivered', Address: 'a@b.c', ServerId: 1 } }),
+      'json',
+    );
+    expect(normalizeEvent(received.fields)).toMatchObject({
+      canonicalType: 'Delivered',
+      address: 'a@b.c',
+      serverId: 1,
+    });
     // What a worker normalizes again (a replay) is the stored text, the inner object.
-    expect(normalizeEvent(parseStoredEvent(received.raw, 'json'))).toMatchObject({ canonicalType: 'Delivered', address: 'a@b.c', serverId: 1 });
+    expect(normalizeEvent(parseStoredEvent(received.raw, 'json'))).toMatchObject({
+      canonicalType: 'Delivered',
+      address: 'a@b.c',
+      serverId: 1,
+    });
   });
 });
 
@@ -327,7 +414,16 @@ describe('normalizeEvent: junk values', () => {
       Address: { not: 'a string' },
       Reason: ['x'],
     });
-    expect(e).toMatchObject({ occurredAt: null, serverId: null, failureCode: null, failureType: null, trackingType: null, messageSize: null, address: null, reason: null });
+    expect(e).toMatchObject({
+      occurredAt: null,
+      serverId: null,
+      failureCode: null,
+      failureType: null,
+      trackingType: null,
+      messageSize: null,
+      address: null,
+      reason: null,
+    });
     expect(e.extra).toEqual({
       DateTime: 'yesterday',
       ServerId: 'abc',
@@ -341,18 +437,37 @@ describe('normalizeEvent: junk values', () => {
   });
 
   it('numbers in text fields become text; booleans too', () => {
-    expect(normalizeEvent({ Type: 'Queued', MessageId: 123, MailingId: true })).toMatchObject({ messageId: '123', mailingId: 'true' });
+    expect(normalizeEvent({ Type: 'Queued', MessageId: 123, MailingId: true })).toMatchObject({
+      messageId: '123',
+      mailingId: 'true',
+    });
   });
 
   it('accepts integers written with a sign, spaces or .0', () => {
-    expect(normalizeEvent({ ServerId: ' 42 ', FailureCode: '2001.0', Length: '+5' })).toMatchObject({ serverId: 42, failureCode: 2001, length: 5 });
+    expect(normalizeEvent({ ServerId: ' 42 ', FailureCode: '2001.0', Length: '+5' })).toMatchObject({
+      serverId: 42,
+      failureCode: 2001,
+      length: 5,
+    });
   });
 
   it('replaces NUL characters and unpaired surrogates, which PostgreSQL text and jsonb cannot store, by U+FFFD', () => {
-    const e = normalizeEvent({ Type: 'Delivered', Response: '250 ok\u0000', Weird: 'a\u0000b', Data: { Tags: ['t\u0000', '\ud800'] }, 'K\udc00': 1 });
-    expect(e).toMatchObject({ response: '250 ok\uFFFD', tags: ['t\uFFFD', '\uFFFD'], extra: { Weird: 'a\uFFFDb', 'K\uFFFD': 1 } });
+    const e = normalizeEvent({
+      Type: 'Delivered',
+      Response: '250 ok\u0000',
+      Weird: 'a\u0000b',
+      Data: { Tags: ['t\u0000', '\ud800'] },
+      'K\udc00': 1,
+    });
+    expect(e).toMatchObject({
+      response: '250 ok\uFFFD',
+      tags: ['t\uFFFD', '\uFFFD'],
+      extra: { Weird: 'a\uFFFDb', 'K\uFFFD': 1 },
+    });
     // In nested keys too, and a field named __proto__ beside one stays data.
-    const nested = normalizeEvent(JSON.parse('{"Type":"Delivered","Odd":{"k\\u0000ey":"v","__proto__":{"x":"\\u0000y"}}}'));
+    const nested = normalizeEvent(
+      JSON.parse('{"Type":"Delivered","Odd":{"k\\u0000ey":"v","__proto__":{"x":"\\u0000y"}}}'),
+    );
     expect(JSON.stringify(nested.extra)).toBe('{"Odd":{"k\uFFFDey":"v","__proto__":{"x":"\uFFFDy"}}}');
   });
 
@@ -367,11 +482,17 @@ describe('normalizeEvent: junk values', () => {
   it('reads JSON text inside a form value only within the nesting limit', () => {
     const deep = `{"Tags":${'['.repeat(100)}${']'.repeat(100)}}`;
     expect(normalizeEvent({ Type: 'Queued', Data: deep })).toMatchObject({ tags: null, extra: { Data: deep } });
-    expect(normalizeEvent({ Type: 'Queued', Data: '['.repeat(1_000_000) })).toMatchObject({ extra: { Data: expect.any(String) } });
+    expect(normalizeEvent({ Type: 'Queued', Data: '['.repeat(1_000_000) })).toMatchObject({
+      extra: { Data: expect.any(String) },
+    });
   });
 
   it('Data that is not an object is kept in extra', () => {
-    expect(normalizeEvent({ Type: 'Queued', Data: [1, 2] })).toMatchObject({ meta: null, tags: null, extra: { Data: [1, 2] } });
+    expect(normalizeEvent({ Type: 'Queued', Data: [1, 2] })).toMatchObject({
+      meta: null,
+      tags: null,
+      extra: { Data: [1, 2] },
+    });
     expect(normalizeEvent({ Type: 'Queued', Data: null })).toMatchObject({ meta: null, tags: null, extra: null });
   });
 
@@ -399,12 +520,19 @@ describe('parseEventDate', () => {
     expect(parseEventDate(input)).toBe(expected);
   });
 
-  it.each(['', 'yesterday', '2023-13-01T00:00:00Z', '2023-02-30T00:00:00Z', '2023-01-01T25:00:00Z', 'Mon, 32 Oct 2012 14:07:26 GMT', '1', '12/10/2012', '0000-01-01T00:00:00Z'])(
-    '%p -> null',
-    (input) => {
-      expect(parseEventDate(input)).toBeNull();
-    },
-  );
+  it.each([
+    '',
+    'yesterday',
+    '2023-13-01T00:00:00Z',
+    '2023-02-30T00:00:00Z',
+    '2023-01-01T25:00:00Z',
+    'Mon, 32 Oct 2012 14:07:26 GMT',
+    '1',
+    '12/10/2012',
+    '0000-01-01T00:00:00Z',
+  ])('%p -> null', (input) => {
+    expect(parseEventDate(input)).toBeNull();
+  });
 
   it('only strings', () => {
     expect(parseEventDate(1700000000000)).toBeNull();
@@ -414,7 +542,13 @@ describe('parseEventDate', () => {
 
 describe('Data.Meta and Data.Tags shapes', () => {
   it('an array of {Key, Value} in any key case', () => {
-    expect(readMeta([{ Key: 'a', Value: '1' }, { key: 'b', value: '2' }, { KEY: 'c', VALUE: null }])).toEqual([
+    expect(
+      readMeta([
+        { Key: 'a', Value: '1' },
+        { key: 'b', value: '2' },
+        { KEY: 'c', VALUE: null },
+      ]),
+    ).toEqual([
       { key: 'a', value: '1' },
       { key: 'b', value: '2' },
       { key: 'c', value: null },
@@ -422,7 +556,9 @@ describe('Data.Meta and Data.Tags shapes', () => {
   });
 
   it('a single {Key, Value} object (the perform-test example)', () => {
-    expect(readMeta({ Key: 'x-mycustommetadata', Value: 'I am custom metadata' })).toEqual([{ key: 'x-mycustommetadata', value: 'I am custom metadata' }]);
+    expect(readMeta({ Key: 'x-mycustommetadata', Value: 'I am custom metadata' })).toEqual([
+      { key: 'x-mycustommetadata', value: 'I am custom metadata' },
+    ]);
   });
 
   it('a plain map, values as text', () => {
@@ -458,9 +594,13 @@ describe('Data.Meta and Data.Tags shapes', () => {
   });
 
   it('Meta in normalizeEvent, in each shape and any key case of Data', () => {
-    expect(normalizeEvent({ Type: 'Queued', data: { meta: { Key: 'k', Value: 'v' } } }).meta).toEqual([{ key: 'k', value: 'v' }]);
+    expect(normalizeEvent({ Type: 'Queued', data: { meta: { Key: 'k', Value: 'v' } } }).meta).toEqual([
+      { key: 'k', value: 'v' },
+    ]);
     expect(normalizeEvent({ Type: 'Queued', Data: { Meta: { k: 'v' } } }).meta).toEqual([{ key: 'k', value: 'v' }]);
-    expect(normalizeEvent({ Type: 'Queued', Data: { Meta: [{ Key: 'k', Value: 'v' }] } }).meta).toEqual([{ key: 'k', value: 'v' }]);
+    expect(normalizeEvent({ Type: 'Queued', Data: { Meta: [{ Key: 'k', Value: 'v' }] } }).meta).toEqual([
+      { key: 'k', value: 'v' },
+    ]);
   });
 
   it('Tags', () => {
@@ -484,20 +624,28 @@ describe('normalizeEvent over the shared SocketLabs fixtures', () => {
     ['2013 Complaint (form)', legacyFormComplaint()] as const,
   ];
 
-  it.each(cases)('%s: a known type, a date, an address, and every field in a column (nothing left in extra)', (_name, event) => {
-    const e = normalizeEvent(event as Record<string, unknown>);
-    expect(e.knownType).toBe(true);
-    expect(e.occurredAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/);
-    expect(e.address).toMatch(/@/);
-    expect(e.serverId).toEqual(expect.any(Number));
-    expect(e.extra).toBeNull();
-  });
+  it.each(cases)(
+    '%s: a known type, a date, an address, and every field in a column (nothing left in extra)',
+    (_name, event) => {
+      const e = normalizeEvent(event as Record<string, unknown>);
+      expect(e.knownType).toBe(true);
+      expect(e.occurredAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/);
+      expect(e.address).toMatch(/@/);
+      expect(e.serverId).toEqual(expect.any(Number));
+      expect(e.extra).toBeNull();
+    },
+  );
 
   it('JSON and form encodings of one event give the same columns, but for Data and sub-second precision', () => {
     for (const make of Object.values(EVENT_FIXTURES)) {
       const json = normalizeEvent(make());
       const form = normalizeEvent(toFormFields(make()));
-      const strip = (e: ReturnType<typeof normalizeEvent>) => ({ ...e, occurredAt: e.occurredAt?.slice(0, 19), meta: null, tags: null });
+      const strip = (e: ReturnType<typeof normalizeEvent>) => ({
+        ...e,
+        occurredAt: e.occurredAt?.slice(0, 19),
+        meta: null,
+        tags: null,
+      });
       expect(strip(form)).toEqual(strip(json));
     }
   });

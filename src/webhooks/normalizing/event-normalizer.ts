@@ -34,7 +34,12 @@ const NAMES = new Map<string, { field: number; rank: number }>();
 EVENT_FIELDS.forEach((f, field) => f.names.forEach((name, rank) => NAMES.set(name, { field, rank })));
 
 /** Every field null: the shape of each output, cloned (one object literal's shape, so V8 copies it fast). */
-const EMPTY = Object.fromEntries([['type', null], ['knownType', false], ['canonicalType', null], ...EVENT_FIELDS.map((f) => [f.property, null])]);
+const EMPTY = Object.fromEntries([
+  ['type', null],
+  ['knownType', false],
+  ['canonicalType', null],
+  ...EVENT_FIELDS.map((f) => [f.property, null]),
+]);
 
 export function normalizeEvent(body: Record<string, unknown>): NormalizedEvent {
   // One pass over what was sent: each member goes to the field it names (the type, Data, a catalogue field), or to
@@ -184,7 +189,8 @@ function asInt(value: unknown): number | null | undefined {
 
 /** SocketLabs sends these enums as their name or their number (0, 1, 2), as JSON or as text. */
 function canonicalEnum(value: unknown, names: readonly string[]): string | null {
-  if (typeof value === 'number') return Number.isInteger(value) && value >= 0 && value < names.length ? names[value] : null;
+  if (typeof value === 'number')
+    return Number.isInteger(value) && value >= 0 && value < names.length ? names[value] : null;
   if (typeof value !== 'string') return null;
   const s = value.trim().toLowerCase();
   if (/^\d+$/.test(s)) {
@@ -231,7 +237,16 @@ function offsetMinutes(zone: string | undefined): number | null {
   return m[1] === '-' ? -minutes : minutes;
 }
 
-function buildUtc(y: number, mo: number, d: number, h: number, mi: number, s: number, frac: string, offset: number | null): string | null {
+function buildUtc(
+  y: number,
+  mo: number,
+  d: number,
+  h: number,
+  mi: number,
+  s: number,
+  frac: string,
+  offset: number | null,
+): string | null {
   if (offset === null || y < 1 || mo < 1 || mo > 12 || h > 23 || mi > 59 || s > 59) return null;
   const daysInMonth = new Date(Date.UTC(y, mo, 0)).getUTCDate();
   if (d < 1 || d > daysInMonth) return null;

@@ -7,7 +7,14 @@ import type { BodyFormat } from '../../events/event-names';
 import { normalizedRow } from '../normalizing/event-columns';
 import { normalizeEvent } from '../normalizing/event-normalizer';
 import { parseStoredEvent } from '../receiver/webhook-body.parser';
-import { CLAIM_PENDING, LOCK_MESSAGE_KEYS, RECORD_FAILURES, UPSERT_MESSAGES, UPSERT_SUPPRESSIONS, WRITE_NORMALIZED } from './processing.sql';
+import {
+  CLAIM_PENDING,
+  LOCK_MESSAGE_KEYS,
+  RECORD_FAILURES,
+  UPSERT_MESSAGES,
+  UPSERT_SUPPRESSIONS,
+  WRITE_NORMALIZED,
+} from './processing.sql';
 
 /** After this many failed attempts an event becomes a dead (`failed`) event. */
 export const MAX_EVENT_ATTEMPTS = 5;
@@ -75,7 +82,11 @@ export class EventProcessingService {
       return await this.dataSource.transaction((m) => this.runBatch(m, [id]));
     } catch (err) {
       if (isInfrastructureError(err)) throw err;
-      const rows: { id: string; state: string }[] = await this.dataSource.query(RECORD_FAILURES, [[id], [errorText(err)], MAX_EVENT_ATTEMPTS]);
+      const rows: { id: string; state: string }[] = await this.dataSource.query(RECORD_FAILURES, [
+        [id],
+        [errorText(err)],
+        MAX_EVENT_ATTEMPTS,
+      ]);
       this.logFailure(id, err, rows[0]?.state);
       const dead = rows.filter((r) => r.state === 'failed').length;
       return { processed: 0, retrying: rows.length - dead, dead, skipped: rows.length ? 0 : 1 };
@@ -116,7 +127,10 @@ export class EventProcessingService {
     // Only complaints, failures and unsubscribes can suppress an address: the others are not read again.
     const suppressing = events.filter(maySuppress);
     if (suppressing.length) {
-      await prepared(m, 'upsert-suppressions', UPSERT_SUPPRESSIONS, [suppressing.map((e) => e.id), suppressing.map((e) => e.occurred_at)]);
+      await prepared(m, 'upsert-suppressions', UPSERT_SUPPRESSIONS, [
+        suppressing.map((e) => e.id),
+        suppressing.map((e) => e.occurred_at),
+      ]);
     }
     await prepared(m, 'append-count-changes', APPEND_COUNT_CHANGES, counts.params());
     outcome.processed = events.length;
@@ -185,14 +199,18 @@ function hasMessage(e: { known_type: boolean | null; address: string | null }): 
 }
 
 /** The (message, recipient) keys of a batch, sorted (the order every worker locks them in). */
-export function messageKeys(events: { known_type: boolean | null; address: string | null; message_id: string | null }[]): { messageId: string; address: string }[] {
+export function messageKeys(
+  events: { known_type: boolean | null; address: string | null; message_id: string | null }[],
+): { messageId: string; address: string }[] {
   const seen = new Map<string, { messageId: string; address: string }>();
   for (const e of events) {
     if (!hasMessage(e) || !e.address) continue;
     const key = { messageId: e.message_id ?? '', address: e.address };
     seen.set(`${key.messageId}\u0000${key.address}`, key);
   }
-  return [...seen.values()].sort((a, b) => (a.messageId === b.messageId ? cmp(a.address, b.address) : cmp(a.messageId, b.messageId)));
+  return [...seen.values()].sort((a, b) =>
+    a.messageId === b.messageId ? cmp(a.address, b.address) : cmp(a.messageId, b.messageId),
+  );
 }
 
 function cmp(a: string, b: string): number {

@@ -3,7 +3,13 @@ import { Job, UnrecoverableError } from 'bullmq';
 import { AppConfig } from '../../core/config/app-config';
 import { JobName } from '../../core/queue/queue.constants';
 import { StorageMaintenanceService } from '../../events/storage/storage-maintenance.service';
-import { BatchOutcome, EventProcessingService, isInfrastructureError, lockKey, messageKeys } from './event-processing.service';
+import {
+  BatchOutcome,
+  EventProcessingService,
+  isInfrastructureError,
+  lockKey,
+  messageKeys,
+} from './event-processing.service';
 import { normalizedRow } from '../normalizing/event-columns';
 import { normalizeEvent } from '../normalizing/event-normalizer';
 import { EventsProcessor, MAX_BATCH, eventIdsOf } from './events.processor';
@@ -32,7 +38,9 @@ beforeAll(() => Logger.overrideLogger(false));
 describe('EventsProcessor.process', () => {
   it('processes the ids of a process-events job', async () => {
     const { processor, calls } = processorWith();
-    await expect(processor.process(job(JobName.ProcessEvents, { eventIds: ['3', '1', '3'] }))).resolves.toMatchObject({ processed: 2 });
+    await expect(processor.process(job(JobName.ProcessEvents, { eventIds: ['3', '1', '3'] }))).resolves.toMatchObject({
+      processed: 2,
+    });
     expect(calls).toEqual([['3', '1']]);
   });
 
@@ -45,12 +53,16 @@ describe('EventsProcessor.process', () => {
 
   it('throws (so BullMQ retries with backoff) while some events are still to be retried', async () => {
     const { processor } = processorWith({ retrying: 1 });
-    await expect(processor.process(job(JobName.ProcessEvents, { eventIds: ['1', '2'] }))).rejects.toThrow(/1 of 2 events failed/);
+    await expect(processor.process(job(JobName.ProcessEvents, { eventIds: ['1', '2'] }))).rejects.toThrow(
+      /1 of 2 events failed/,
+    );
   });
 
   it('does not throw when the failing events are dead: retrying would change nothing', async () => {
     const { processor } = processorWith({ dead: 1 });
-    await expect(processor.process(job(JobName.ProcessEvents, { eventIds: ['1'] }))).resolves.toMatchObject({ dead: 1 });
+    await expect(processor.process(job(JobName.ProcessEvents, { eventIds: ['1'] }))).resolves.toMatchObject({
+      dead: 1,
+    });
   });
 
   it('runs the sweep and the storage maintenance', async () => {
@@ -112,7 +124,14 @@ describe('messageKeys and lockKey', () => {
         { Type: 'Delivered', MessageId: 'm2', Address: '' },
         { Type: 'Delivered', MessageId: 'm3' },
         { Type: 'Mystery', MessageId: 'm4', Address: 'c@x.com' },
-      ].map((fields) => normalizedRow(normalizeEvent(fields)) as { known_type: boolean; address: string | null; message_id: string | null }),
+      ].map(
+        (fields) =>
+          normalizedRow(normalizeEvent(fields)) as {
+            known_type: boolean;
+            address: string | null;
+            message_id: string | null;
+          },
+      ),
     );
     expect(keys).toEqual([
       { messageId: '', address: 'a@x.com' },

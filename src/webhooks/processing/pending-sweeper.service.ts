@@ -107,9 +107,18 @@ export class PendingSweeperService implements OnApplicationBootstrap, OnModuleDe
   private async schedule(): Promise<boolean> {
     try {
       const opts = { attempts: 1, removeOnComplete: 10, removeOnFail: 100 };
-      await this.queue.upsertJobScheduler(SWEEP_SCHEDULER_ID, { every: this.intervalMs }, { name: JobName.SweepPending, data: {}, opts });
-      await this.queue.upsertJobScheduler(MAINTENANCE_SCHEDULER_ID, { every: MAINTENANCE_EVERY_MS }, { name: JobName.MaintainStorage, data: {}, opts });
-      if (!this.schedulerReady) this.logger.log(`sweeper scheduled every ${this.intervalMs} ms, storage maintenance hourly`);
+      await this.queue.upsertJobScheduler(
+        SWEEP_SCHEDULER_ID,
+        { every: this.intervalMs },
+        { name: JobName.SweepPending, data: {}, opts },
+      );
+      await this.queue.upsertJobScheduler(
+        MAINTENANCE_SCHEDULER_ID,
+        { every: MAINTENANCE_EVERY_MS },
+        { name: JobName.MaintainStorage, data: {}, opts },
+      );
+      if (!this.schedulerReady)
+        this.logger.log(`sweeper scheduled every ${this.intervalMs} ms, storage maintenance hourly`);
       this.schedulerReady = true;
       return true;
     } catch (err) {
@@ -132,12 +141,23 @@ export class PendingSweeperService implements OnApplicationBootstrap, OnModuleDe
     // The statistics' counter deltas into event_counts first: it needs PostgreSQL only (docs/storage.md).
     await this.dataSource.query(COMPACT_COUNTERS);
     return this.dataSource.transaction(async (m) => {
-      const outcome: SweepOutcome = { ran: false, backlog: 0, minAgeSeconds: 0, found: 0, jobsAdded: 0, jobsAlreadyQueued: 0 };
+      const outcome: SweepOutcome = {
+        ran: false,
+        backlog: 0,
+        minAgeSeconds: 0,
+        found: 0,
+        jobsAdded: 0,
+        jobsAlreadyQueued: 0,
+      };
       const [{ locked }] = await m.query('SELECT pg_try_advisory_xact_lock($1::int4, $2::int4) AS locked', SWEEP_LOCK);
       if (!locked) return outcome;
       outcome.ran = true;
 
-      const counts = await withTimeout(this.queue.getJobCounts('waiting', 'prioritized', 'delayed'), REDIS_TIMEOUT_MS, 'Redis');
+      const counts = await withTimeout(
+        this.queue.getJobCounts('waiting', 'prioritized', 'delayed'),
+        REDIS_TIMEOUT_MS,
+        'Redis',
+      );
       outcome.backlog = Object.values(counts).reduce((a, b) => a + b, 0);
       outcome.minAgeSeconds =
         outcome.backlog >= SWEEP_BACKLOG_JOBS ? this.staleAfterSeconds : this.config.worker.sweeperDelaySeconds;
@@ -150,7 +170,9 @@ export class PendingSweeperService implements OnApplicationBootstrap, OnModuleDe
       }
 
       if (outcome.jobsAdded) {
-        this.logger.log(`${outcome.found} events pending for over ${outcome.minAgeSeconds} s: ${outcome.jobsAdded} jobs added (backlog ${outcome.backlog} jobs)`);
+        this.logger.log(
+          `${outcome.found} events pending for over ${outcome.minAgeSeconds} s: ${outcome.jobsAdded} jobs added (backlog ${outcome.backlog} jobs)`,
+        );
       } else {
         this.logger.debug(`sweep: ${outcome.found} stale pending events, backlog ${outcome.backlog} jobs`);
       }

@@ -1,4 +1,10 @@
-import { deliveredEvent, failedEvent, formBody, queuedEvent, toFormFields } from '../../../test/fixtures/socketlabs-events';
+import {
+  deliveredEvent,
+  failedEvent,
+  formBody,
+  queuedEvent,
+  toFormFields,
+} from '../../../test/fixtures/socketlabs-events';
 import { dedupeKey } from './dedupe-key';
 import { parseWebhookBody } from './webhook-body.parser';
 
@@ -8,7 +14,14 @@ describe('dedupeKey', () => {
   });
 
   it('is the same for the JSON and the form encoding of one event', () => {
-    const event = { Type: 'Delivered', ServerId: 1000, MessageSize: 18234, Address: 'a@example.com', Response: '250 OK\r\n', MailingId: '' };
+    const event = {
+      Type: 'Delivered',
+      ServerId: 1000,
+      MessageSize: 18234,
+      Address: 'a@example.com',
+      Response: '250 OK\r\n',
+      MailingId: '',
+    };
     const [{ fields: json }] = parseWebhookBody(JSON.stringify({ ...event, SecretKey: 'k1' }), 'json');
     const [{ fields: form }] = parseWebhookBody(formBody({ ...toFormFields(event), SecretKey: 'k1' }), 'form');
     expect(form.ServerId).toBe('1000');

@@ -2,7 +2,6 @@ import { hash } from 'node:crypto';
 import { isSecretKeyName } from './secret-key';
 import type { WebhookEvent } from './webhook-body.parser';
 
-
 /**
  * SHA-256 (hex) of the canonical event without SecretKey. SocketLabs payloads carry no event id and a retry is
  * byte-for-byte the same event, so the content is the identity. Canonical: keys lower-cased and sorted at every
@@ -40,7 +39,8 @@ function canonicalText(value: unknown, skipTopLevel?: (lowerKey: string) => bool
   }
   entries.sort(byKeyThenText);
   let text = '{"o":[';
-  for (let i = 0; i < entries.length; i++) text += (i ? ',[' : '[') + JSON.stringify(entries[i].key) + ',' + entries[i].text + ']';
+  for (let i = 0; i < entries.length; i++)
+    text += (i ? ',[' : '[') + JSON.stringify(entries[i].key) + ',' + entries[i].text + ']';
   return text + ']}';
 }
 

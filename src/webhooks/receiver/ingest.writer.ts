@@ -41,7 +41,14 @@ const INGEST_TIMEOUT_MS = 10_000;
 /** Rows waiting for a flush beyond which new requests are refused at once instead of piling up in memory. */
 const MAX_WAITING_ROWS = 20_000;
 
-const INSERTED_COLUMNS = ['endpoint_id', 'received_at', 'dedupe_key', 'format', 'raw', ...NORMALIZED_COLUMNS.map((c) => c.column)];
+const INSERTED_COLUMNS = [
+  'endpoint_id',
+  'received_at',
+  'dedupe_key',
+  'format',
+  'raw',
+  ...NORMALIZED_COLUMNS.map((c) => c.column),
+];
 
 /**
  * $1: the rows as one JSON array (one JSON.stringify per batch instead of the driver's escaping of each column: a
@@ -101,7 +108,9 @@ export class IngestWriter {
     if (this.waiting.length + rows.length > MAX_WAITING_ROWS) {
       return Promise.reject(new StoreUnavailableError('too many events waiting for the event store'));
     }
-    const outcomes = rows.map((row) => new Promise<IngestOutcome>((resolve, reject) => this.waiting.push({ row, resolve, reject })));
+    const outcomes = rows.map(
+      (row) => new Promise<IngestOutcome>((resolve, reject) => this.waiting.push({ row, resolve, reject })),
+    );
     if (!this.flushing) {
       this.flushing = true;
       // setImmediate, not a timer: the requests parsed in this turn of the event loop share the first statement.
@@ -144,7 +153,11 @@ export class IngestWriter {
       if (isDataError(err) && !rows[0].normalize) {
         // Never refuse an event for its typed columns: store it raw, for a worker to normalize (and fail visibly).
         this.logger.error(`event refused with its typed columns (${describe(err)}); storing it raw`);
-        const raw = { ...rows[0], normalize: true, columns: { type: rows[0].columns.type, occurred_at: rows[0].columns.occurred_at } };
+        const raw = {
+          ...rows[0],
+          normalize: true,
+          columns: { type: rows[0].columns.type, occurred_at: rows[0].columns.occurred_at },
+        };
         await this.flush(batch.map((w) => ({ ...w, row: raw })));
         return;
       }
@@ -153,7 +166,12 @@ export class IngestWriter {
       for (const w of batch) w.reject(failure);
       return;
     }
-    this.stats.committed(rows.length, batch.length, (performance.now() - started) / 1000, (Date.now() - batch[0].row.receivedAt.getTime()) / 1000);
+    this.stats.committed(
+      rows.length,
+      batch.length,
+      (performance.now() - started) / 1000,
+      (Date.now() - batch[0].row.receivedAt.getTime()) / 1000,
+    );
     for (const [key, group] of groups) {
       const id = inserted.get(key) ?? null;
       group.forEach((w, i) => w.resolve({ id: i === 0 ? id : null }));
@@ -181,12 +199,13 @@ export class IngestWriter {
     );
     return new Map(result.map((r) => [r.dedupe_key, String(r.id)]));
   }
-
 }
 
 /** SQLSTATE class 22 (data exception): the row, not the database, is at fault. */
 function isDataError(err: unknown): boolean {
-  const code = (err as { code?: unknown; driverError?: { code?: unknown } })?.driverError?.code ?? (err as { code?: unknown })?.code;
+  const code =
+    (err as { code?: unknown; driverError?: { code?: unknown } })?.driverError?.code ??
+    (err as { code?: unknown })?.code;
   return typeof code === 'string' && code.startsWith('22');
 }
 

@@ -143,7 +143,17 @@ export class JsonScanner {
       // A number, true, false or null: up to the next delimiter.
       while (this.i < this.text.length) {
         const d = this.text.charCodeAt(this.i);
-        if (d === COMMA || d === CLOSE_BRACE || d === CLOSE_BRACKET || d === COLON || d === 0x20 || d === 0x0a || d === 0x0d || d === 0x09) return;
+        if (
+          d === COMMA ||
+          d === CLOSE_BRACE ||
+          d === CLOSE_BRACKET ||
+          d === COLON ||
+          d === 0x20 ||
+          d === 0x0a ||
+          d === 0x0d ||
+          d === 0x09
+        )
+          return;
         this.i++;
       }
       return;

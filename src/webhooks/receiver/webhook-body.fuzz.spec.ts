@@ -39,7 +39,9 @@ describe('webhook bodies (property-based)', () => {
   const bodies = fc.oneof(
     jsonBody(SECRET).map((b) => [Buffer.from(b), 'json'] as const),
     formBody(SECRET).map((b) => [Buffer.from(b), 'form'] as const),
-    jsonBody(SECRET).chain(withInvalidUtf8).map((b) => [b, 'json'] as const),
+    jsonBody(SECRET)
+      .chain(withInvalidUtf8)
+      .map((b) => [b, 'json'] as const),
   );
 
   it('the parser refuses with a 400 or returns events whose stored text parses back to the same fields, the same identity, no SecretKey', () => {
@@ -51,7 +53,9 @@ describe('webhook bodies (property-based)', () => {
           expect(storable(raw)).toBe(true);
           const stored = parseStoredEvent(raw, format);
           expect(Object.keys(stored).some((k) => k.toLowerCase() === 'secretkey')).toBe(false);
-          const withoutSecret = Object.fromEntries(Object.entries(fields).filter(([k]) => k.toLowerCase() !== 'secretkey'));
+          const withoutSecret = Object.fromEntries(
+            Object.entries(fields).filter(([k]) => k.toLowerCase() !== 'secretkey'),
+          );
           if (format === 'form' && body.includes(0)) {
             // A raw NUL byte (no valid form encoding) is stored as U+FFFD: the same once made storable.
             expect(pgValue(stored)).toEqual(pgValue(withoutSecret));

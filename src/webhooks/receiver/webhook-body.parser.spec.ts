@@ -1,9 +1,17 @@
 import { deliveredEvent, formBody, legacyFormDelivered, toFormFields } from '../../../test/fixtures/socketlabs-events';
 import { MAX_JSON_DEPTH } from './json-text';
-import { bodyFormatOf, eventTypeOf, isValidationType, parseStoredEvent, parseWebhookBody, WebhookRefusal } from './webhook-body.parser';
+import {
+  bodyFormatOf,
+  eventTypeOf,
+  isValidationType,
+  parseStoredEvent,
+  parseWebhookBody,
+  WebhookRefusal,
+} from './webhook-body.parser';
 
 /** The parsed fields of each event of a body. */
-const fieldsOf = (body: Buffer | string, format: 'json' | 'form') => parseWebhookBody(body, format).map((e) => e.fields);
+const fieldsOf = (body: Buffer | string, format: 'json' | 'form') =>
+  parseWebhookBody(body, format).map((e) => e.fields);
 /** The text stored for each event of a body. */
 const rawOf = (body: Buffer | string, format: 'json' | 'form') => parseWebhookBody(body, format).map((e) => e.raw);
 
@@ -52,7 +60,9 @@ describe('parseWebhookBody (JSON)', () => {
     const real = { ...deliveredEvent(), SecretKey: 'k' };
     expect(fieldsOf(JSON.stringify(real), 'json')).toEqual([real]);
     // No Type but a SecretKey at the root: it is the event (stored with type null), not an envelope.
-    expect(fieldsOf(JSON.stringify({ SecretKey: 'k', Data: { Meta: [] } }), 'json')).toEqual([{ SecretKey: 'k', Data: { Meta: [] } }]);
+    expect(fieldsOf(JSON.stringify({ SecretKey: 'k', Data: { Meta: [] } }), 'json')).toEqual([
+      { SecretKey: 'k', Data: { Meta: [] } },
+    ]);
   });
 
   it('accepts a UTF-8 byte order mark', () => {
@@ -82,9 +92,16 @@ describe('parseWebhookBody (JSON)', () => {
 
 describe('parseWebhookBody (form)', () => {
   it('has URLSearchParams semantics: strings, empty values, + and %20 as spaces, CRLF kept', () => {
-    const body = 'Type=Delivered&MailingId=&Response=250+2.6.0%20Message+received%0D%0A&ServerId=1000&SecretKey=abc%2B1';
+    const body =
+      'Type=Delivered&MailingId=&Response=250+2.6.0%20Message+received%0D%0A&ServerId=1000&SecretKey=abc%2B1';
     expect(fieldsOf(Buffer.from(body), 'form')).toEqual([
-      { Type: 'Delivered', MailingId: '', Response: '250 2.6.0 Message received\r\n', ServerId: '1000', SecretKey: 'abc+1' },
+      {
+        Type: 'Delivered',
+        MailingId: '',
+        Response: '250 2.6.0 Message received\r\n',
+        ServerId: '1000',
+        SecretKey: 'abc+1',
+      },
     ]);
   });
 
@@ -96,7 +113,9 @@ describe('parseWebhookBody (form)', () => {
   });
 
   it('keeps every value of a repeated field, as an array', () => {
-    expect(fieldsOf('SecretKey=a&Type=Queued&SecretKey=b', 'form')).toEqual([{ SecretKey: ['a', 'b'], Type: 'Queued' }]);
+    expect(fieldsOf('SecretKey=a&Type=Queued&SecretKey=b', 'form')).toEqual([
+      { SecretKey: ['a', 'b'], Type: 'Queued' },
+    ]);
   });
 
   it('refuses an empty form body', () => {
@@ -122,8 +141,11 @@ describe('field helpers', () => {
 
 describe('the text stored for each event (raw)', () => {
   it('is the JSON as sent, byte for byte, without the SecretKey members', () => {
-    const body = '{ "Type" : "Delivered",\n  "SecretKey":"k", "ServerId": 1.0, "Big": 12345678901234567890,\n  "Reason":"a","Reason":"b" }';
-    expect(rawOf(body, 'json')).toEqual(['{ "Type" : "Delivered",\n  "ServerId": 1.0, "Big": 12345678901234567890,\n  "Reason":"a","Reason":"b" }']);
+    const body =
+      '{ "Type" : "Delivered",\n  "SecretKey":"k", "ServerId": 1.0, "Big": 12345678901234567890,\n  "Reason":"a","Reason":"b" }';
+    expect(rawOf(body, 'json')).toEqual([
+      '{ "Type" : "Delivered",\n  "ServerId": 1.0, "Big": 12345678901234567890,\n  "Reason":"a","Reason":"b" }',
+    ]);
   });
 
   it.each([
@@ -135,11 +157,16 @@ describe('the text stored for each event (raw)', () => {
     ['{"Type":"Queued","Data":{"SecretKey":"nested"}}', '{"Type":"Queued","Data":{"SecretKey":"nested"}}'],
   ])('%s -> %s', (body, raw) => {
     expect(rawOf(body, 'json')).toEqual([raw]);
-    expect(JSON.parse(raw)).toEqual(Object.fromEntries(Object.entries(JSON.parse(body)).filter(([k]) => k.toLowerCase() !== 'secretkey')));
+    expect(JSON.parse(raw)).toEqual(
+      Object.fromEntries(Object.entries(JSON.parse(body)).filter(([k]) => k.toLowerCase() !== 'secretkey')),
+    );
   });
 
   it('is the text of each item of an array, and of the inner object of a {"data": {...}} envelope', () => {
-    expect(rawOf('[ {"Type":"Queued","SecretKey":"k"} ,{"Type":"Failed", "SecretKey":"k"}]', 'json')).toEqual(['{"Type":"Queued"}', '{"Type":"Failed"}']);
+    expect(rawOf('[ {"Type":"Queued","SecretKey":"k"} ,{"Type":"Failed", "SecretKey":"k"}]', 'json')).toEqual([
+      '{"Type":"Queued"}',
+      '{"Type":"Failed"}',
+    ]);
     expect(rawOf('{"data": { "Type":"Queued", "SecretKey":"k" }}', 'json')).toEqual(['{ "Type":"Queued" }']);
     expect(rawOf('\uFEFF{"Type":"Queued"}', 'json')).toEqual(['{"Type":"Queued"}']);
   });
@@ -152,7 +179,9 @@ describe('the text stored for each event (raw)', () => {
   });
 
   it('is the form body as sent, without the SecretKey pairs, a raw NUL byte as U+FFFD', () => {
-    expect(rawOf('Type=Delivered&SecretKey=abc&Reason=a+b%20c&Secret%4Bey=x&secretkey=y&Empty=', 'form')).toEqual(['Type=Delivered&Reason=a+b%20c&Empty=']);
+    expect(rawOf('Type=Delivered&SecretKey=abc&Reason=a+b%20c&Secret%4Bey=x&secretkey=y&Empty=', 'form')).toEqual([
+      'Type=Delivered&Reason=a+b%20c&Empty=',
+    ]);
     expect(rawOf('Type=Queued&Reason=x\u0000y', 'form')).toEqual(['Type=Queued&Reason=x\uFFFDy']);
     expect(rawOf('Type=Queued&Reason=x%00y', 'form')).toEqual(['Type=Queued&Reason=x%00y']);
   });
@@ -183,7 +212,9 @@ describe('nesting limit', () => {
 
   it('refuses a million levels at once, without exhausting the stack', () => {
     expect(reason(() => parseWebhookBody('['.repeat(1_000_000), 'json'))).toBe('400 nesting_too_deep');
-    expect(reason(() => parseWebhookBody(`{"a":${'{"a":'.repeat(5000)}1${'}'.repeat(5001)}`, 'json'))).toBe('400 nesting_too_deep');
+    expect(reason(() => parseWebhookBody(`{"a":${'{"a":'.repeat(5000)}1${'}'.repeat(5001)}`, 'json'))).toBe(
+      '400 nesting_too_deep',
+    );
   });
 
   it('does not count brackets inside strings', () => {

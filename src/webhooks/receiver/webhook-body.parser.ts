@@ -57,7 +57,6 @@ export interface ReceivedEvent {
   raw: string;
 }
 
-
 /**
  * Turns a raw webhook body into its events. JSON: an object (one event) or an array of objects (each its own
  * event); a root object with no `Type` and no `SecretKey` but a `data` object is the `{"data": {...}}`
@@ -85,7 +84,11 @@ export function parseStoredEvent(raw: string, format: BodyFormat): WebhookEvent 
 /** `stored`: the text of one stored event, an object; its envelope was unwrapped when it was received, not twice. */
 function parseJson(text: string, stored = false): ReceivedEvent[] {
   if (nestsDeeperThan(text, MAX_JSON_DEPTH)) {
-    throw new WebhookRefusal(400, 'nesting_too_deep', `The body nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels`);
+    throw new WebhookRefusal(
+      400,
+      'nesting_too_deep',
+      `The body nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels`,
+    );
   }
   let value: unknown;
   try {
@@ -99,11 +102,13 @@ function parseJson(text: string, stored = false): ReceivedEvent[] {
     if (value.length === 0) throw new WebhookRefusal(400, 'empty_body', 'The body is an empty array: no event');
     const items = scanner.arrayItems(root);
     return value.map((item, i) => {
-      if (!isPlainObject(item)) throw new WebhookRefusal(400, 'unparseable_body', `Item ${i} of the array is not a JSON object`);
+      if (!isPlainObject(item))
+        throw new WebhookRefusal(400, 'unparseable_body', `Item ${i} of the array is not a JSON object`);
       return received(text, scanner, items[i].start, item, true);
     });
   }
-  if (!isPlainObject(value)) throw new WebhookRefusal(400, 'unparseable_body', 'The body must be a JSON object or an array of objects');
+  if (!isPlainObject(value))
+    throw new WebhookRefusal(400, 'unparseable_body', 'The body must be a JSON object or an array of objects');
   return [received(text, scanner, root, value, !stored)];
 }
 
@@ -129,7 +134,8 @@ function envelopeKey(event: WebhookEvent): string | undefined {
  * instead of replacing the object's prototype (and vanishing from it).
  */
 export function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
-  if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  if (key === '__proto__')
+    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
   else target[key] = value;
 }
 

@@ -11,7 +11,16 @@ import { normalizeEvent } from '../normalizing/event-normalizer';
 import { dedupeKey } from './dedupe-key';
 import { IngestRow, IngestWriter, StoreUnavailableError } from './ingest.writer';
 import { ReceiverStats } from './receiver.stats';
-import { bodyFormatOf, eventTypeOf, isValidationType, parseWebhookBody, ReceivedEvent, RejectReason, WebhookEvent, WebhookRefusal } from './webhook-body.parser';
+import {
+  bodyFormatOf,
+  eventTypeOf,
+  isValidationType,
+  parseWebhookBody,
+  ReceivedEvent,
+  RejectReason,
+  WebhookEvent,
+  WebhookRefusal,
+} from './webhook-body.parser';
 
 /** What the receiver answers: the transport writes it as it is. */
 export interface WebhookAnswer {
@@ -54,7 +63,8 @@ const MESSAGES: Record<RejectReason, string> = {
   internal_error: 'Internal server error',
 };
 
-export const refusal = (status: number, reason: RejectReason, message = MESSAGES[reason]) => new WebhookRefusal(status, reason, message);
+export const refusal = (status: number, reason: RejectReason, message = MESSAGES[reason]) =>
+  new WebhookRefusal(status, reason, message);
 
 /**
  * What the SocketLabs receiver decides, apart from HTTP (webhook-receiver.transport.ts reads the request and writes
@@ -97,11 +107,20 @@ export class WebhookReceiver {
     const format = bodyFormatOf(contentType);
     if (format) return format;
     if (contentType === undefined && !hasBody) return null;
-    throw refusal(415, 'unsupported_media_type', `Unsupported content type ${printable(contentType ?? '(none)')}: send application/json or application/x-www-form-urlencoded`);
+    throw refusal(
+      415,
+      'unsupported_media_type',
+      `Unsupported content type ${printable(contentType ?? '(none)')}: send application/json or application/x-www-form-urlencoded`,
+    );
   }
 
   /** The 200 once every event of the body is committed; throws a WebhookRefusal for anything refused. */
-  async receive(endpoint: ResolvedEndpoint, format: BodyFormat | null, body: Buffer, ctx: WebhookContext): Promise<WebhookAnswer> {
+  async receive(
+    endpoint: ResolvedEndpoint,
+    format: BodyFormat | null,
+    body: Buffer,
+    ctx: WebhookContext,
+  ): Promise<WebhookAnswer> {
     if (!format) throw refusal(400, 'empty_body');
     const events = parseWebhookBody(body, format);
 
@@ -126,7 +145,14 @@ export class WebhookReceiver {
         validations++;
         continue;
       }
-      rows.push({ endpointId: endpoint.id, receivedAt, dedupeKey: dedupeKey(fields), format, raw, ...this.normalize(fields, type) });
+      rows.push({
+        endpointId: endpoint.id,
+        receivedAt,
+        dedupeKey: dedupeKey(fields),
+        format,
+        raw,
+        ...this.normalize(fields, type),
+      });
     }
 
     if (validations > 0) await this.markValidated(endpoint, ctx);
@@ -175,7 +201,12 @@ export class WebhookReceiver {
     // rest of it is not stored, so the connection cannot carry another request.
     if (status === 503) headers['retry-after'] = '30';
     if (status === 413) headers.connection = 'close';
-    return answer(status, 'application/json; charset=utf-8', JSON.stringify(errorBody(status, ctx.requestId, err.message, reason.toUpperCase())), headers);
+    return answer(
+      status,
+      'application/json; charset=utf-8',
+      JSON.stringify(errorBody(status, ctx.requestId, err.message, reason.toUpperCase())),
+      headers,
+    );
   }
 
   /** An error that is not a refusal: logged whole, answered 500 with nothing of it. */
@@ -196,7 +227,12 @@ export class WebhookReceiver {
   }
 }
 
-function answer(status: number, contentType: string, body: string, headers: Record<string, string> = {}): WebhookAnswer {
+function answer(
+  status: number,
+  contentType: string,
+  body: string,
+  headers: Record<string, string> = {},
+): WebhookAnswer {
   return { status, contentType, body, headers };
 }
 
@@ -216,8 +252,12 @@ export function authenticate(event: WebhookEvent, endpoint: ResolvedEndpoint): R
   let ok = true;
   for (const s of secrets) if (typeof s !== 'string' || !matchesAnySecret(s, endpoint.secretDigests)) ok = false;
   if (!ok) return 'wrong_secret';
-  if (endpoint.expectedServerId !== null && !idMatches(valuesNamed(event, 'serverid'), endpoint.expectedServerId)) return 'server_id_mismatch';
-  if (endpoint.expectedSubaccountId !== null && !idMatches(valuesNamed(event, 'subaccountid'), endpoint.expectedSubaccountId)) {
+  if (endpoint.expectedServerId !== null && !idMatches(valuesNamed(event, 'serverid'), endpoint.expectedServerId))
+    return 'server_id_mismatch';
+  if (
+    endpoint.expectedSubaccountId !== null &&
+    !idMatches(valuesNamed(event, 'subaccountid'), endpoint.expectedSubaccountId)
+  ) {
     return 'subaccount_id_mismatch';
   }
   return null;

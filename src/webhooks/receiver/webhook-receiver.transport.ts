@@ -47,7 +47,11 @@ export class WebhookReceiverTransport implements OnModuleInit {
       { onRequest: (request, reply, done) => hijacked(request, reply, done, request.params.endpointId) },
       unreachable,
     );
-    fastify.post(RECEIVER_PATH, { onRequest: (request, reply, done) => hijacked(request, reply, done, null) }, unreachable);
+    fastify.post(
+      RECEIVER_PATH,
+      { onRequest: (request, reply, done) => hijacked(request, reply, done, null) },
+      unreachable,
+    );
   }
 
   /**
@@ -70,11 +74,19 @@ export class WebhookReceiverTransport implements OnModuleInit {
     return true;
   }
 
-  private serve(req: IncomingMessage, res: ServerResponse, endpointId: string | null, requestId: string, ip: string): void {
+  private serve(
+    req: IncomingMessage,
+    res: ServerResponse,
+    endpointId: string | null,
+    requestId: string,
+    ip: string,
+  ): void {
     const ctx: WebhookContext = { endpointId, requestId, ip };
     const startedAt = this.stats.requestStarted();
     this.handle(req, ctx)
-      .catch((err: unknown) => (err instanceof WebhookRefusal ? this.receiver.refused(err, ctx) : this.receiver.failed(err, ctx)))
+      .catch((err: unknown) =>
+        err instanceof WebhookRefusal ? this.receiver.refused(err, ctx) : this.receiver.failed(err, ctx),
+      )
       .then((answer) => {
         send(req, res, ctx, answer);
         this.stats.requestAnswered(startedAt);

@@ -28,12 +28,14 @@ async function rewriteFormRows(queryRunner: QueryRunner, convert: (raw: string) 
       [after],
     );
     if (rows.length === 0) return;
-    const converted = rows.map((r) => ({ id: r.id, raw: convert(r.raw) })).filter((r): r is { id: string; raw: string } => r.raw !== null);
+    const converted = rows
+      .map((r) => ({ id: r.id, raw: convert(r.raw) }))
+      .filter((r): r is { id: string; raw: string } => r.raw !== null);
     if (converted.length > 0) {
-      await queryRunner.query(`UPDATE email_events e SET raw = c.raw FROM unnest($1::bigint[], $2::text[]) AS c(id, raw) WHERE e.id = c.id`, [
-        converted.map((c) => c.id),
-        converted.map((c) => c.raw),
-      ]);
+      await queryRunner.query(
+        `UPDATE email_events e SET raw = c.raw FROM unnest($1::bigint[], $2::text[]) AS c(id, raw) WHERE e.id = c.id`,
+        [converted.map((c) => c.id), converted.map((c) => c.raw)],
+      );
     }
     after = rows[rows.length - 1].id;
   }
@@ -50,7 +52,8 @@ function formText(raw: string): string | null {
   if (fields === null || typeof fields !== 'object' || Array.isArray(fields)) return null;
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(fields as Record<string, unknown>)) {
-    for (const v of Array.isArray(value) ? value : [value]) params.append(key, typeof v === 'string' ? v : JSON.stringify(v));
+    for (const v of Array.isArray(value) ? value : [value])
+      params.append(key, typeof v === 'string' ? v : JSON.stringify(v));
   }
   return params.toString();
 }
@@ -59,7 +62,8 @@ function jsonText(raw: string): string {
   const out: Record<string, string | string[]> = {};
   for (const [key, value] of new URLSearchParams(raw)) {
     const prev = out[key];
-    if (prev === undefined) Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+    if (prev === undefined)
+      Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
     else out[key] = Array.isArray(prev) ? [...prev, value] : [prev, value];
   }
   return JSON.stringify(out);

@@ -20,7 +20,9 @@ export class EventsWrittenOnce1796601600000 implements MigrationInterface {
 
   public async up(q: QueryRunner): Promise<void> {
     await q.query(`ALTER TABLE "email_events" RENAME TO "email_events_unpartitioned"`);
-    await q.query(`ALTER TABLE "email_events_unpartitioned" RENAME CONSTRAINT "PK_2ab38c98c3ca9385eff428134c2" TO "email_events_unpartitioned_pkey"`);
+    await q.query(
+      `ALTER TABLE "email_events_unpartitioned" RENAME CONSTRAINT "PK_2ab38c98c3ca9385eff428134c2" TO "email_events_unpartitioned_pkey"`,
+    );
     for (const index of [
       'email_events_dedupe_key_key',
       'email_events_mailing_id_idx',
@@ -60,10 +62,16 @@ export class EventsWrittenOnce1796601600000 implements MigrationInterface {
     await q.query(`CREATE INDEX "email_events_address_idx" ON "email_events" ("address") `);
     await q.query(`CREATE INDEX "email_events_mailing_id_idx" ON "email_events" ("mailing_id", "occurred_at", "id") `);
     await q.query(`CREATE INDEX "email_events_type_idx" ON "email_events" ("type", "occurred_at", "id") `);
-    await q.query(`CREATE INDEX "email_events_subaccount_id_idx" ON "email_events" ("subaccount_id", "occurred_at", "id") `);
+    await q.query(
+      `CREATE INDEX "email_events_subaccount_id_idx" ON "email_events" ("subaccount_id", "occurred_at", "id") `,
+    );
     await q.query(`CREATE INDEX "email_events_server_id_idx" ON "email_events" ("server_id", "occurred_at", "id") `);
-    await q.query(`CREATE INDEX "email_events_tracking_type_idx" ON "email_events" ("tracking_type", "occurred_at", "id") WHERE tracking_type IS NOT NULL`);
-    await q.query(`CREATE INDEX "email_events_failure_type_idx" ON "email_events" ("failure_type", "occurred_at", "id") WHERE failure_type IS NOT NULL`);
+    await q.query(
+      `CREATE INDEX "email_events_tracking_type_idx" ON "email_events" ("tracking_type", "occurred_at", "id") WHERE tracking_type IS NOT NULL`,
+    );
+    await q.query(
+      `CREATE INDEX "email_events_failure_type_idx" ON "email_events" ("failure_type", "occurred_at", "id") WHERE failure_type IS NOT NULL`,
+    );
     await q.query(`CREATE INDEX "email_events_feed_idx" ON "email_events" ("txid", "id") WHERE txid IS NOT NULL`);
 
     // A partition for every month the existing events occurred in and the months around now, as
@@ -79,16 +87,26 @@ export class EventsWrittenOnce1796601600000 implements MigrationInterface {
     const last = month(now, 2);
     for (let m = first; m <= last; m = month(m, 1)) {
       const name = `email_events_p${m.getUTCFullYear()}_${String(m.getUTCMonth() + 1).padStart(2, '0')}`;
-      await q.query(`CREATE TABLE "${name}" PARTITION OF "email_events" FOR VALUES FROM ('${m.toISOString()}') TO ('${month(m, 1).toISOString()}')`);
+      await q.query(
+        `CREATE TABLE "${name}" PARTITION OF "email_events" FOR VALUES FROM ('${m.toISOString()}') TO ('${month(m, 1).toISOString()}')`,
+      );
     }
 
-    await q.query(`CREATE TABLE "event_backlog" ("event_id" bigint NOT NULL, "occurred_at" TIMESTAMP WITH TIME ZONE NOT NULL, "received_at" TIMESTAMP WITH TIME ZONE NOT NULL, "state" text NOT NULL DEFAULT 'pending', "attempts" integer NOT NULL DEFAULT '0', "last_error" text, "normalize" boolean NOT NULL DEFAULT false, CONSTRAINT "PK_72521858de54dd9ccabf0af5c39" PRIMARY KEY ("event_id"))`);
+    await q.query(
+      `CREATE TABLE "event_backlog" ("event_id" bigint NOT NULL, "occurred_at" TIMESTAMP WITH TIME ZONE NOT NULL, "received_at" TIMESTAMP WITH TIME ZONE NOT NULL, "state" text NOT NULL DEFAULT 'pending', "attempts" integer NOT NULL DEFAULT '0', "last_error" text, "normalize" boolean NOT NULL DEFAULT false, CONSTRAINT "PK_72521858de54dd9ccabf0af5c39" PRIMARY KEY ("event_id"))`,
+    );
     await q.query(`CREATE INDEX "event_backlog_failed_idx" ON "event_backlog" ("event_id") WHERE state = 'failed'`);
-    await q.query(`CREATE TABLE "event_counts" ("hour" TIMESTAMP WITH TIME ZONE NOT NULL, "type" text NOT NULL, "tracking_type" text NOT NULL, "state" text NOT NULL, "n" bigint NOT NULL, CONSTRAINT "PK_c7ddec88da934789c627eab6ff3" PRIMARY KEY ("hour", "type", "tracking_type", "state"))`);
-    await q.query(`CREATE TABLE "event_count_deltas" ("id" bigint GENERATED ALWAYS AS IDENTITY NOT NULL, "hour" TIMESTAMP WITH TIME ZONE NOT NULL, "type" text NOT NULL, "tracking_type" text NOT NULL, "state" text NOT NULL, "n" bigint NOT NULL, CONSTRAINT "PK_7750aabb7f39fe02b38f8b6babf" PRIMARY KEY ("id"))`);
+    await q.query(
+      `CREATE TABLE "event_counts" ("hour" TIMESTAMP WITH TIME ZONE NOT NULL, "type" text NOT NULL, "tracking_type" text NOT NULL, "state" text NOT NULL, "n" bigint NOT NULL, CONSTRAINT "PK_c7ddec88da934789c627eab6ff3" PRIMARY KEY ("hour", "type", "tracking_type", "state"))`,
+    );
+    await q.query(
+      `CREATE TABLE "event_count_deltas" ("id" bigint GENERATED ALWAYS AS IDENTITY NOT NULL, "hour" TIMESTAMP WITH TIME ZONE NOT NULL, "type" text NOT NULL, "tracking_type" text NOT NULL, "state" text NOT NULL, "n" bigint NOT NULL, CONSTRAINT "PK_7750aabb7f39fe02b38f8b6babf" PRIMARY KEY ("id"))`,
+    );
     // A row in and out per event: vacuumed after a number of dead rows, not a share of a table that stays small.
     for (const table of ['event_backlog', 'event_count_deltas']) {
-      await q.query(`ALTER TABLE "${table}" SET (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 10000, autovacuum_vacuum_cost_delay = 0)`);
+      await q.query(
+        `ALTER TABLE "${table}" SET (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 10000, autovacuum_vacuum_cost_delay = 0)`,
+      );
     }
 
     // The rows, as they are: a pending event keeps its (empty) typed columns and is normalized by a worker.
@@ -114,7 +132,9 @@ export class EventsWrittenOnce1796601600000 implements MigrationInterface {
         coalesce(lower(e.tracking_type), ''), coalesce(b.state, 'processed'), count(*)
       FROM "email_events" e LEFT JOIN "event_backlog" b ON b.event_id = e.id
       GROUP BY 1, 2, 3, 4`);
-    await q.query(`SELECT setval(pg_get_serial_sequence('email_events', 'id'), (SELECT coalesce(max(id), 0) + 1 FROM "email_events_unpartitioned"), false)`);
+    await q.query(
+      `SELECT setval(pg_get_serial_sequence('email_events', 'id'), (SELECT coalesce(max(id), 0) + 1 FROM "email_events_unpartitioned"), false)`,
+    );
     await q.query(`DROP TABLE "email_events_unpartitioned"`);
 
     await q.query(`DROP INDEX "public"."messages_last_event_at_idx"`);
@@ -146,7 +166,9 @@ export class EventsWrittenOnce1796601600000 implements MigrationInterface {
     await q.query(`CREATE INDEX "messages_last_event_at_idx" ON "messages" ("last_event_at") `);
 
     await q.query(`ALTER TABLE "email_events" RENAME TO "email_events_partitioned"`);
-    await q.query(`CREATE TABLE "email_events" ("id" bigint GENERATED ALWAYS AS IDENTITY NOT NULL, "endpoint_id" uuid, "received_at" TIMESTAMP WITH TIME ZONE NOT NULL, "dedupe_key" text NOT NULL, "format" text NOT NULL, "raw" text NOT NULL, "type" text, "state" text NOT NULL DEFAULT 'pending', "attempts" integer NOT NULL DEFAULT '0', "last_error" text, "processed_at" TIMESTAMP WITH TIME ZONE, "known_type" boolean, "occurred_at" TIMESTAMP WITH TIME ZONE, "server_id" integer, "subaccount_id" integer, "ip_pool_id" integer, "address" text, "from_address" text, "subject" text, "mailing_id" text, "message_id" text, "message_size" integer, "deferral_code" integer, "reason" text, "response" text, "local_ip" text, "remote_mta" text, "bounce_status" text, "diagnostic_code" text, "failure_type" text, "failure_code" integer, "tracking_type" text, "user_agent" text, "client_ip" text, "url" text, "tag" text, "fbl_type" text, "fbl_from" text, "fbl_to" text, "length" integer, "meta" jsonb, "tags" text array, "extra" jsonb, "processed_txid" bigint, CONSTRAINT "PK_2ab38c98c3ca9385eff428134c2" PRIMARY KEY ("id"))`);
+    await q.query(
+      `CREATE TABLE "email_events" ("id" bigint GENERATED ALWAYS AS IDENTITY NOT NULL, "endpoint_id" uuid, "received_at" TIMESTAMP WITH TIME ZONE NOT NULL, "dedupe_key" text NOT NULL, "format" text NOT NULL, "raw" text NOT NULL, "type" text, "state" text NOT NULL DEFAULT 'pending', "attempts" integer NOT NULL DEFAULT '0', "last_error" text, "processed_at" TIMESTAMP WITH TIME ZONE, "known_type" boolean, "occurred_at" TIMESTAMP WITH TIME ZONE, "server_id" integer, "subaccount_id" integer, "ip_pool_id" integer, "address" text, "from_address" text, "subject" text, "mailing_id" text, "message_id" text, "message_size" integer, "deferral_code" integer, "reason" text, "response" text, "local_ip" text, "remote_mta" text, "bounce_status" text, "diagnostic_code" text, "failure_type" text, "failure_code" integer, "tracking_type" text, "user_agent" text, "client_ip" text, "url" text, "tag" text, "fbl_type" text, "fbl_from" text, "fbl_to" text, "length" integer, "meta" jsonb, "tags" text array, "extra" jsonb, "processed_txid" bigint, CONSTRAINT "PK_2ab38c98c3ca9385eff428134c2" PRIMARY KEY ("id"))`,
+    );
     await q.query(`INSERT INTO "email_events" OVERRIDING SYSTEM VALUE
       SELECT e.id, e.endpoint_id, e.received_at, encode(e.dedupe_key, 'hex'), e.format, e.raw, e.type,
         coalesce(b.state, 'processed'), coalesce(b.attempts, 0), b.last_error, CASE WHEN b.state IS NULL THEN e.received_at END,
@@ -157,7 +179,9 @@ export class EventsWrittenOnce1796601600000 implements MigrationInterface {
         CASE WHEN b.state IS NULL THEN e.txid END
       FROM "email_events_partitioned" e LEFT JOIN "event_backlog" b ON b.event_id = e.id
       ON CONFLICT DO NOTHING`);
-    await q.query(`SELECT setval(pg_get_serial_sequence('email_events', 'id'), (SELECT coalesce(max(id), 0) + 1 FROM "email_events_partitioned"), false)`);
+    await q.query(
+      `SELECT setval(pg_get_serial_sequence('email_events', 'id'), (SELECT coalesce(max(id), 0) + 1 FROM "email_events_partitioned"), false)`,
+    );
     await q.query(`DROP TABLE "email_events_partitioned"`);
     await q.query(`DROP TABLE "event_count_deltas"`);
     await q.query(`DROP TABLE "event_counts"`);
@@ -169,6 +193,8 @@ export class EventsWrittenOnce1796601600000 implements MigrationInterface {
     await q.query(`CREATE INDEX "email_events_message_idx" ON "email_events" ("message_id", "address") `);
     await q.query(`CREATE INDEX "email_events_pending_idx" ON "email_events" ("id") WHERE state = 'pending'`);
     await q.query(`CREATE INDEX "email_events_failed_idx" ON "email_events" ("id") WHERE state = 'failed'`);
-    await q.query(`CREATE INDEX "email_events_feed_idx" ON "email_events" ("processed_txid", "id") WHERE processed_txid IS NOT NULL`);
+    await q.query(
+      `CREATE INDEX "email_events_feed_idx" ON "email_events" ("processed_txid", "id") WHERE processed_txid IS NOT NULL`,
+    );
   }
 }

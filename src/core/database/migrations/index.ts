@@ -7,4 +7,11 @@ import { FailedEventsIndex1796425200000 } from './1796425200000-FailedEventsInde
 import { EventsWrittenOnce1796601600000 } from './1796601600000-EventsWrittenOnce';
 import { ErasedSuppressions1796638749142 } from './1796638749142-ErasedSuppressions';
 
-export const migrations: Function[] = [Initial1795442493460, ChangeFeed1795447370766, FormRawAsSent1796342400000, FailedEventsIndex1796425200000, EventsWrittenOnce1796601600000, ErasedSuppressions1796638749142];
+export const migrations: Function[] = [
+  Initial1795442493460,
+  ChangeFeed1795447370766,
+  FormRawAsSent1796342400000,
+  FailedEventsIndex1796425200000,
+  EventsWrittenOnce1796601600000,
+  ErasedSuppressions1796638749142,
+];

@@ -20,6 +20,10 @@ export class ReceiverStatsResponseDto {
    * `bad_request`, `unknown_endpoint`, `disabled_endpoint`, `endpoint_not_configured`, `missing_secret`,
    * `wrong_secret`, `server_id_mismatch`, `subaccount_id_mismatch`, `event_store_unavailable`, `internal_error`.
    */
-  @ApiProperty({ type: 'object', additionalProperties: { type: 'integer' }, example: { wrong_secret: 3, unparseable_body: 1 } })
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'integer' },
+    example: { wrong_secret: 3, unparseable_body: 1 },
+  })
   rejections: Record<string, number>;
 }
