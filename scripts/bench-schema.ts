@@ -18,12 +18,13 @@ import {
 
 /** Events stored and not processed yet: the workers' backlog. */
 export async function pendingEvents(db: Client): Promise<number> {
-  return (await db.query(`SELECT count(*)::int AS n FROM event_backlog WHERE state = 'pending'`)).rows[0].n;
+  return (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM event_backlog WHERE state = 'pending'`)).rows[0]
+    .n;
 }
 
 /** Every event stored, whatever its state (>= the 200s: an event is committed before its 200). */
 export async function storedEvents(db: Client): Promise<number> {
-  return (await db.query(`SELECT count(*)::int AS n FROM email_events`)).rows[0].n;
+  return (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM email_events`)).rows[0].n;
 }
 
 // ---------------------------------------------------------------- npm run bench:reads
@@ -134,7 +135,7 @@ export async function tableSizes(db: Client): Promise<TableSize[]> {
 /** The partitions of email_events and their rows (estimates after ANALYZE), oldest first, the default one last. */
 export async function eventPartitionRows(db: Client): Promise<{ name: string; rows: number }[]> {
   return (
-    await db.query(
+    await db.query<{ name: string; rows: number }>(
       `SELECT c.relname AS name, greatest(c.reltuples, 0)::bigint::int AS rows
        FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
        WHERE i.inhparent = 'email_events'::regclass ORDER BY c.relname = '${DEFAULT_PARTITION}', c.relname`,
@@ -423,7 +424,18 @@ export interface SeededChunk {
 
 /** $1, $2 messages [from, to); $3 messages in all; $4, $5 first time and span (epoch seconds); $6 recipients. */
 export async function seedEvents(db: Client, params: number[]): Promise<SeededChunk> {
-  const r = (await db.query(SEED_EVENTS, params)).rows[0];
+  const r = (
+    await db.query<{
+      events: number;
+      first_id: string;
+      last_id: string;
+      message_ids: string[];
+      addresses: string[];
+      message_at: string[];
+      suppressing_ids: string[];
+      suppressing_at: string[];
+    }>(SEED_EVENTS, params)
+  ).rows[0];
   return {
     events: r.events,
     firstId: r.first_id,
@@ -442,7 +454,8 @@ export async function seedEvents(db: Client, params: number[]): Promise<SeededCh
  * further back, and its rows must land in their months, not in the default partition. Returns the names created.
  */
 export async function ensureSeedPartitions(db: Client, from: Date, to: Date): Promise<string[]> {
-  const query = async (sql: string, params?: unknown[]) => (await db.query(sql, params)).rows;
+  const query = async (sql: string, params?: unknown[]): Promise<unknown[]> =>
+    (await db.query<Record<string, unknown>>(sql, params)).rows;
   const have = new Set((await monthPartitions(query)).map((p) => p.from.getTime()));
   const created: string[] = [];
   for (let month = monthStart(from); month <= to; month = addMonths(month, 1)) {
@@ -503,7 +516,7 @@ export const SEED_SESSION = [`SET jit = off`, `SET synchronous_commit = off`, `S
 /** Rows already there: the seed refuses to add to them without --reset. */
 export async function seededRows(db: Client): Promise<number> {
   return (
-    await db.query(
+    await db.query<{ n: number }>(
       `SELECT (SELECT count(*) FROM (SELECT 1 FROM email_events LIMIT 1) e) + (SELECT count(*) FROM (SELECT 1 FROM messages LIMIT 1) m) AS n`,
     )
   ).rows[0].n;
@@ -518,7 +531,7 @@ export const SEED_RESET = `TRUNCATE email_events, event_backlog, event_counts, e
  */
 export async function sampleEvents(db: Client, n: number): Promise<Record<string, unknown>[]> {
   return (
-    await db.query(
+    await db.query<Record<string, unknown>>(
       `SELECT e.*, to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS occurred_at_iso
        FROM email_events e TABLESAMPLE BERNOULLI (1) LIMIT $1`,
       [n],
@@ -528,7 +541,7 @@ export async function sampleEvents(db: Client, n: number): Promise<Record<string
 
 /** Rows in the default partition: the seed makes every month it fills, so none should land there. */
 export async function defaultPartitionRows(db: Client): Promise<number> {
-  return (await db.query(`SELECT count(*)::int AS n FROM "${DEFAULT_PARTITION}"`)).rows[0].n;
+  return (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM "${DEFAULT_PARTITION}"`)).rows[0].n;
 }
 
 export const SEED_ANALYZE = [

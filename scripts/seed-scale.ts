@@ -135,7 +135,7 @@ async function main(): Promise<void> {
     console.log(`vacuum analyze: ${elapsed(analyzeStarted)}`);
 
     const counts = (
-      await db.query(
+      await db.query<{ messages: number; suppressions: number }>(
         `SELECT (SELECT count(*) FROM messages)::int AS messages, (SELECT count(*) FROM suppressions)::int AS suppressions`,
       )
     ).rows[0];
@@ -168,7 +168,7 @@ async function checkAgainstNormalizer(db: Client, n: number): Promise<void> {
   let mismatches = 0;
   for (const row of rows) {
     const raw = String(row.raw);
-    if (/secretkey/i.test(raw)) throw new Error(`event ${row.id}: the raw body has a SecretKey`);
+    if (/secretkey/i.test(raw)) throw new Error(`event ${String(row.id)}: the raw body has a SecretKey`);
     const expected = normalizedRow(normalizeEvent(parseStoredEvent(raw, 'json')));
     for (const { column } of NORMALIZED_COLUMNS) {
       const stored = column === 'occurred_at' ? row.occurred_at_iso : row[column];
@@ -176,7 +176,7 @@ async function checkAgainstNormalizer(db: Client, n: number): Promise<void> {
       if (JSON.stringify(stored ?? null) !== JSON.stringify(want)) {
         if (mismatches++ < 10)
           console.error(
-            `event ${row.id}: ${column} is ${JSON.stringify(stored)}, the normalizer makes ${JSON.stringify(want)} of ${raw}`,
+            `event ${String(row.id)}: ${column} is ${JSON.stringify(stored)}, the normalizer makes ${JSON.stringify(want)} of ${raw}`,
           );
       }
     }

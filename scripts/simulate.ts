@@ -437,7 +437,9 @@ function formFields(e: Fields): Record<string, string> {
     if (key === 'Data' || value === undefined) continue;
     const name = rename[key] ?? key;
     if (key === 'DateTime') out[name] = new Date(value as string).toUTCString();
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a field of an event: a string or a number
     else if (key === 'FailureType') out[name] = failureType[value as string] ?? String(value);
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a field of an event: a string or a number
     else out[name] = value === null ? '' : String(value);
   }
   return out;

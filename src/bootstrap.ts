@@ -23,6 +23,7 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,100}$/;
  * It is initialised but not listening.
  */
 export async function createHttpApp(config: AppConfig): Promise<NestFastifyApplication> {
+  // eslint-disable-next-line prefer-const -- the adapter's handler below reads it; it is set once the app exists
   let receiver: WebhookReceiverTransport | undefined;
   /** Set when Fastify starts closing: from then on it answers every request itself (503, Connection: close). */
   let closing = false;

@@ -44,7 +44,7 @@ export class AccountsController {
   @Get('ip-pools')
   @RequireScopes('socketlabs:read')
   listIpPools(@Query() query: ListIpPoolsQueryDto): Promise<IpPoolListResponseDto> {
-    return this.accounts.listIpPools(query) as Promise<IpPoolListResponseDto>;
+    return this.accounts.listIpPools(query);
   }
 
   /** Creates an IP pool from IP addresses of the account (SocketLabs `POST /v2/ip-pool`). */

@@ -52,7 +52,7 @@ export function storedEventColumns(withRaw = false): string {
 }
 
 /** A row selected with storedEventColumns. occurred_at '-infinity' (no readable date; pg reads it as -Infinity) is null. */
-export function storedEvent(row: Record<string, any>): StoredEvent {
+export function storedEvent(row: Record<string, unknown>): StoredEvent {
   const event: Record<string, unknown> = {
     id: row.id,
     occurredAt: row.occurred_at instanceof Date && Number.isFinite(row.occurred_at.getTime()) ? row.occurred_at : null,

@@ -113,7 +113,7 @@ export class EventsService {
   }
 
   async get(id: string): Promise<EventDetailResponseDto> {
-    const [row] = await this.reads.query(
+    const [row] = await this.reads.query<Record<string, unknown>[]>(
       `SELECT ${storedEventColumns(true)} FROM ${EVENTS_WITH_STATE} WHERE e.id = $1`,
       [id],
     );
@@ -130,7 +130,7 @@ export class EventsService {
    */
   async feed(q: EventFeedQueryDto): Promise<EventFeedResponseDto> {
     const [txid, id] = q.after ? (FEED_CURSOR.exec(q.after)!.slice(1) as [string, string]) : ['0', '0'];
-    const rows: Record<string, unknown>[] = await this.reads.query(
+    const rows = await this.reads.query<Record<string, unknown>[]>(
       `SELECT ${storedEventColumns()} FROM ${EVENTS_WITH_STATE}
        WHERE e.txid IS NOT NULL
          AND e.txid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint
@@ -153,7 +153,9 @@ export class EventsService {
     const range: TimeRange = { from: asked.from && floorHour(asked.from), to: asked.to && ceilHour(asked.to) };
     const [groups, [oldest]] = await Promise.all([
       this.counters(range),
-      this.reads.query(`SELECT received_at FROM event_backlog WHERE state = 'pending' ORDER BY event_id LIMIT 1`),
+      this.reads.query<{ received_at: Date }[]>(
+        `SELECT received_at FROM event_backlog WHERE state = 'pending' ORDER BY event_id LIMIT 1`,
+      ),
     ]);
     const result: EventStatsResponseDto = {
       from: range.from ?? null,

@@ -8,7 +8,7 @@ import { parseStoredEvent, setOwn } from '../webhooks/receiver/webhook-body.pars
  */
 export function stripSecretKeys<T>(value: T, depth = 0): T {
   if (depth > 16 || value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.map((v) => stripSecretKeys(v, depth + 1)) as T;
+  if (Array.isArray(value)) return value.map((v: unknown) => stripSecretKeys(v, depth + 1)) as T;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
     if (!isSecretKeyName(k)) setOwn(out, k, stripSecretKeys(v, depth + 1));

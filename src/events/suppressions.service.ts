@@ -71,15 +71,15 @@ export class SuppressionsService {
     const stored = storedAddress(address);
     const fingerprint = this.fingerprint(address);
     return this.suppressions.manager.transaction(async (m) => {
-      const [rows] = (await m.query('DELETE FROM suppressions WHERE address = $1 RETURNING *', [stored])) as [
-        Array<Record<string, unknown>>,
-        number,
-      ];
+      const [rows] = await m.query<[Array<Record<string, unknown>>, number]>(
+        'DELETE FROM suppressions WHERE address = $1 RETURNING *',
+        [stored],
+      );
       const [erased] = fingerprint
-        ? ((await m.query('DELETE FROM erased_suppressions WHERE fingerprint = $1 RETURNING *', [fingerprint])) as [
-            Array<Record<string, unknown>>,
-            number,
-          ])
+        ? await m.query<[Array<Record<string, unknown>>, number]>(
+            'DELETE FROM erased_suppressions WHERE fingerprint = $1 RETURNING *',
+            [fingerprint],
+          )
         : [[]];
       if (rows.length > 0) return SuppressionResponseDto.from(suppressionOf(rows[0]));
       if (erased.length > 0) {

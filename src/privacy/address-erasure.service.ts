@@ -183,7 +183,7 @@ export class AddressErasureService {
       locks,
       MESSAGE_LOCK_CLASS,
     ]);
-    const [, deleted] = (await m.query(`DELETE FROM messages WHERE address = $1`, [address])) as [unknown, number];
+    const [, deleted] = await m.query<[unknown, number]>(`DELETE FROM messages WHERE address = $1`, [address]);
     return Number(deleted ?? 0);
   }
 
@@ -193,14 +193,22 @@ export class AddressErasureService {
     address: string,
     fingerprint: Buffer,
   ): Promise<{ deleted: boolean; kept: SuppressionReason | null }> {
-    const [removed] = (await m.query(`DELETE FROM suppressions WHERE address = $1 RETURNING reason, created_at`, [
-      address,
-    ])) as [{ reason: SuppressionReason; created_at: Date }[], number];
+    const [removed] = await m.query<[{ reason: SuppressionReason; created_at: Date }[], number]>(
+      `DELETE FROM suppressions WHERE address = $1 RETURNING reason, created_at`,
+      [address],
+    );
     if (removed.length > 0) {
-      const [{ reason }] = await m.query(KEEP_SUPPRESSION, [fingerprint, removed[0].reason, removed[0].created_at]);
+      const [{ reason }] = await m.query<{ reason: SuppressionReason }[]>(KEEP_SUPPRESSION, [
+        fingerprint,
+        removed[0].reason,
+        removed[0].created_at,
+      ]);
       return { deleted: true, kept: reason };
     }
-    const [earlier] = await m.query(`SELECT reason FROM erased_suppressions WHERE fingerprint = $1`, [fingerprint]);
+    const [earlier] = await m.query<{ reason: SuppressionReason }[]>(
+      `SELECT reason FROM erased_suppressions WHERE fingerprint = $1`,
+      [fingerprint],
+    );
     return { deleted: false, kept: earlier?.reason ?? null };
   }
 

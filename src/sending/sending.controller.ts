@@ -27,6 +27,6 @@ export class SendingController {
     const { status, response } = await this.sending.send(dto);
     // 207 for a Warning: sent, but not to every recipient (see sending.openapi.ts).
     void reply.status(status);
-    return response as InjectionResultDto;
+    return response;
   }
 }

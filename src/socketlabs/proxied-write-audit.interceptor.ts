@@ -96,7 +96,7 @@ export class ProxiedWriteAuditInterceptor implements NestInterceptor {
 
     return next.handle().pipe(
       // Nest has set the route's status (201 for POST, @HttpCode otherwise) before the handler ran.
-      mergeMap((result) => from(record(reply.statusCode, result).then(() => result))),
+      mergeMap((result: unknown) => from(record(reply.statusCode, result).then(() => result))),
       catchError((err: unknown) => {
         const status = err instanceof HttpException ? err.getStatus() : 500;
         return from(record(status, undefined, err)).pipe(mergeMap(() => throwError(() => err)));

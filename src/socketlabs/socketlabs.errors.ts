@@ -163,7 +163,7 @@ function errorItems(json: unknown, depth = 0): SocketLabsErrorItem[] {
       return Object.entries(value as Record<string, unknown>).flatMap(([field, msgs]) =>
         (Array.isArray(msgs) ? msgs : [msgs])
           .filter((m) => typeof m === 'string')
-          .map((m) => ({ errorType: field, message: truncate(m as string) })),
+          .map((m) => ({ errorType: field, message: truncate(m) })),
       );
     }
   }

@@ -131,7 +131,7 @@ export class EventWebhookRegistrationService {
 
   private async checkExisting(endpointId: string, subaccountId: number | undefined): Promise<void> {
     const endpoint = await this.endpoints.get(endpointId).catch((err: unknown) => {
-      if (err instanceof AppException && err.getStatus() === HttpStatus.NOT_FOUND) {
+      if (err instanceof AppException && err.getStatus() === (HttpStatus.NOT_FOUND as number)) {
         throw new AppException(
           HttpStatus.BAD_REQUEST,
           'RECEIVER_ENDPOINT_UNKNOWN',
@@ -200,7 +200,7 @@ export class EventWebhookRegistrationService {
       endpointId,
       url,
       describe: 'nothing (the secret was already there)',
-      undo: async () => undefined,
+      undo: () => Promise.resolve(),
     };
     try {
       const { secret } = await this.endpoints.addSecret(endpointId, secretKey);

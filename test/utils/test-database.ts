@@ -71,7 +71,7 @@ export async function createTestDatabase(): Promise<{ name: string; url: string;
  * (without entities: the entities describe the latest schema only).
  */
 export async function databaseMigratedTo(
-  last: Function,
+  last: import('../../src/core/database/migrations').MigrationClass,
 ): Promise<{ dataSource: import('typeorm').DataSource; drop: () => Promise<void> }> {
   const { DataSource } = await import('typeorm');
   const { migrations } = await import('../../src/core/database/migrations');

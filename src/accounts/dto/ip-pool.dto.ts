@@ -19,7 +19,7 @@ export class CreateIpPoolDto {
    * @example ["ipa-1001", "ipa-1002"]
    */
   @Expose()
-  @Transform(({ obj }) => normaliseIds(obj.ipAssignmentIds ?? obj.ipAssignmentIDs))
+  @Transform(({ obj }: { obj: Record<string, unknown> }) => normaliseIds(obj.ipAssignmentIds ?? obj.ipAssignmentIDs))
   @IsArray()
   @ArrayNotEmpty()
   @ArrayMaxSize(1000)
@@ -31,7 +31,7 @@ export class CreateIpPoolDto {
 
 /** Numbers are accepted and sent as strings, the type SocketLabs documents. */
 function normaliseIds(value: unknown): unknown {
-  return Array.isArray(value) ? value.map((v) => (typeof v === 'number' ? String(v) : v)) : value;
+  return Array.isArray(value) ? value.map((v: unknown) => (typeof v === 'number' ? String(v) : v)) : value;
 }
 
 export class ListIpPoolsQueryDto extends SocketLabsPageQueryDto {}

@@ -30,5 +30,6 @@ export const RequireScopes = (...scopes: ApiKeyScope[]) =>
   );
 
 export const CurrentPrincipal = createParamDecorator(
-  (_: unknown, ctx: ExecutionContext): Principal | undefined => ctx.switchToHttp().getRequest().principal,
+  (_: unknown, ctx: ExecutionContext): Principal | undefined =>
+    ctx.switchToHttp().getRequest<{ principal?: Principal }>().principal,
 );

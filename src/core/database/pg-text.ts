@@ -10,7 +10,7 @@ export function pgText(value: string): string {
   const wellFormed = (value as unknown as WellFormedString).isWellFormed();
   if (wellFormed && !value.includes('\u0000')) return value;
   const text = wellFormed ? value : (value as unknown as WellFormedString).toWellFormed();
-  return text.includes('\u0000') ? text.replace(/\u0000/g, REPLACEMENT) : text;
+  return text.includes('\u0000') ? text.replaceAll('\u0000', REPLACEMENT) : text;
 }
 
 /**

@@ -49,7 +49,7 @@ export async function runMigrations(url: string): Promise<string[]> {
       // The months around now, before the first event needs them (the hourly maintenance keeps them coming).
       const created = await ensureEventPartitions((sql, params) => runner.query(sql, params));
       if (created.length) new Logger('Database').log(`Created partitions ${created.join(', ')}`);
-      const [{ autovacuum }] = await runner.query('SHOW autovacuum');
+      const [{ autovacuum }] = (await runner.query('SHOW autovacuum')) as { autovacuum: string }[];
       if (autovacuum !== 'on') {
         new Logger('Database').warn(
           `PostgreSQL's autovacuum is ${autovacuum}: event_backlog and event_count_deltas (a row in and out per event) and messages ` +

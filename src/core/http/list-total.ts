@@ -31,10 +31,12 @@ export class ListTotalDto {
 
 /** Counts the rows of `sql` (a SELECT, its ORDER BY and LIMIT left out) up to COUNT_LIMIT. */
 export async function boundedCount(
-  query: (sql: string, params: unknown[]) => Promise<any[]>,
+  query: (sql: string, params: unknown[]) => Promise<unknown[]>,
   sql: string,
   params: unknown[],
 ): Promise<ListTotalDto> {
-  const [{ n }] = await query(`SELECT count(*)::int AS n FROM (${sql} LIMIT ${COUNT_LIMIT + 1}) c`, params);
+  const [{ n }] = (await query(`SELECT count(*)::int AS n FROM (${sql} LIMIT ${COUNT_LIMIT + 1}) c`, params)) as {
+    n: number;
+  }[];
   return n > COUNT_LIMIT ? { total: COUNT_LIMIT, totalExact: false } : { total: n, totalExact: true };
 }

@@ -11,7 +11,7 @@ export function looksSecret(key: string): boolean {
 /** A deep copy of `value` with every secret-looking field replaced by `[redacted]`. */
 export function redactSecrets<T>(value: T, depth = 0): T {
   if (depth > 8 || value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.map((v) => redactSecrets(v, depth + 1)) as T;
+  if (Array.isArray(value)) return value.map((v: unknown) => redactSecrets(v, depth + 1)) as T;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
     out[k] = SECRET_KEY.test(k) ? REDACTED : redactSecrets(v, depth + 1);

@@ -36,17 +36,13 @@ export class BacklogMetrics {
     if (!metrics.serves) return;
     const registers = [metrics.registry];
     const lag = new Reading(LAG_EVERY_MS, async () => {
-      const [row] = await withTimeout(
-        dataSource.query(LAG_SQL) as Promise<{ lag: number }[]>,
-        ANSWER_WITHIN_MS,
-        'PostgreSQL',
-      );
+      const [row] = await withTimeout(dataSource.query<{ lag: number }[]>(LAG_SQL), ANSWER_WITHIN_MS, 'PostgreSQL');
       return Math.max(0, row.lag);
     });
     const dead = new Reading(DEAD_EVERY_MS, () =>
       dataSource.transaction(async (m) => {
         await m.query(`SET LOCAL statement_timeout = '${DEAD_STATEMENT_TIMEOUT}'`);
-        const [row] = (await m.query(DEAD_SQL)) as { dead: number }[];
+        const [row] = await m.query<{ dead: number }[]>(DEAD_SQL);
         return row.dead;
       }),
     );

@@ -25,6 +25,7 @@ export class MetricsRegistry implements OnModuleInit {
   constructor(private readonly config: AppConfig) {
     if (!this.serves) return;
     collectDefaultMetrics({ register: this.registry });
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- collect() is called with the gauge as `this`
     const registry = this;
     new Gauge({
       name: `${METRIC_PREFIX}build_info`,

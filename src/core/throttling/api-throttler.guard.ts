@@ -12,11 +12,13 @@ import { isRateLimited } from './rate-limited-paths';
  */
 @Injectable()
 export class ApiThrottlerGuard extends ThrottlerGuard {
+  // eslint-disable-next-line @typescript-eslint/require-await -- ThrottlerGuard's hooks are async; these answer at once
   protected override async shouldSkip(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<FastifyRequest & { principal?: Principal }>();
     return !request.principal || !isRateLimited(request.url);
   }
 
+  // eslint-disable-next-line @typescript-eslint/require-await -- ThrottlerGuard's hook is async
   protected override async getTracker(req: FastifyRequest & { principal?: Principal }): Promise<string> {
     // ADMIN_API_KEY has no row (id null): its name is its identity.
     return req.principal?.id ?? `env:${req.principal?.name}`;
@@ -27,6 +29,7 @@ export class ApiThrottlerGuard extends ThrottlerGuard {
     return `api-key:${tracker}`;
   }
 
+  // eslint-disable-next-line @typescript-eslint/require-await -- async in ThrottlerGuard: the throw is a rejection
   protected override async throwThrottlingException(
     _context: ExecutionContext,
     detail: ThrottlerLimitDetail,

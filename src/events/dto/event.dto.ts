@@ -17,6 +17,7 @@ export class MetaEntryDto {
  * fills them as it stores the event; an event it had to store raw has them null until a worker has normalized it.
  * The raw payload is on the single-event route only.
  */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- fields typed by the interface below
 export class EventResponseDto {
   /** Row id (a 64-bit integer, as a string). @example "1024" */
   id: string;
@@ -53,7 +54,7 @@ export class EventResponseDto {
   /** When it happened at SocketLabs (the event's `DateTime`); null when it had no readable one. */
   occurredAt: Date | null;
 
-  static from(e: StoredEvent): EventResponseDto {
+  static from(this: void, e: StoredEvent): EventResponseDto {
     const dto = new EventResponseDto();
     fill(dto, e);
     return dto;
@@ -83,7 +84,7 @@ for (const f of STORED_FIELDS) {
     nullable: true,
     description: f.doc,
     ...(f.example === undefined ? {} : { example: f.example }),
-  } as ApiPropertyOptions)(EventResponseDto.prototype, f.property);
+  })(EventResponseDto.prototype, f.property);
 }
 
 export class EventDetailResponseDto extends EventResponseDto {

@@ -40,7 +40,7 @@ export class ListEventsQueryDto extends PageQueryDto {
   /** `click`, `open`, `unsubscribe` (any case) or SocketLabs' codes `0`, `1`, `2`. @example "open" */
   @ApiPropertyOptional({ type: String })
   @IsOptional()
-  @Transform(({ value }) => canonicalTrackingType(value) ?? value)
+  @Transform(({ value }): unknown => canonicalTrackingType(value) ?? value)
   @IsIn(TRACKING_TYPES, { message: 'trackingType must be one of click, open, unsubscribe, 0, 1, 2' })
   trackingType?: TrackingType;
 
@@ -79,7 +79,7 @@ export class ListEventsQueryDto extends PageQueryDto {
   /** `temporary`, `permanent` or `suppressed` (any case). @example "permanent" */
   @ApiPropertyOptional({ type: String })
   @IsOptional()
-  @Transform(({ value }) => canonicalFailureType(value) ?? value)
+  @Transform(({ value }): unknown => canonicalFailureType(value) ?? value)
   @IsIn(FAILURE_TYPES, { message: 'failureType must be one of temporary, permanent, suppressed' })
   failureType?: FailureType;
 

@@ -29,7 +29,7 @@ export class ListMessagesQueryDto extends PageQueryDto {
 
   @ApiPropertyOptional({ enum: MESSAGE_STATUSES })
   @IsOptional()
-  @Transform(({ value }) => (typeof value === 'string' ? value.toLowerCase() : value))
+  @Transform(({ value }): unknown => (typeof value === 'string' ? value.toLowerCase() : value))
   @IsIn(MESSAGE_STATUSES)
   status?: MessageStatus;
 

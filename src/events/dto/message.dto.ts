@@ -56,7 +56,7 @@ export class MessageResponseDto {
   lastEventAt: Date | null;
   updatedAt: Date;
 
-  static from(m: MessageEntity): MessageResponseDto {
+  static from(this: void, m: MessageEntity): MessageResponseDto {
     return fill(new MessageResponseDto(), m);
   }
 }

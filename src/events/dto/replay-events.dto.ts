@@ -18,7 +18,9 @@ export class ReplayEventsDto {
   /** These events (1 to 1000 ids), whatever their state. @example ["1024", "1025"] */
   @ApiPropertyOptional({ type: [String], maxItems: MAX_REPLAY })
   @IsOptional()
-  @Transform(({ value }) => (Array.isArray(value) ? value.map((v) => (typeof v === 'number' ? String(v) : v)) : value))
+  @Transform(({ value }): unknown =>
+    Array.isArray(value) ? value.map((v: unknown) => (typeof v === 'number' ? String(v) : v)) : value,
+  )
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(MAX_REPLAY)

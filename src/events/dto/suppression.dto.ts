@@ -34,7 +34,7 @@ export class SuppressionResponseDto {
    */
   erased: boolean;
 
-  static from(s: SuppressionEntity): SuppressionResponseDto {
+  static from(this: void, s: SuppressionEntity): SuppressionResponseDto {
     return Object.assign(new SuppressionResponseDto(), {
       address: s.address,
       reason: s.reason,
@@ -77,7 +77,7 @@ export class ListSuppressionsQueryDto extends PageQueryDto {
 
   @ApiPropertyOptional({ enum: SUPPRESSION_REASONS })
   @IsOptional()
-  @Transform(({ value }) => (typeof value === 'string' ? value.toLowerCase() : value))
+  @Transform(({ value }): unknown => (typeof value === 'string' ? value.toLowerCase() : value))
   @IsIn(SUPPRESSION_REASONS)
   reason?: SuppressionReason;
 

@@ -53,6 +53,7 @@ const occurredAtTransformer: ValueTransformer = {
 @Index('email_events_failure_type_idx', ['failureType', 'occurredAt', 'id'], { where: 'failure_type IS NOT NULL' })
 // The change feed.
 @Index('email_events_feed_idx', ['txid', 'id'], { where: 'txid IS NOT NULL' })
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- fields typed by the interface below
 export class EmailEventEntity {
   @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS' })
   id: string;

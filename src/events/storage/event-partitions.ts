@@ -9,7 +9,7 @@
  * a receiver that keeps inserting, never by stopping it.
  */
 
-export type Query = (sql: string, params?: unknown[]) => Promise<any>;
+export type Query = (sql: string, params?: unknown[]) => Promise<unknown>;
 
 export const EVENTS_TABLE = 'email_events';
 export const DEFAULT_PARTITION = 'email_events_default';
@@ -40,11 +40,11 @@ export interface MonthPartition {
 
 /** The monthly partitions that exist, oldest first (the default partition is not one of them). */
 export async function monthPartitions(query: Query): Promise<MonthPartition[]> {
-  const rows: { name: string; bound: string }[] = await query(
+  const rows = (await query(
     `SELECT c.relname AS name, pg_get_expr(c.relpartbound, c.oid) AS bound
      FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
      WHERE i.inhparent = '${EVENTS_TABLE}'::regclass`,
-  );
+  )) as { name: string; bound: string }[];
   const out: MonthPartition[] = [];
   for (const r of rows) {
     const m = /FROM \('([^']+)'\) TO \('([^']+)'\)/.exec(r.bound);

@@ -47,10 +47,10 @@ export class StorageMaintenanceService {
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
     try {
-      const [{ locked }] = await runner.query(
+      const [{ locked }] = (await runner.query(
         'SELECT pg_try_advisory_lock($1::int4, $2::int4) AS locked',
         STORAGE_LOCK,
-      );
+      )) as { locked: boolean }[];
       if (!locked) return outcome;
       outcome.ran = true;
       try {
@@ -95,10 +95,10 @@ export class StorageMaintenanceService {
   private async deleteMessagesBefore(query: Query, keepFrom: Date): Promise<number> {
     let total = 0;
     for (;;) {
-      const [, deleted] = await query(
+      const [, deleted] = (await query(
         `DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE last_event_at < $1 LIMIT ${MESSAGE_DELETE_BATCH})`,
         [keepFrom],
-      );
+      )) as [unknown, number | null | undefined];
       total += Number(deleted ?? 0);
       if (!deleted || deleted < MESSAGE_DELETE_BATCH) return total;
     }

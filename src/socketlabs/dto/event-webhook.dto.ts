@@ -44,7 +44,7 @@ export class CreateEventWebhookDto {
 
   /** The events to send; SocketLabs' default when absent. */
   @IsOptional()
-  @Transform(({ value }) => (Array.isArray(value) ? value.map(toEventType) : value))
+  @Transform(({ value }): unknown => (Array.isArray(value) ? value.map(toEventType) : value))
   @IsArray()
   @ArrayUnique()
   @IsIn(EVENT_WEBHOOK_EVENT_TYPES, { each: true })
@@ -151,7 +151,7 @@ export function toSecretKeyResponse(data: unknown): EventWebhookSecretKeyRespons
   if (data && typeof data === 'object') {
     const record = data as Record<string, unknown>;
     const key = Object.keys(record).find((k) => /^(secret)?key$/i.test(k));
-    if (key && typeof record[key] === 'string') return { ...record, secretKey: record[key] as string };
+    if (key && typeof record[key] === 'string') return { ...record, secretKey: record[key] };
   }
   return data as EventWebhookSecretKeyResponseDto;
 }

@@ -44,7 +44,7 @@ export class SocketLabsPageQueryDto {
    * @example ["IpAddress=like:10.28.100"]
    */
   @IsOptional()
-  @Transform(({ value }) => (value === undefined || Array.isArray(value) ? value : [value]))
+  @Transform(({ value }): unknown => (value === undefined || Array.isArray(value) ? value : [value]))
   @ArrayMaxSize(20)
   @IsString({ each: true })
   @MaxLength(500, { each: true })

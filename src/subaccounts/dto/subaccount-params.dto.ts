@@ -10,7 +10,7 @@ import { EventWebhookIdParamDto } from '../../socketlabs/dto/event-webhook.dto';
  */
 
 /** Digits only, so that `1e3`, ` 7` or `0x10` are refused instead of read as numbers. */
-const toPositiveId = ({ value }: TransformFnParams) =>
+const toPositiveId = ({ value }: TransformFnParams): unknown =>
   typeof value === 'string' && /^[1-9][0-9]{0,9}$/.test(value) ? Number(value) : value;
 
 /** A host name such as `example.com` or `mail.example.com` (at least two labels, no trailing dot). */

@@ -1,7 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Expose, Transform } from 'class-transformer';
 import {
-  IsBoolean,
   IsInt,
   IsOptional,
   IsString,
@@ -69,7 +68,7 @@ export class CreateSubaccountDto {
    * @example 12345
    */
   @Expose()
-  @Transform(({ obj }) => obj.ipPoolId ?? obj.ipPoolID)
+  @Transform(({ obj }: { obj: Record<string, unknown> }) => obj.ipPoolId ?? obj.ipPoolID)
   @IsOptional()
   @IsInt()
   @Min(1)
@@ -103,7 +102,7 @@ export class UpdateSubaccountDto {
    * @example 12345
    */
   @Expose()
-  @Transform(({ obj }) => obj.ipPoolId ?? obj.ipPoolID)
+  @Transform(({ obj }: { obj: Record<string, unknown> }) => obj.ipPoolId ?? obj.ipPoolID)
   @IsOptional()
   @IsInt()
   @Min(1)

@@ -39,12 +39,12 @@ const EMPTY = Object.fromEntries([
   ['knownType', false],
   ['canonicalType', null],
   ...EVENT_FIELDS.map((f) => [f.property, null]),
-]);
+]) as Record<string, unknown>;
 
 export function normalizeEvent(body: Record<string, unknown>): NormalizedEvent {
   // One pass over what was sent: each member goes to the field it names (the type, Data, a catalogue field), or to
   // `extra`. This runs for every event on the webhook path, so no lookup is made twice.
-  const candidates: (Candidate[] | undefined)[] = new Array(EVENT_FIELDS.length);
+  const candidates = new Array<Candidate[] | undefined>(EVENT_FIELDS.length);
   const types: Candidate[] = [];
   const datas: Candidate[] = [];
   const extra: Record<string, unknown> = {};
@@ -146,6 +146,7 @@ function readValue(field: EventFieldDef, value: unknown): unknown {
 function typeText(value: unknown): string | null {
   if (Array.isArray(value)) value = value[0];
   if (value === undefined || value === null) return null;
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- neither string nor object: a number or a boolean
   return typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value);
 }
 
@@ -334,6 +335,7 @@ function metaText(value: unknown): string | null {
   if (value === null || value === undefined) return null;
   if (typeof value === 'string') return value;
   if (typeof value === 'object') return JSON.stringify(value);
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- neither string nor object: a number or a boolean
   return String(value);
 }
 

@@ -233,19 +233,22 @@ function add(total: BatchOutcome, o: BatchOutcome): void {
   total.skipped += o.skipped;
 }
 
-function sqlState(err: any): string | undefined {
-  const code = err?.driverError?.code ?? err?.code;
+/** What is read of a thrown value, whatever it is: pg's error, TypeORM's QueryFailedError around one, a Node error. */
+type ErrorLike = { code?: string; message?: string; driverError?: { code?: unknown } } | null | undefined;
+
+function sqlState(err: unknown): string | undefined {
+  const code = (err as ErrorLike)?.driverError?.code ?? (err as ErrorLike)?.code;
   return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
 }
 
-function errorCode(err: any): string {
-  return sqlState(err) ?? err?.code ?? err?.constructor?.name ?? 'Error';
+function errorCode(err: unknown): string {
+  return sqlState(err) ?? (err as ErrorLike)?.code ?? (err as object | null | undefined)?.constructor?.name ?? 'Error';
 }
 
 /** What last_error keeps: the SQLSTATE when there is one, and the message, bounded. */
-function errorText(err: any): string {
+function errorText(err: unknown): string {
   const state = sqlState(err);
-  const message = String(err?.message ?? err).slice(0, 2000);
+  const message = String((err as ErrorLike)?.message ?? err).slice(0, 2000);
   return state ? `${state}: ${message}` : message;
 }
 
@@ -254,15 +257,15 @@ function errorText(err: any): string {
  * resources, a deadlock or serialization failure. Those are retried whole, with BullMQ's backoff, without
  * counting an attempt against any event. Anything else is blamed on the batch's content.
  */
-export function isInfrastructureError(err: any): boolean {
+export function isInfrastructureError(err: unknown): boolean {
   if (err instanceof UnreadableEventError) return false;
   const state = sqlState(err);
   if (state) {
     if (state === '57014') return false; // statement timeout: smaller transactions may pass
     return /^(08|53|57|58|40|XX)/.test(state) || state === '55P03';
   }
-  const code = err?.driverError?.code ?? err?.code;
+  const code = (err as ErrorLike)?.driverError?.code ?? (err as ErrorLike)?.code;
   if (typeof code === 'string' && /^E[A-Z0-9_]+$/.test(code)) return true; // ECONNREFUSED, ECONNRESET, ETIMEDOUT...
-  const message = String(err?.message ?? '');
+  const message = String((err as ErrorLike)?.message ?? '');
   return /connect|connection|terminat|timeout|pool|socket|ECONN|EPIPE/i.test(message);
 }

@@ -51,7 +51,7 @@ export class EventsProcessor extends WorkerHost implements OnApplicationBootstra
   }
 
   async process(job: Job): Promise<BatchOutcome | SweepOutcome | MaintenanceOutcome> {
-    switch (job.name) {
+    switch (job.name as JobName) {
       case JobName.ProcessEvents:
         return this.processEvents(job as Job<JobData<JobName.ProcessEvents>>);
       case JobName.SweepPending:
@@ -91,7 +91,7 @@ export class EventsProcessor extends WorkerHost implements OnApplicationBootstra
 export function eventIdsOf(data: unknown): string[] {
   const raw = (data as { eventIds?: unknown } | null)?.eventIds;
   if (!Array.isArray(raw) || raw.length === 0) throw new UnrecoverableError('process-events job without eventIds');
-  const ids = raw.map((v) => (typeof v === 'number' && Number.isSafeInteger(v) ? String(v) : v));
+  const ids = raw.map((v: unknown) => (typeof v === 'number' && Number.isSafeInteger(v) ? String(v) : v));
   if (!ids.every((v): v is string => typeof v === 'string' && EVENT_ID.test(v))) {
     throw new UnrecoverableError('process-events job with an eventId that is not a positive integer');
   }

@@ -123,7 +123,7 @@ export class PendingSweeperService implements OnApplicationBootstrap, OnModuleDe
       return true;
     } catch (err) {
       if (this.schedulerReady !== false) {
-        this.logger.warn(`cannot schedule the sweeper (${String(err?.message ?? err)}); retrying`);
+        this.logger.warn(`cannot schedule the sweeper (${String((err as Error)?.message ?? err)}); retrying`);
       }
       this.schedulerReady = false;
       if (!this.retryTimer && !this.destroyed) {
@@ -149,7 +149,10 @@ export class PendingSweeperService implements OnApplicationBootstrap, OnModuleDe
         jobsAdded: 0,
         jobsAlreadyQueued: 0,
       };
-      const [{ locked }] = await m.query('SELECT pg_try_advisory_xact_lock($1::int4, $2::int4) AS locked', SWEEP_LOCK);
+      const [{ locked }] = await m.query<{ locked: boolean }[]>(
+        'SELECT pg_try_advisory_xact_lock($1::int4, $2::int4) AS locked',
+        SWEEP_LOCK,
+      );
       if (!locked) return outcome;
       outcome.ran = true;
 

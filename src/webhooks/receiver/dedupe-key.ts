@@ -24,6 +24,7 @@ export function dedupeKey(event: WebhookEvent): string {
  */
 function canonicalText(value: unknown, skipTopLevel?: (lowerKey: string) => boolean): string {
   if (value === null || value === undefined) return 'null';
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- not an object: a string, a number or a boolean
   if (typeof value !== 'object') return JSON.stringify(String(value));
   if (Array.isArray(value)) {
     let text = '{"a":[';

@@ -156,7 +156,7 @@ function formFields(text: string): WebhookEvent {
       setOwn(out, key, value);
     } else {
       const prev = out[key];
-      out[key] = Array.isArray(prev) ? [...prev, value] : [prev, value];
+      out[key] = Array.isArray(prev) ? [...(prev as unknown[]), value] : [prev, value];
     }
   }
   return out;
@@ -180,6 +180,7 @@ export function eventTypeOf(event: WebhookEvent): string | null {
   let v = valueNamed(event, 'type');
   if (Array.isArray(v)) v = v[0];
   if (v === undefined || v === null) return null;
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- neither string nor object: a number or a boolean
   return pgText(typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v));
 }
 

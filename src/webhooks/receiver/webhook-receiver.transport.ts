@@ -83,7 +83,7 @@ export class WebhookReceiverTransport implements OnModuleInit {
   ): void {
     const ctx: WebhookContext = { endpointId, requestId, ip };
     const startedAt = this.stats.requestStarted();
-    this.handle(req, ctx)
+    void this.handle(req, ctx)
       .catch((err: unknown) =>
         err instanceof WebhookRefusal ? this.receiver.refused(err, ctx) : this.receiver.failed(err, ctx),
       )

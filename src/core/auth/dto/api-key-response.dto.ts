@@ -12,7 +12,7 @@ export class ApiKeyResponseDto {
   lastUsedAt: Date | null;
   revokedAt: Date | null;
 
-  static from(e: ApiKeyEntity): ApiKeyResponseDto {
+  static from(this: void, e: ApiKeyEntity): ApiKeyResponseDto {
     return Object.assign(new ApiKeyResponseDto(), {
       id: e.id,
       name: e.name,

@@ -6,7 +6,7 @@ export class EndpointSecretDto {
   hint: string;
   createdAt: string;
 
-  static from(s: EndpointSecret): EndpointSecretDto {
+  static from(this: void, s: EndpointSecret): EndpointSecretDto {
     return { id: s.id, hint: s.hint, createdAt: s.createdAt };
   }
 }
