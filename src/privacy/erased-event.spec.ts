@@ -22,7 +22,7 @@ function storedRow(fields: Record<string, unknown>, format: 'json' | 'form' = 'j
     tracking_type: (columns.tracking_type as string | undefined) ?? null,
     raw: null,
     format,
-  } as ErasableEvent;
+  };
 }
 
 /** The fields that say who the event is about or what they did; none may survive an erasure. */

@@ -90,11 +90,12 @@ describe('the typed client against the running service (e2e)', () => {
         pageSize: 2,
         idleMs: 20,
         signal: stop.signal,
-        handle: async (events) => {
+        handle: (events) => {
           for (const e of events) {
             handled.push(e.id);
             kept.set(e.id, e);
           }
+          return Promise.resolve();
         },
       });
       return { stop: async () => (stop.abort(), done) };

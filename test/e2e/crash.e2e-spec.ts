@@ -73,7 +73,7 @@ describe('crash safety (SIGKILL under load)', () => {
     };
     const senders = Array.from({ length: 32 }, sender);
     // Kill in the middle of the burst, once a good number of events were acknowledged.
-    await waitFor(async () => acknowledged.size >= 400, 30000, '400 acknowledged events');
+    await waitFor(() => acknowledged.size >= 400, 30000, '400 acknowledged events');
     await service.kill('SIGKILL');
     killed = true;
     await Promise.all(senders);
@@ -139,7 +139,7 @@ describe('crash safety (SIGKILL under load)', () => {
       }
     };
     const senders = Array.from({ length: 16 }, sender);
-    await waitFor(async () => acknowledged.length >= 200, 30000, '200 acknowledged events');
+    await waitFor(() => acknowledged.length >= 200, 30000, '200 acknowledged events');
     const started = Date.now();
     const exit = await service.kill('SIGTERM');
     stopping = true;

@@ -34,7 +34,7 @@ describe('Event change feed (e2e)', () => {
 
   async function feed(after: string | null, limit = 100): Promise<FeedPage> {
     const query = new URLSearchParams({ limit: String(limit), ...(after ? { after } : {}) });
-    const res = await t.request({ method: 'GET', url: `/api/v1/events/feed?${query}` });
+    const res = await t.request({ method: 'GET', url: `/api/v1/events/feed?${query.toString()}` });
     expect(res.statusCode).toBe(200);
     return res.json();
   }

@@ -48,9 +48,7 @@ export async function seedEvent(ds: DataSource, row: SeedEvent): Promise<string>
 }
 
 export async function seedMessage(ds: DataSource, row: Partial<MessageEntity>): Promise<string> {
-  const result = await ds
-    .getRepository(MessageEntity)
-    .insert({ messageId: '', status: 'queued', ...row } as MessageEntity);
+  const result = await ds.getRepository(MessageEntity).insert({ messageId: '', status: 'queued', ...row });
   return String(result.identifiers[0].id);
 }
 

@@ -87,7 +87,7 @@ describe('Webhook receiver over a real socket (e2e)', () => {
     await new Promise((r) => socket.once('connect', r));
     let answer = '';
     const answered = new Promise((r) =>
-      socket.on('data', (d) => (answer += d).includes('PAYLOAD_TOO_LARGE') && r(undefined)),
+      socket.on('data', (d) => (answer += d.toString()).includes('PAYLOAD_TOO_LARGE') && r(undefined)),
     );
     socket.write(
       `POST /webhooks/socketlabs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${BODY_LIMIT + 1}\r\n\r\n`,
@@ -145,7 +145,7 @@ describe('Webhook receiver over a real socket (e2e)', () => {
     );
     // Gone once the receiver has the request and is reading its body (no fixed sleep).
     const stats = t.app.get(ReceiverStats);
-    await waitFor(async () => stats.inFlight === 1, 5000, 'the request in the receiver');
+    await waitFor(() => stats.inFlight === 1, 5000, 'the request in the receiver');
     socket.destroy();
     await waitFor(
       async () =>
@@ -287,7 +287,7 @@ describe("the receiver's fast path on a real server (e2e)", () => {
       return refusals;
     });
     try {
-      await waitFor(async () => statuses.filter((s) => s === 200).length >= 20, 15000, 'webhooks accepted');
+      await waitFor(() => statuses.filter((s) => s === 200).length >= 20, 15000, 'webhooks accepted');
       const started = Date.now();
       await closing.close();
       closed = true;
@@ -308,13 +308,12 @@ describe("the receiver's fast path on a real server (e2e)", () => {
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     try {
       const body = JSON.stringify(withSecret(deliveredEvent({ MessageId: 'in-flight-at-close' }), SECRET));
-      let answer!: Promise<{ status: number; connection?: string }>;
       const req = http.request(url, {
         method: 'POST',
         agent,
         headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
       });
-      answer = new Promise((resolve, reject) => {
+      const answer = new Promise<{ status: number; connection?: string }>((resolve, reject) => {
         req.on('response', (res) => {
           res.resume();
           res.on('end', () => resolve({ status: res.statusCode!, connection: res.headers.connection }));
@@ -324,7 +323,7 @@ describe("the receiver's fast path on a real server (e2e)", () => {
       // Half the body, and the receiver has the request: then the app is told to close, and the rest arrives.
       req.write(body.slice(0, 40));
       const stats = app.app.get(ReceiverStats);
-      await waitFor(async () => stats.inFlight === 1, 5000, 'the request in the receiver');
+      await waitFor(() => stats.inFlight === 1, 5000, 'the request in the receiver');
       const started = Date.now();
       const closed = app.close();
       req.end(body.slice(40));

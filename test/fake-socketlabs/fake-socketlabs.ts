@@ -45,6 +45,7 @@
  *   Handlers get { method, path, params, query, headers, body, field(name), at } and return
  *   { status?, body?, headers? }; `sl.data`, `sl.list`, `sl.error`, `sl.noContent` build the usual answers.
  */
+/* eslint-disable @typescript-eslint/no-base-to-string -- the fake takes any JSON value sent and reads it as text */
 import { randomBytes } from 'node:crypto';
 import http, { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';

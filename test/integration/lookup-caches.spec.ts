@@ -140,7 +140,7 @@ describe('endpoint and API-key caches under a flood of unknown keys (integration
       url: '/api/v1/api-keys',
       body: { name: 'soon revoked', scopes: ['events:read'] },
     });
-    const { id, key } = created.json() as { id: string; key: string };
+    const { id, key } = created.json<{ id: string; key: string }>();
     expect((await t.request({ method: 'GET', url: '/api/v1/events?pageSize=1', apiKey: key })).statusCode).toBe(200);
     expect((await t.request({ method: 'DELETE', url: `/api/v1/api-keys/${id}` })).statusCode).toBe(200);
     expect((await t.request({ method: 'GET', url: '/api/v1/events?pageSize=1', apiKey: key })).statusCode).toBe(401);

@@ -62,7 +62,7 @@ describe('event processing (PostgreSQL + Redis, the worker of a ROLE=all app)', 
       const form = Object.entries(EVENT_FIXTURES).map(([name, make]) => ({
         name: `${name} (form)`,
         format: 'form' as const,
-        event: toFormFields(make({ MessageId: unique('typed-form') })) as Record<string, unknown>,
+        event: toFormFields(make({ MessageId: unique('typed-form') })),
       }));
       const all = [...json, ...form];
       // Each event twice: normalized by the receiver (as stored normally), and stored raw for the worker to normalize.

@@ -64,7 +64,7 @@ describe('Redis maxmemory-policy check', () => {
       const t = await createTestApp({ LOG_LEVEL: 'warn' });
       try {
         await waitFor(
-          async () => logs.join('').includes('maxmemory-policy is volatile-lru, not noeviction'),
+          () => logs.join('').includes('maxmemory-policy is volatile-lru, not noeviction'),
           10_000,
           'the warning',
         );

@@ -2,10 +2,10 @@
 export function captureOutput(): { logs: string[]; restore: () => void } {
   const logs: string[] = [];
   const spies = (['stdout', 'stderr'] as const).map((stream) =>
-    jest.spyOn(process[stream], 'write').mockImplementation(((chunk: string | Uint8Array) => {
+    jest.spyOn(process[stream], 'write').mockImplementation((chunk: string | Uint8Array) => {
       logs.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
       return true;
-    }) as typeof process.stdout.write),
+    }),
   );
   return { logs, restore: () => spies.forEach((s) => s.mockRestore()) };
 }

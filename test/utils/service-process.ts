@@ -55,8 +55,8 @@ export class ServiceProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
-    child.stdout!.on('data', (d) => (this.output += d));
-    child.stderr!.on('data', (d) => (this.output += d));
+    child.stdout.on('data', (d) => (this.output += d));
+    child.stderr.on('data', (d) => (this.output += d));
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       if (child.exitCode !== null) throw new Error(`service exited with ${child.exitCode}:\n${this.output}`);

@@ -8,9 +8,9 @@ describe('LookupCache', () => {
   let clock: number;
   let loads: string[];
   const rows = new Map<string, Row>([['hot', { name: 'hot row' }]]);
-  const load = async (key: string): Promise<Row | null> => {
+  const load = (key: string): Promise<Row | null> => {
     loads.push(key);
-    return rows.get(key) ?? null;
+    return Promise.resolve(rows.get(key) ?? null);
   };
   const cache = (max = 100, maxMissing = 10) => new LookupCache<Row>({ max, maxMissing, ttlMs: 5_000 }, () => clock);
 

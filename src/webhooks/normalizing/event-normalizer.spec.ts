@@ -627,7 +627,7 @@ describe('normalizeEvent over the shared SocketLabs fixtures', () => {
   it.each(cases)(
     '%s: a known type, a date, an address, and every field in a column (nothing left in extra)',
     (_name, event) => {
-      const e = normalizeEvent(event as Record<string, unknown>);
+      const e = normalizeEvent(event);
       expect(e.knownType).toBe(true);
       expect(e.occurredAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/);
       expect(e.address).toMatch(/@/);

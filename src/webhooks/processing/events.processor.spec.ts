@@ -22,13 +22,15 @@ function job(name: string, data: unknown): Job {
 function processorWith(outcome: Partial<BatchOutcome> = {}) {
   const calls: string[][] = [];
   const processing = {
-    processBatch: async (ids: string[]) => {
+    processBatch: (ids: string[]) => {
       calls.push(ids);
-      return { processed: ids.length, retrying: 0, dead: 0, skipped: 0, ...outcome };
+      return Promise.resolve({ processed: ids.length, retrying: 0, dead: 0, skipped: 0, ...outcome });
     },
   } as unknown as EventProcessingService;
-  const sweeper = { sweep: async () => ({ ran: true, swept: true }) } as unknown as PendingSweeperService;
-  const storage = { maintain: async () => ({ ran: true, maintained: true }) } as unknown as StorageMaintenanceService;
+  const sweeper = { sweep: () => Promise.resolve({ ran: true, swept: true }) } as unknown as PendingSweeperService;
+  const storage = {
+    maintain: () => Promise.resolve({ ran: true, maintained: true }),
+  } as unknown as StorageMaintenanceService;
   const config = { worker: { concurrency: 3 } } as AppConfig;
   return { processor: new EventsProcessor(config, processing, sweeper, storage), calls };
 }
