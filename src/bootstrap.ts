@@ -5,6 +5,7 @@ import { SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import type { FastifyServerOptions } from 'fastify';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { AppModule } from './app.module';
 import { AppConfig } from './core/config/app-config';
 import { AllExceptionsFilter } from './core/http/all-exceptions.filter';
@@ -28,6 +29,8 @@ export async function createHttpApp(config: AppConfig): Promise<NestFastifyAppli
   /** Set when Fastify starts closing: from then on it answers every request itself (503, Connection: close). */
   let closing = false;
   let server: Server | undefined;
+  /** The server's open connections (the preClose sweep below closes those that never sent a byte). */
+  const connections = new Set<Socket>();
   const adapter = new FastifyAdapter({
     genReqId: requestIdOf,
     trustProxy: true,
@@ -41,6 +44,10 @@ export async function createHttpApp(config: AppConfig): Promise<NestFastifyAppli
         // `Connection: close` (SocketLabs retries them): a client that keeps its connection busy would otherwise
         // keep the server from closing.
         if (closing || !receiver?.dispatch(req, res, requestIdOf(req), clientAddress(req))) handler(req, res);
+      });
+      server.on('connection', (socket: Socket) => {
+        connections.add(socket);
+        socket.once('close', () => connections.delete(socket));
       });
       // What Fastify sets on a server it creates itself.
       server.keepAliveTimeout = options.keepAliveTimeout ?? server.keepAliveTimeout;
@@ -65,10 +72,15 @@ export async function createHttpApp(config: AppConfig): Promise<NestFastifyAppli
       closing = true;
       // Node's server closes the connections idle when it starts closing, not those a request still in flight leaves
       // idle afterwards (with keep-alive): it would wait for them to time out (72 s), past STOP_TIMEOUT_SECONDS. So
-      // idle connections are closed again until it has closed.
+      // idle connections are closed again until it has closed. Nor does closeIdleConnections() close a connection
+      // that has not sent a byte yet (a client's spare connection, opened ahead of a request it then did not send):
+      // Node closes it at its headers timeout (60 s and more). Those are closed here too: no request is lost.
       const listening = server;
       if (listening?.listening) {
-        const sweep = setInterval(() => listening.closeIdleConnections(), 100).unref();
+        const sweep = setInterval(() => {
+          listening.closeIdleConnections();
+          for (const socket of connections) if (socket.bytesRead === 0) socket.destroy();
+        }, 100).unref();
         listening.once('close', () => clearInterval(sweep));
       }
       done();

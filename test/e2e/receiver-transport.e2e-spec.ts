@@ -302,6 +302,24 @@ describe("the receiver's fast path on a real server (e2e)", () => {
     }
   });
 
+  it('closes a connection that never sent a request when the app closes, instead of waiting for its headers timeout', async () => {
+    // An HTTP client's spare connection (fetch opens one for a request it then aborts): Node's closeIdleConnections()
+    // leaves it open, and the close waited 60 s and more for it.
+    const app = await createTestApp({ ROLE: 'api', WEBHOOK_SECRET_KEY: SECRET });
+    const url = new URL(await listenOnFreePort(app));
+    const socket = net.connect(Number(url.port), url.hostname);
+    try {
+      await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+      const socketClosed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+      const started = Date.now();
+      await app.close();
+      await socketClosed;
+      expect(Date.now() - started).toBeLessThan(10_000);
+    } finally {
+      socket.destroy();
+    }
+  });
+
   it('answers a webhook still in flight when the app starts closing, then closes its keep-alive connection instead of waiting for it to time out', async () => {
     const app = await createTestApp({ ROLE: 'api', WEBHOOK_SECRET_KEY: SECRET });
     const url = new URL(`${await listenOnFreePort(app)}/webhooks/socketlabs`);
