@@ -108,6 +108,29 @@ describe('rate limits (e2e)', () => {
   });
 });
 
+describe('the rate limits storage', () => {
+  it('counts the very first request, while its connection to Redis is still being made', async () => {
+    const config = AppConfig.fromEnvironment({
+      REDIS_URL: TEST_REDIS_URL,
+      QUEUE_PREFIX: `{slgw-test-first-${Date.now()}}`,
+    });
+    const storage = new RedisThrottlerStorage(config);
+    try {
+      // Without waiting for the connection, the first call failed open: totalHits 0, and a warning that Redis is down.
+      expect(await storage.increment('k', 60_000, 1, 60_000, 'default')).toMatchObject({
+        totalHits: 1,
+        isBlocked: false,
+      });
+      expect(await storage.increment('k', 60_000, 1, 60_000, 'default')).toMatchObject({
+        totalHits: 2,
+        isBlocked: true,
+      });
+    } finally {
+      storage.onModuleDestroy();
+    }
+  });
+});
+
 describe('rate limits with Redis unreachable', () => {
   it('the storage lets a request through at once (fails open)', async () => {
     const config = AppConfig.fromEnvironment({ REDIS_URL: 'redis://127.0.0.1:1', QUEUE_PREFIX: '{slgw-test-none}' });

@@ -29,6 +29,11 @@ export class RedisThrottlerStorage implements ThrottlerStorage, OnModuleDestroy 
   private readonly logger = new Logger('RateLimit');
   private readonly prefix: string;
   private redis?: IORedis;
+  /**
+   * Settled once the first connection is made or has failed (at most COMMAND_TIMEOUT_MS): without an offline queue,
+   * the requests that arrive while it is being made would otherwise fail open, with a warning that Redis is down.
+   */
+  private connected?: Promise<void>;
   private lastWarning = 0;
 
   constructor(private readonly config: AppConfig) {
@@ -43,10 +48,9 @@ export class RedisThrottlerStorage implements ThrottlerStorage, OnModuleDestroy 
     throttlerName: string,
   ): Promise<ThrottlerStorageRecord> {
     try {
-      const [hits, pttl] = (await this.connection().eval(HIT, 1, `${this.prefix}${throttlerName}:${key}`, ttl)) as [
-        number,
-        number,
-      ];
+      const redis = this.connection();
+      await this.connected;
+      const [hits, pttl] = (await redis.eval(HIT, 1, `${this.prefix}${throttlerName}:${key}`, ttl)) as [number, number];
       const timeToExpire = Math.max(1, Math.ceil((pttl > 0 ? pttl : ttl) / 1000));
       return {
         totalHits: hits,
@@ -75,6 +79,16 @@ export class RedisThrottlerStorage implements ThrottlerStorage, OnModuleDestroy 
         connectTimeout: 2000,
       });
       this.redis.on('error', (err) => this.warn(err));
+      const redis = this.redis;
+      this.connected = new Promise<void>((resolve) => {
+        const timer = setTimeout(settle, COMMAND_TIMEOUT_MS).unref();
+        function settle() {
+          clearTimeout(timer);
+          redis.off('ready', settle).off('error', settle);
+          resolve();
+        }
+        redis.once('ready', settle).once('error', settle);
+      });
     }
     return this.redis;
   }
