@@ -79,6 +79,8 @@ export function loggingParams(config: AppConfig): Params {
         }),
       },
     },
+    // Every route: nestjs-pino's default is `*`, which Nest 11 converts with a warning at every boot.
+    forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
     exclude: [
       { path: 'webhooks/socketlabs', method: RequestMethod.ALL },
       { path: 'webhooks/socketlabs/{*rest}', method: RequestMethod.ALL },
