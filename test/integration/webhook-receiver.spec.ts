@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
 import { EventProcessingService } from '../../src/webhooks/processing/event-processing.service';
 import { WebhookRefusal } from '../../src/webhooks/receiver/webhook-body.parser';
 import { WebhookContext, WebhookReceiver } from '../../src/webhooks/receiver/webhook-receiver.service';
@@ -11,7 +12,7 @@ import {
   withSecret,
 } from '../fixtures/socketlabs-events';
 import { backlogRow, eventStates } from '../utils/stored-events';
-import { createTestApp, TestApp } from '../utils/test-app';
+import { createTestApp, TestApp, waitFor } from '../utils/test-app';
 
 const SECRET = 'receiver-service-secret-9Tq3';
 
@@ -209,6 +210,71 @@ describe('WebhookReceiver without HTTP (PostgreSQL)', () => {
       expect(after).toMatchObject({ known_type: true, subject: 'refuse-me', message_id: 'svc-refused' });
       expect(after.txid).not.toBeNull();
       expect(await backlogRow(t.dataSource, raw.id)).toBeUndefined();
+    });
+  });
+
+  describe('two INSERTs in flight (ingest.writer.ts)', () => {
+    const HELD = 0x5e1d;
+    let holder: Client;
+    beforeAll(async () => {
+      // An event whose subject says so waits, inside its INSERT, for an advisory lock the test holds; another raises
+      // a deadlock the first time it is written (a sequence: it is not rolled back with the statement).
+      await t.dataSource.query(`CREATE SEQUENCE test_deadlock_once`);
+      await t.dataSource.query(`
+        CREATE FUNCTION test_hold_or_cancel() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF NEW.subject = 'hold-me' THEN PERFORM pg_advisory_xact_lock(${HELD}); END IF;
+          IF NEW.subject = 'deadlock-once' AND nextval('test_deadlock_once') = 1 THEN
+            RAISE EXCEPTION 'deadlock detected (test)' USING ERRCODE = '40P01';
+          END IF;
+          RETURN NEW;
+        END $$`);
+      await t.dataSource.query(
+        `CREATE TRIGGER test_hold_or_cancel BEFORE INSERT ON email_events FOR EACH ROW EXECUTE FUNCTION test_hold_or_cancel()`,
+      );
+      holder = new Client({ connectionString: t.config.database.url });
+      await holder.connect();
+    });
+    afterAll(async () => {
+      await holder?.end();
+      await t.dataSource.query(`DROP TRIGGER test_hold_or_cancel ON email_events`);
+    });
+
+    it('answers a request while the statement of an earlier one is still waiting', async () => {
+      await holder.query(`SELECT pg_advisory_lock(${HELD})`);
+      let heldAnswered = false;
+      const held = receive(withSecret(queuedEvent({ MessageId: 'svc-held', Subject: 'hold-me' }), SECRET)).finally(
+        () => (heldAnswered = true),
+      );
+      try {
+        await waitFor(
+          async () =>
+            (
+              await holder.query(
+                `SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND objid = ${HELD} AND NOT granted`,
+              )
+            ).rowCount === 1,
+          5000,
+          'the first INSERT to wait for the lock',
+        );
+        // With one statement at a time, this one would wait behind the held one.
+        const next = await receive(withSecret(queuedEvent({ MessageId: 'svc-not-held' }), SECRET));
+        expect(JSON.parse(next.body)).toMatchObject({ stored: 1 });
+        expect(heldAnswered).toBe(false);
+      } finally {
+        await holder.query(`SELECT pg_advisory_unlock(${HELD})`);
+      }
+      expect(JSON.parse((await held).body)).toMatchObject({ stored: 1 });
+    });
+
+    it('writes a batch again, once, when PostgreSQL cancels its INSERT for a deadlock', async () => {
+      const event = withSecret(queuedEvent({ MessageId: 'svc-deadlock', Subject: 'deadlock-once' }), SECRET);
+      const answer = await receive(event);
+      expect(answer.status).toBe(200);
+      expect(JSON.parse(answer.body)).toMatchObject({ stored: 1, duplicates: 0 });
+      const rows = await t.dataSource.query(`SELECT id FROM email_events WHERE message_id = 'svc-deadlock'`);
+      expect(rows).toHaveLength(1);
+      expect((await t.dataSource.query(`SELECT last_value::int AS n FROM test_deadlock_once`))[0].n).toBe(2);
     });
   });
 });
