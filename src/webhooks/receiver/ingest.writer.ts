@@ -157,8 +157,8 @@ export class IngestWriter {
       inserted = await this.insert(rows);
     } catch (err) {
       if (!again && RETRIED_ONCE.has(sqlState(err) ?? '')) {
-        // Two statements in flight, each with one of a retry's twins first and the other second, can deadlock
-        // (PostgreSQL then cancels one of them after deadlock_timeout): the cancelled one is written again.
+        // Two statements in flight that insert the same two dedupe keys (two retried events) in opposite orders can
+        // deadlock; PostgreSQL cancels one of them after deadlock_timeout, and the cancelled one is written again.
         this.logger.warn(`batch insert cancelled (${describe(err)}); writing it again`);
         await this.flush(batch, true);
         return;
