@@ -12,6 +12,7 @@ import {
   withSecret,
 } from '../fixtures/socketlabs-events';
 import { createTestApp, TestApp, waitFor } from '../utils/test-app';
+import { dropPoison, poisonMessages } from '../utils/stored-events';
 
 const SECRET = 'counters-secret-7Lp2';
 
@@ -35,15 +36,7 @@ describe('event counters behind GET /events/stats (e2e)', () => {
   beforeAll(async () => {
     t = await createTestApp({ ROLE: 'all', WEBHOOK_SECRET_KEY: SECRET });
     // An event whose message PostgreSQL refuses to store: processing fails on it until it is dead.
-    await t.dataSource.query(`
-      CREATE FUNCTION test_poison() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN
-        IF NEW.address LIKE 'poison-%' THEN RAISE EXCEPTION 'poisoned message %', NEW.address; END IF;
-        RETURN NEW;
-      END $$`);
-    await t.dataSource.query(
-      `CREATE TRIGGER test_poison BEFORE INSERT OR UPDATE ON messages FOR EACH ROW EXECUTE FUNCTION test_poison()`,
-    );
+    await poisonMessages(t.dataSource);
   });
   afterAll(async () => {
     await t?.close();
@@ -152,7 +145,7 @@ describe('event counters behind GET /events/stats (e2e)', () => {
     const processed = await stateOf('cnt-2');
     const dead = await stateOf('cnt-poison');
     expect(dead.state).toBe('failed');
-    await t.dataSource.query(`DROP TRIGGER test_poison ON messages`);
+    await dropPoison(t.dataSource);
 
     const one = await t.request({ method: 'POST', url: `/api/v1/events/${processed.id}/replay` });
     expect(one.statusCode).toBe(202);

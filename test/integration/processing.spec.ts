@@ -24,7 +24,7 @@ import {
   trackingOpenEvent,
   trackingUnsubscribeEvent,
 } from '../fixtures/socketlabs-events';
-import { backlogRow, storeEvent } from '../utils/stored-events';
+import { backlogRow, dropPoison, poisonMessages, storeEvent } from '../utils/stored-events';
 import { createTestApp, TestApp, waitFor } from '../utils/test-app';
 import {
   deliver,
@@ -486,15 +486,7 @@ describe('event processing (PostgreSQL + Redis, the worker of a ROLE=all app)', 
 
     beforeAll(async () => {
       // A message PostgreSQL refuses to store: the database, not the normalizer, fails on the event that makes it.
-      await t.dataSource.query(`
-        CREATE FUNCTION test_poison() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN
-          IF NEW.address LIKE 'poison-%' THEN RAISE EXCEPTION 'poisoned row %', NEW.address; END IF;
-          RETURN NEW;
-        END $$`);
-      await t.dataSource.query(
-        `CREATE TRIGGER test_poison BEFORE INSERT OR UPDATE ON messages FOR EACH ROW EXECUTE FUNCTION test_poison()`,
-      );
+      await poisonMessages(t.dataSource);
     });
 
     it('records a failure through the id of its row, whatever the backlog of pending rows around it', async () => {
@@ -637,7 +629,7 @@ describe('event processing (PostgreSQL + Redis, the worker of a ROLE=all app)', 
       expect(await backlogRow(t.dataSource, poison)).toMatchObject({ attempts: MAX_EVENT_ATTEMPTS });
 
       // Replay: the cause is gone, the event is back in the backlog (attempts reset), and processed.
-      await t.dataSource.query(`DROP TRIGGER test_poison ON messages`);
+      await dropPoison(t.dataSource);
       expect(await t.app.get(EventsService).replay({ ids: [poison] })).toMatchObject({ replayed: 1 });
       await waitProcessed(t.dataSource, [poison]);
       expect(await backlogRow(t.dataSource, poison)).toBeUndefined();

@@ -139,3 +139,24 @@ export async function backlogRow(
   ]);
   return rows[0];
 }
+
+/**
+ * Makes PostgreSQL refuse any message row whose address starts with `poison-` (error `P0001: poisoned row <address>`),
+ * so that processing fails on the events that make one: the database at fault, not the normalizer. `dropPoison`
+ * removes it.
+ */
+export async function poisonMessages(db: Db): Promise<void> {
+  await db.query(`
+    CREATE FUNCTION test_poison() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      IF NEW.address LIKE 'poison-%' THEN RAISE EXCEPTION 'poisoned row %', NEW.address; END IF;
+      RETURN NEW;
+    END $$`);
+  await db.query(
+    `CREATE TRIGGER test_poison BEFORE INSERT OR UPDATE ON messages FOR EACH ROW EXECUTE FUNCTION test_poison()`,
+  );
+}
+
+export async function dropPoison(db: Db): Promise<void> {
+  await db.query(`DROP TRIGGER test_poison ON messages`);
+}
