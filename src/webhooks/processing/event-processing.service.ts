@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { hash } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { prepared } from '../../core/database/prepared';
+import { sqlState } from '../../core/database/sql-state';
 import { APPEND_COUNT_CHANGES } from '../../events/storage/event-counters';
 import type { BodyFormat } from '../../events/event-names';
 import { normalizedRow } from '../normalizing/event-columns';
@@ -235,11 +236,6 @@ function add(total: BatchOutcome, o: BatchOutcome): void {
 
 /** What is read of a thrown value, whatever it is: pg's error, TypeORM's QueryFailedError around one, a Node error. */
 type ErrorLike = { code?: string; message?: string; driverError?: { code?: unknown } } | null | undefined;
-
-function sqlState(err: unknown): string | undefined {
-  const code = (err as ErrorLike)?.driverError?.code ?? (err as ErrorLike)?.code;
-  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
-}
 
 function errorCode(err: unknown): string {
   return sqlState(err) ?? (err as ErrorLike)?.code ?? (err as object | null | undefined)?.constructor?.name ?? 'Error';

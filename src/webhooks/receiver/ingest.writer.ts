@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { performance } from 'node:perf_hooks';
 import { DataSource } from 'typeorm';
 import { prepared } from '../../core/database/prepared';
+import { sqlState } from '../../core/database/sql-state';
 import { withTimeout } from '../../core/timeout';
 import { counterKeySql } from '../../events/storage/event-counters';
 import type { BodyFormat } from '../../events/event-names';
@@ -223,13 +224,6 @@ export class IngestWriter {
 /** SQLSTATE class 22 (data exception): the row, not the database, is at fault. */
 function isDataError(err: unknown): boolean {
   return sqlState(err)?.startsWith('22') ?? false;
-}
-
-function sqlState(err: unknown): string | undefined {
-  const code =
-    (err as { code?: unknown; driverError?: { code?: unknown } })?.driverError?.code ??
-    (err as { code?: unknown })?.code;
-  return typeof code === 'string' ? code : undefined;
 }
 
 function describe(err: unknown): string {
