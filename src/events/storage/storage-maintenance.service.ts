@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { deleteAuditEntriesBefore } from '../../core/audit/audit-retention';
 import { AppConfig } from '../../core/config/app-config';
+import { deleteInBatches } from '../../core/database/delete-in-batches';
 import { DROP_ZERO_COUNTERS } from './event-counters';
 import { dropEventsBefore, ensureEventPartitions, monthStart, Query } from './event-partitions';
 
@@ -69,7 +70,13 @@ export class StorageMaintenanceService {
           // Whole months only: a month goes once its last day is past the retention.
           const keepFrom = monthStart(new Date(now.getTime() - days * 86_400_000));
           outcome.dropped = await dropEventsBefore(query, keepFrom);
-          outcome.messagesDeleted = await this.deleteMessagesBefore(query, keepFrom);
+          outcome.messagesDeleted = await deleteInBatches(
+            query,
+            'messages',
+            'last_event_at < $1',
+            [keepFrom],
+            MESSAGE_DELETE_BATCH,
+          );
         }
         await runner.query(DROP_ZERO_COUNTERS);
       } finally {
@@ -90,17 +97,5 @@ export class StorageMaintenanceService {
       );
     }
     return outcome;
-  }
-
-  private async deleteMessagesBefore(query: Query, keepFrom: Date): Promise<number> {
-    let total = 0;
-    for (;;) {
-      const [, deleted] = (await query(
-        `DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE last_event_at < $1 LIMIT ${MESSAGE_DELETE_BATCH})`,
-        [keepFrom],
-      )) as [unknown, number | null | undefined];
-      total += Number(deleted ?? 0);
-      if (!deleted || deleted < MESSAGE_DELETE_BATCH) return total;
-    }
   }
 }
