@@ -7,13 +7,15 @@ import { prepareDatabase } from './core/database/prepare-database';
 import { useBootLogger } from './core/logging/logging';
 import { MetricsRegistry } from './core/metrics/metrics.registry';
 import { METRICS_PORT_KEY } from './core/metrics/worker-thread-metrics';
+import { niceThisThread } from './core/thread-priority';
 
 /**
  * One entry point for every role: `ROLE=all` (default: HTTP API, receiver and workers in one process),
  * `ROLE=api` (HTTP only) or `ROLE=worker` (processors only, no HTTP server).
  *
  * In `ROLE=all` the workers run on a worker thread of the same process, in their own Nest context: the
- * receiver's event loop then never waits behind a batch being normalized, and the process uses two cores.
+ * receiver's event loop then never waits behind a batch being normalized, and the process uses two cores. That
+ * thread runs at a lower CPU priority (WORKER_THREAD_NICE), so that the receiver is served first when both want a core.
  */
 async function main(): Promise<void> {
   if (!isMainThread) return runWorkerThread();
@@ -89,8 +91,10 @@ function exitIfNotStoppedWithin(seconds: number): void {
 async function runWorkerThread(): Promise<void> {
   const config = AppConfig.fromEnvironment({ ROLE: 'worker' });
   useBootLogger(config);
+  // The receiver answers first when the cores are busy; processing may lag behind a burst (WORKER_THREAD_NICE).
+  const nice = niceThisThread(config.worker.threadNice);
   const app = await createWorkerContext(config);
-  bootLogger.log('Worker started (worker thread of ROLE=all)');
+  bootLogger.log(`Worker started (worker thread of ROLE=all${nice === null ? '' : `, nice ${nice}`})`);
   parentPort!.once('message', () => {
     void app.close().finally(() => process.exit(0));
   });

@@ -1,4 +1,6 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { readdirSync, readFileSync } from 'node:fs';
+import { getPriority } from 'node:os';
 import { Client } from 'pg';
 import { createHttpApp } from '../../src/bootstrap';
 import { AppConfig } from '../../src/core/config/app-config';
@@ -31,6 +33,18 @@ async function processedRows(databaseUrl: string): Promise<number> {
   } finally {
     await client.end();
   }
+}
+
+/** Each thread of a process (by thread id) and its nice value, from /proc. */
+function threadNices(pid: number): Map<number, number> {
+  const nices = new Map<number, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    // Fields after the command name (which may hold spaces), from the state (field 3): the nice value is field 19.
+    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    nices.set(Number(tid), Number(fields[19 - 3]));
+  }
+  return nices;
 }
 
 /** The real processes, as `npm start` runs them: the counters of the workers must reach /metrics in every role. */
@@ -86,6 +100,15 @@ describe('metrics of the workers, in ROLE=all and ROLE=worker processes (e2e)', 
       // Counted once although both threads register the same metrics (parseMetrics refuses a metric declared twice).
       expect(m.value('slgw_webhook_requests_total', { outcome: 'accepted' })).toBe(1);
       expect(m.value('process_cpu_user_seconds_total')).toBeGreaterThan(0);
+    }
+
+    // The worker thread yields the cores to the receiver's (WORKER_THREAD_NICE, 10 by default): Linux only.
+    if (process.platform === 'linux') {
+      expect(service.output).toMatch(/Worker started \(worker thread of ROLE=all, nice \d+\)/);
+      const nices = threadNices(service.pid!);
+      // The process's own priority (its main thread's) stays; exactly one thread, the workers', runs at 10.
+      expect(nices.get(service.pid!)).toBe(getPriority(0));
+      if (getPriority(0) < 10) expect([...nices.values()].filter((n) => n === 10).length).toBe(1);
     }
   }, 180_000);
 

@@ -39,6 +39,11 @@ export class ServiceProcess {
     return Number(this.env.PORT);
   }
 
+  /** The child's process id, once started. */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   get baseUrl(): string {
     return `http://127.0.0.1:${this.port}`;
   }

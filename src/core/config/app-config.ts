@@ -26,6 +26,8 @@ export class AppConfig {
   readonly webhook: { secretKey?: string; validationKey?: string; serverId?: number; bodyLimit: number };
   readonly worker: {
     concurrency: number;
+    /** ROLE=all: the worker thread's nice value (Linux). */
+    threadNice: number;
     sweeperDelaySeconds: number;
     stopTimeoutSeconds: number;
   };
@@ -64,6 +66,7 @@ export class AppConfig {
     };
     this.worker = {
       concurrency: v.WORKER_CONCURRENCY,
+      threadNice: v.WORKER_THREAD_NICE,
       sweeperDelaySeconds: v.SWEEPER_DELAY_SECONDS,
       stopTimeoutSeconds: v.STOP_TIMEOUT_SECONDS,
     };

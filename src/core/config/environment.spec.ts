@@ -67,6 +67,14 @@ describe('environment validation', () => {
     );
   });
 
+  it('takes WORKER_THREAD_NICE from 0 to 19, 10 by default', () => {
+    expect(new AppConfig(validateEnvironment({})).worker.threadNice).toBe(10);
+    expect(new AppConfig(validateEnvironment({ WORKER_THREAD_NICE: '0' })).worker.threadNice).toBe(0);
+    expect(new AppConfig(validateEnvironment({ WORKER_THREAD_NICE: '19' })).worker.threadNice).toBe(19);
+    for (const bad of ['-5', '20', 'low'])
+      expect(() => validateEnvironment({ WORKER_THREAD_NICE: bad })).toThrow(/- WORKER_THREAD_NICE:/);
+  });
+
   it('takes an optional METRICS_TOKEN (16 characters at least) and METRICS_PORT, neither set by default', () => {
     expect(new AppConfig(validateEnvironment({})).metrics).toEqual({ token: undefined, port: undefined });
     expect(new AppConfig(validateEnvironment({ METRICS_TOKEN: '', METRICS_PORT: '' })).metrics).toEqual({

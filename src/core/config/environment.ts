@@ -146,6 +146,17 @@ export class EnvironmentVariables {
   WORKER_CONCURRENCY = 4;
 
   /**
+   * ROLE=all on Linux: the nice value of the workers' thread (0-19; 0 leaves it alone). The receiver's thread keeps
+   * the process's own, so when the cores are busy the scheduler serves the webhook first and processing takes what is
+   * left: it may lag during a burst, and catches up after. A ROLE=worker process is niced by its launcher instead.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(19)
+  WORKER_THREAD_NICE = 10;
+
+  /**
    * Events that occurred more than this many days ago are deleted, a whole month at a time (their monthly partition
    * is dropped once all of it is older), with the messages whose last event is that old. Unset: kept for ever. At
    * least 7: SocketLabs retries an event for four days, and a retry of a deleted event would be stored again.
