@@ -147,8 +147,9 @@ export class EnvironmentVariables {
 
   /**
    * ROLE=all on Linux: the nice value of the workers' thread (0-19; 0 leaves it alone). The receiver's thread keeps
-   * the process's own, so when the cores are busy the scheduler serves the webhook first and processing takes what is
-   * left: it may lag during a burst, and catches up after. A ROLE=worker process is niced by its launcher instead.
+   * the process's own, so when the cores are busy the scheduler serves the webhook before the workers' thread, which
+   * may lag during a burst and catches up after. PostgreSQL's work for the workers keeps its usual priority. A
+   * ROLE=worker process is niced by its launcher instead.
    */
   @Transform(toInt)
   @IsInt()
