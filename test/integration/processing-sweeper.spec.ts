@@ -10,6 +10,7 @@ import {
   SWEEP_LOCK,
   SWEEP_SCHEDULER_ID,
 } from '../../src/webhooks/processing/pending-sweeper.service';
+import { SELECT_STALE_PENDING, SWEEP_SERIALLY } from '../../src/webhooks/processing/processing.sql';
 import { queuedEvent } from '../fixtures/socketlabs-events';
 import { rawText, storeEvent } from '../utils/stored-events';
 import { createTestApp, TestApp } from '../utils/test-app';
@@ -154,6 +155,32 @@ describe('pending sweeper (PostgreSQL + Redis, nothing consuming the queue)', ()
     const byKey = Object.fromEntries(schedulers.map((s) => [s.key, s]));
     expect(byKey[SWEEP_SCHEDULER_ID]).toMatchObject({ name: JobName.SweepPending, every: sweeper.intervalMs });
     expect(byKey[MAINTENANCE_SCHEDULER_ID]).toMatchObject({ name: JobName.MaintainStorage, every: 3_600_000 });
+  });
+
+  it('reads the backlog without parallel workers, however large the table has grown', async () => {
+    // 300,000 rows the worker has deleted (dead until a vacuum) and a few pending: a table of some 20 MB, for which
+    // PostgreSQL plans the read with a parallel worker unless told not to.
+    await t.dataSource.query(`
+      INSERT INTO event_backlog (event_id, occurred_at, received_at)
+      SELECT 9000000000 + g, now(), now() - interval '1 minute' FROM generate_series(1, 300000) g`);
+    await t.dataSource.query(`DELETE FROM event_backlog`);
+    await t.dataSource.query(`
+      INSERT INTO event_backlog (event_id, occurred_at, received_at)
+      SELECT 9100000000 + g, now(), now() FROM generate_series(1, 3000) g`);
+    await t.dataSource.query(`ANALYZE event_backlog`);
+
+    const plan = async (settings: string[]) =>
+      t.dataSource.transaction(async (m) => {
+        for (const setting of settings) await m.query(setting);
+        const rows = await m.query<{ 'QUERY PLAN': string }[]>(`EXPLAIN ${SELECT_STALE_PENDING}`, [30, 20_000]);
+        return rows.map((r) => r['QUERY PLAN']).join('\n');
+      });
+    // The table is large enough for a parallel plan (else this test would prove nothing)...
+    expect(await plan(['SET LOCAL parallel_setup_cost = 0', 'SET LOCAL parallel_tuple_cost = 0'])).toMatch(/Gather/);
+    // ...and the sweep's own setting rules it out, whatever the costs.
+    expect(
+      await plan([SWEEP_SERIALLY, 'SET LOCAL parallel_setup_cost = 0', 'SET LOCAL parallel_tuple_cost = 0']),
+    ).not.toMatch(/Gather|Parallel/);
   });
 
   it('compacts the counter deltas into event_counts at every sweep, keeping the sums', async () => {

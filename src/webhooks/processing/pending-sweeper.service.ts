@@ -7,7 +7,7 @@ import { EventJobs } from '../../core/queue/event-jobs';
 import { JobName, QueueName } from '../../core/queue/queue.constants';
 import { withTimeout } from '../../core/timeout';
 import { COMPACT_COUNTERS } from '../../events/storage/event-counters';
-import { SELECT_STALE_PENDING } from './processing.sql';
+import { SELECT_STALE_PENDING, SWEEP_SERIALLY } from './processing.sql';
 
 export const SWEEP_SCHEDULER_ID = 'sweep-pending';
 export const MAINTENANCE_SCHEDULER_ID = 'maintain-storage';
@@ -165,6 +165,7 @@ export class PendingSweeperService implements OnApplicationBootstrap, OnModuleDe
       outcome.minAgeSeconds =
         outcome.backlog >= SWEEP_BACKLOG_JOBS ? this.staleAfterSeconds : this.config.worker.sweeperDelaySeconds;
 
+      await m.query(SWEEP_SERIALLY);
       const rows: { id: string }[] = await m.query(SELECT_STALE_PENDING, [outcome.minAgeSeconds, SWEEP_MAX_ROWS]);
       outcome.found = rows.length;
       for (let i = 0; i < rows.length; i += SWEEP_CHUNK) {

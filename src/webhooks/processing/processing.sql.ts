@@ -230,10 +230,20 @@ export const UPSERT_SUPPRESSIONS = `
   WHERE (${REASON_RANK('EXCLUDED.reason')}, coalesce(EXCLUDED.occurred_at, 'infinity'), EXCLUDED.event_id)
       < (${REASON_RANK('s.reason')}, coalesce(s.occurred_at, 'infinity'), s.event_id)`;
 
-/** Oldest first (ids grow with the commit order). $1 minimum age in seconds, $2 limit. */
+/** Oldest first (ids grow with the commit order). $1 minimum age in seconds, $2 limit. Run after SWEEP_SERIALLY. */
 export const SELECT_STALE_PENDING = `
   SELECT event_id::text AS id
   FROM event_backlog
   WHERE state = 'pending' AND received_at < now() - make_interval(secs => $1)
   ORDER BY event_id
   LIMIT $2`;
+
+/**
+ * The sweep's reads without parallel workers, for its transaction. Once event_backlog holds more than 8 MB (the
+ * rows the worker deleted since the last vacuum: under a minute at 3,000 events/s), PostgreSQL reads
+ * SELECT_STALE_PENDING with a parallel worker, every few seconds. Starting it cost more than the read: 30-35 ms for
+ * a scan that takes 4.3-4.8 ms alone (2,500-5,000 pages, measured), and the worker is one more process on the cores
+ * that answer the webhook. The read API's parallel plans stay the operators' choice (docs/benchmarks.md); this one
+ * is housekeeping.
+ */
+export const SWEEP_SERIALLY = 'SET LOCAL max_parallel_workers_per_gather = 0';
