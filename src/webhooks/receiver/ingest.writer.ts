@@ -96,12 +96,11 @@ interface Waiting {
 
 /**
  * Group commit for the receiver. Rows of concurrent requests wait here and are written by ONE multi-row
- * `INSERT .. ON CONFLICT (dedupe_key) DO NOTHING` per flush, CONCURRENT_INSERTS of them at once; a flush starts as
- * soon as one of them is done (no timer while idle), so under load each statement carries everything that arrived
- * meanwhile. Each
- * request awaits only its own rows. After a commit, one BullMQ job is enqueued for the batch, without waiting:
- * the answer to SocketLabs depends on PostgreSQL only, and a batch whose job was lost is re-enqueued by the
- * sweeper.
+ * `INSERT .. ON CONFLICT (dedupe_key, occurred_at) DO NOTHING` per flush, CONCURRENT_INSERTS of them at once; a flush
+ * starts as soon as one of them is done (no timer while idle), so under load each statement carries everything that
+ * arrived meanwhile. Each request awaits only its own rows. After a commit, the new ids go to EventJobs, which gathers
+ * them into jobs without waiting: the answer to SocketLabs depends on PostgreSQL only, and events whose job was lost
+ * are re-enqueued by the sweeper.
  */
 @Injectable()
 export class IngestWriter {
