@@ -488,7 +488,7 @@ describe('event processing (PostgreSQL + Redis, the worker of a ROLE=all app)', 
     /**
      * Statistics taken while nothing was pending, then a backlog (as after a Redis outage or a burst): the planner then
      * expects one pending row, and could scan every pending row, or every event, to find the batch. Runs `explain`
-     * on `batch` of the 3,000 pending rows (in a transaction rolled back afterwards) and counts the rows its plan read.
+     * on `batch` of the 20,000 pending rows (in a transaction rolled back afterwards) and counts the rows its plan read.
      */
     const withStaleBacklog = async (
       batch: number,
@@ -508,7 +508,7 @@ describe('event processing (PostgreSQL + Redis, the worker of a ROLE=all app)', 
         `WITH ins AS (
            INSERT INTO email_events (received_at, dedupe_key, format, raw, type, known_type, occurred_at, txid)
            SELECT now() + interval '1 hour', sha256(convert_to($1 || 'p' || i, 'UTF8')), 'json', $1, 'Delivered', true, now() - make_interval(mins => i), 1
-           FROM generate_series(1, 3000) AS i
+           FROM generate_series(1, 20000) AS i
            RETURNING id, occurred_at, received_at
          )
          INSERT INTO event_backlog (event_id, occurred_at, received_at) SELECT id, occurred_at, received_at FROM ins
