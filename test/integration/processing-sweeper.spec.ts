@@ -183,6 +183,35 @@ describe('pending sweeper (PostgreSQL + Redis, nothing consuming the queue)', ()
     ).not.toMatch(/Gather|Parallel/);
   });
 
+  it('vacuums the backlog and the counter deltas at every sweep, so that their space is used again', async () => {
+    // A few seconds' worth of traffic: each event leaves a deleted backlog row and a counter delta behind.
+    const churn = async (round: number) => {
+      await t.dataSource.query(
+        `INSERT INTO event_backlog (event_id, occurred_at, received_at)
+         SELECT $1::bigint + g, now(), now() FROM generate_series(1, 20000) g`,
+        [9_200_000_000 + round * 100_000],
+      );
+      await t.dataSource.query(`DELETE FROM event_backlog`);
+      await t.dataSource.query(`
+        INSERT INTO event_count_deltas (hour, type, tracking_type, state, n)
+        SELECT date_trunc('hour', now()), 'queued', '', 'processed', 1 FROM generate_series(1, 20000)`);
+      await sweeper.sweep(); // compacts the deltas (deleting them), then vacuums both tables
+      const [sizes] = await t.dataSource.query<{ backlog: string; deltas: string }[]>(
+        `SELECT pg_relation_size('event_backlog') AS backlog, pg_relation_size('event_count_deltas') AS deltas`,
+      );
+      return { backlog: Number(sizes.backlog), deltas: Number(sizes.deltas) };
+    };
+    const first = await churn(1);
+    expect(first.backlog).toBeGreaterThan(0);
+    expect(first.deltas).toBeGreaterThan(0);
+    // Without the vacuum, the second round's rows would go after the first round's dead ones: twice the size.
+    expect(await churn(2)).toEqual(first);
+    const [{ n }] = await t.dataSource.query(
+      `SELECT n::int FROM event_counts WHERE type = 'queued' AND state = 'processed'`,
+    );
+    expect(n).toBe(40000);
+  });
+
   it('compacts the counter deltas into event_counts at every sweep, keeping the sums', async () => {
     const ids = await insertEvents(
       t.dataSource,

@@ -7,7 +7,7 @@ import { EventJobs } from '../../core/queue/event-jobs';
 import { JobName, QueueName } from '../../core/queue/queue.constants';
 import { withTimeout } from '../../core/timeout';
 import { COMPACT_COUNTERS } from '../../events/storage/event-counters';
-import { SELECT_STALE_PENDING, SWEEP_SERIALLY } from './processing.sql';
+import { SELECT_STALE_PENDING, SWEEP_SERIALLY, VACUUM_QUEUE_TABLES } from './processing.sql';
 
 export const SWEEP_SCHEDULER_ID = 'sweep-pending';
 export const MAINTENANCE_SCHEDULER_ID = 'maintain-storage';
@@ -53,7 +53,9 @@ export interface SweepOutcome {
  * only rows pending for much longer (10 x the delay, at least 5 minutes), which no waiting job is likely to
  * cover. A chunk whose job id is still waiting or running is never added twice.
  *
- * Each sweep also compacts the statistics' counter deltas (event-counters.ts), so that they stay a few seconds' worth.
+ * Each sweep also compacts the statistics' counter deltas (event-counters.ts), so that they stay a few seconds' worth,
+ * and then vacuums the two tables every event passes through (VACUUM_QUEUE_TABLES), so that they hold a few seconds'
+ * worth of dead rows whatever autovacuum does.
  */
 @Injectable()
 export class PendingSweeperService implements OnApplicationBootstrap, OnModuleDestroy {
@@ -140,7 +142,7 @@ export class PendingSweeperService implements OnApplicationBootstrap, OnModuleDe
   async sweep(): Promise<SweepOutcome> {
     // The statistics' counter deltas into event_counts first: it needs PostgreSQL only (docs/storage.md).
     await this.dataSource.query(COMPACT_COUNTERS);
-    return this.dataSource.transaction(async (m) => {
+    const swept = await this.dataSource.transaction(async (m) => {
       const outcome: SweepOutcome = {
         ran: false,
         backlog: 0,
@@ -182,5 +184,18 @@ export class PendingSweeperService implements OnApplicationBootstrap, OnModuleDe
       }
       return outcome;
     });
+    if (swept.ran) await this.vacuumQueueTables();
+    return swept;
+  }
+
+  /** Housekeeping: a failure is worth a warning, never a failed sweep (the next one tries again). */
+  private async vacuumQueueTables(): Promise<void> {
+    try {
+      await this.dataSource.query(VACUUM_QUEUE_TABLES);
+    } catch (err) {
+      this.logger.warn(
+        `could not vacuum event_backlog and event_count_deltas: ${String((err as Error)?.message ?? err)}`,
+      );
+    }
   }
 }

@@ -255,3 +255,16 @@ export const SELECT_STALE_PENDING = `
  * is housekeeping.
  */
 export const SWEEP_SERIALLY = 'SET LOCAL max_parallel_workers_per_gather = 0';
+
+/**
+ * The dead rows of the two tables every event passes through, removed at the sweep's pace (run outside a
+ * transaction, after the sweep's statements). Each event leaves a deleted row in event_backlog and its counter deltas
+ * one in event_count_deltas, and both statements of the sweep read their table whole, dead rows included, until a
+ * vacuum. Autovacuum alone visits a table at most once a minute (autovacuum_naptime), later under load, and not at all
+ * where it is off: at 3,000 events/s a minute is 180,000 dead rows, and the sweep's two reads then took 76-232 ms of a
+ * core every 5 s, the steady stream's worst moments (docs/benchmarks.md). SKIP_LOCKED: a table autovacuum is on is
+ * left to it. TRUNCATE false: giving back the empty pages at the end would take a lock that stops the webhook's
+ * INSERT, for pages the next rows fill again. A vacuum also sets the planner's row count of a table to what it holds
+ * at that moment, often nothing here: CLAIM_PENDING is written not to depend on it.
+ */
+export const VACUUM_QUEUE_TABLES = 'VACUUM (SKIP_LOCKED, TRUNCATE false) event_backlog, event_count_deltas';
