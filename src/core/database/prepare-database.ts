@@ -52,8 +52,9 @@ export async function runMigrations(url: string): Promise<string[]> {
       const [{ autovacuum }] = (await runner.query('SHOW autovacuum')) as { autovacuum: string }[];
       if (autovacuum !== 'on') {
         new Logger('Database').warn(
-          `PostgreSQL's autovacuum is ${autovacuum}: event_backlog and event_count_deltas (a row in and out per event) and messages ` +
-            `(rewritten as their events arrive) fill with dead rows and slow processing down without it. Turn it on (the default).`,
+          `PostgreSQL's autovacuum is ${autovacuum}: messages (rewritten as their events arrive) fill with dead rows, and the ` +
+            `planner's statistics of every table go stale, without it (the sweeper vacuums only event_backlog and ` +
+            `event_count_deltas). Turn it on (the default).`,
         );
       }
       return applied.map((m) => m.name);
