@@ -11,13 +11,13 @@ import { NORMALIZED_COLUMNS, recordsetDefinition, recordsetValue } from '../norm
  * waited for: no lock order, no deadlock) and reads what processing needs of them; raw and format only for those to
  * normalize first. The DELETE is undone with the transaction if processing fails.
  *
- * Written so that event_backlog is only ever reached through its primary key, one probe per id, whatever the planner
- * believes of the table. Its statistics are never right for long: it swings from empty to a burst's 100,000 rows in
- * seconds, and a vacuum or an analyze while it is empty leaves a row count of 0. The earlier form joined the table to
- * the ids (`DELETE .. WHERE event_id IN (SELECT .. FOR UPDATE SKIP LOCKED)`), and PostgreSQL then planned it around
- * a table of one row: a loop over all 90,000 pending rows for each of the batch's 300 ids, 26 s (docs/benchmarks.md).
- * Here the locked ids reach the DELETE as one value (an InitPlan: no join to misorder), and a LATERAL lookup that
- * locks cannot be turned into a scan of the table.
+ * Written so that its plan does not hang on what the planner believes of event_backlog, which is never right for
+ * long: the table swings from empty to a burst's 100,000 rows in seconds, and a vacuum or an analyze while it is empty
+ * leaves a row count of 0. The earlier form joined the table to the ids (`DELETE .. WHERE event_id IN (SELECT .. FOR
+ * UPDATE SKIP LOCKED)`), and PostgreSQL then planned it around a table of one row: a loop over all 90,000 pending rows
+ * for each of the batch's 300 ids, 26 s (docs/benchmarks.md). Here each id is looked up on its own primary-key entry
+ * (a LATERAL subquery that locks is never flattened into a join), and the locked ids reach the DELETE as one value
+ * (an InitPlan: no join to misorder). At worst, on a table it believes small, the planner reads it once.
  */
 export const CLAIM_PENDING = `
   WITH claimed AS (
