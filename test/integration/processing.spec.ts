@@ -482,9 +482,7 @@ describe('event processing (PostgreSQL + Redis, the worker of a ROLE=all app)', 
     });
   });
 
-  describe('failures', () => {
-    const poisoned = () => `${unique('poison')}@example.com`;
-
+  describe('the backlog under stale statistics', () => {
     /**
      * Statistics taken while nothing was pending, then a backlog (as after a Redis outage or a burst): the planner then
      * expects one pending row, and could scan every pending row, or every event, to find the batch. Runs `explain`
@@ -546,11 +544,6 @@ describe('event processing (PostgreSQL + Redis, the worker of a ROLE=all app)', 
       return read;
     };
 
-    beforeAll(async () => {
-      // A message PostgreSQL refuses to store: the database, not the normalizer, fails on the event that makes it.
-      await poisonMessages(t.dataSource);
-    });
-
     it('records a failure through the id of its row, whatever the backlog of pending rows around it', async () => {
       const read = await withStaleBacklog(1, (ids, qr) =>
         // One attempt allowed: the event dies at once, so its counters are moved too (which reads its row).
@@ -567,6 +560,15 @@ describe('event processing (PostgreSQL + Redis, the worker of a ROLE=all app)', 
       );
       // Each backlog row twice (locked, then deleted), and each event once.
       expect(read).toEqual({ events: 300, backlog: 600 });
+    });
+  });
+
+  describe('failures', () => {
+    const poisoned = () => `${unique('poison')}@example.com`;
+
+    beforeAll(async () => {
+      // A message PostgreSQL refuses to store: the database, not the normalizer, fails on the event that makes it.
+      await poisonMessages(t.dataSource);
     });
 
     it('a poison event ends failed with its error after its attempts, while the rest of its batch is processed', async () => {
