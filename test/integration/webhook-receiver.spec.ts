@@ -213,9 +213,23 @@ describe('WebhookReceiver without HTTP (PostgreSQL)', () => {
     });
   });
 
-  describe('two INSERTs in flight (ingest.writer.ts)', () => {
+  describe('a second INSERT for rows kept waiting (ingest.writer.ts)', () => {
     const HELD = 0x5e1d;
+    const HELD_TOO = 0x5e1e;
     let holder: Client;
+
+    /** Resolves once an INSERT waits for the advisory lock `key` the test holds. */
+    const insertWaitingFor = (key: number) =>
+      waitFor(
+        async () =>
+          (
+            await holder.query(`SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND objid = $1 AND NOT granted`, [
+              key,
+            ])
+          ).rowCount === 1,
+        5000,
+        `an INSERT to wait for lock ${key}`,
+      );
     beforeAll(async () => {
       // An event whose subject says so waits, inside its INSERT, for an advisory lock the test holds; another raises
       // a deadlock the first time it is written (a sequence: it is not rolled back with the statement).
@@ -224,6 +238,7 @@ describe('WebhookReceiver without HTTP (PostgreSQL)', () => {
         CREATE FUNCTION test_hold_or_cancel() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
           IF NEW.subject = 'hold-me' THEN PERFORM pg_advisory_xact_lock(${HELD}); END IF;
+          IF NEW.subject = 'hold-me-too' THEN PERFORM pg_advisory_xact_lock(${HELD_TOO}); END IF;
           IF NEW.subject = 'deadlock-once' AND nextval('test_deadlock_once') = 1 THEN
             RAISE EXCEPTION 'deadlock detected (test)' USING ERRCODE = '40P01';
           END IF;
@@ -247,17 +262,9 @@ describe('WebhookReceiver without HTTP (PostgreSQL)', () => {
         () => (heldAnswered = true),
       );
       try {
-        await waitFor(
-          async () =>
-            (
-              await holder.query(
-                `SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND objid = ${HELD} AND NOT granted`,
-              )
-            ).rowCount === 1,
-          5000,
-          'the first INSERT to wait for the lock',
-        );
-        // With one statement at a time, this one would wait behind the held one.
+        await insertWaitingFor(HELD);
+        // Held behind the first for SECOND_INSERT_AFTER_MS, then written by a second statement: with one statement at
+        // a time it would wait until the first is released.
         const next = await receive(withSecret(queuedEvent({ MessageId: 'svc-not-held' }), SECRET));
         expect(JSON.parse(next.body)).toMatchObject({ stored: 1 });
         expect(heldAnswered).toBe(false);
@@ -265,6 +272,36 @@ describe('WebhookReceiver without HTTP (PostgreSQL)', () => {
         await holder.query(`SELECT pg_advisory_unlock(${HELD})`);
       }
       expect(JSON.parse((await held).body)).toMatchObject({ stored: 1 });
+    });
+
+    it('gives rows a second INSERT again when the statement they waited behind ends while the other is still held', async () => {
+      await holder.query(`SELECT pg_advisory_lock(${HELD}), pg_advisory_lock(${HELD_TOO})`);
+      const answered = new Set<string>();
+      const send = (messageId: string, subject?: string) =>
+        receive(withSecret(queuedEvent({ MessageId: messageId, Subject: subject ?? 'x' }), SECRET)).finally(() =>
+          answered.add(messageId),
+        );
+      let first: Promise<unknown> | undefined;
+      let second: Promise<unknown> | undefined;
+      try {
+        first = send('svc-first', 'hold-me');
+        await insertWaitingFor(HELD);
+        // Written by the second statement, which is held too: two statements in flight, the most there may be.
+        second = send('svc-second', 'hold-me-too');
+        await insertWaitingFor(HELD_TOO);
+        const third = send('svc-third');
+        // The first statement ends; its loop gives way to the second, still held, and the third row must not wait
+        // for that one.
+        await holder.query(`SELECT pg_advisory_unlock(${HELD})`);
+        await first;
+        await waitFor(() => answered.has('svc-third'), 5000, 'the third event answered while the second is held');
+        expect(answered.has('svc-second')).toBe(false);
+        expect(JSON.parse((await third).body)).toMatchObject({ stored: 1 });
+      } finally {
+        await holder.query(`SELECT pg_advisory_unlock_all()`);
+      }
+      await Promise.all([first, second]);
+      expect(answered).toEqual(new Set(['svc-first', 'svc-second', 'svc-third']));
     });
 
     it('writes a batch again, once, when PostgreSQL cancels its INSERT for a deadlock', async () => {

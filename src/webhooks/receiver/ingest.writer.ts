@@ -42,13 +42,17 @@ const INGEST_TIMEOUT_MS = 10_000;
 /** Rows waiting for a flush beyond which new requests are refused at once instead of piling up in memory. */
 const MAX_WAITING_ROWS = 20_000;
 /**
- * INSERT statements in flight at once. With one, a request that arrived while a statement ran waited for it and
- * then for its own: the p99 at a steady 3,000 events/s was 29-54 ms. With two: 16.5-18.7 ms (one run of three
- * 102 ms, a pause of the machine), 4,000/s 40-68 ms instead of 46-205, and 5,000/s reached; three or four in flight
- * measured the same as two; the burst is unchanged (19.3 % of bare against 20.0 %, p99 20 ms both).
- * docs/benchmarks.md, "Two INSERTs in flight".
+ * INSERT statements in flight at once, at most. One statement runs continuously while rows wait; a second is started
+ * only for rows that have waited SECOND_INSERT_AFTER_MS behind it (a slow commit, a busy moment of the machine),
+ * and writes what is waiting once. docs/benchmarks.md, "One INSERT at a time, a second only for rows kept waiting".
  */
 const CONCURRENT_INSERTS = 2;
+/**
+ * How long rows may wait behind the statement in flight before a second one takes them. Two statements in flight all
+ * the time cost PostgreSQL a fifth more CPU than one, for as many rows a statement and the same p99 at 3,000/s (each
+ * ran slower beside the other); one alone makes every request wait behind a statement that is stuck.
+ */
+const SECOND_INSERT_AFTER_MS = 2;
 /** SQLSTATEs after which the same statement may succeed if run again: deadlock, serialization failure. */
 const RETRIED_ONCE = new Set(['40P01', '40001']);
 
@@ -96,18 +100,22 @@ interface Waiting {
 
 /**
  * Group commit for the receiver. Rows of concurrent requests wait here and are written by ONE multi-row
- * `INSERT .. ON CONFLICT (dedupe_key, occurred_at) DO NOTHING` per flush, CONCURRENT_INSERTS of them at once; a flush
- * starts as soon as one of them is done (no timer while idle), so under load each statement carries everything that
- * arrived meanwhile. Each request awaits only its own rows. After a commit, the new ids go to EventJobs, which gathers
- * them into jobs without waiting: the answer to SocketLabs depends on PostgreSQL only, and events whose job was lost
- * are re-enqueued by the sweeper.
+ * `INSERT .. ON CONFLICT (dedupe_key, occurred_at) DO NOTHING` per flush; the next flush starts as soon as one is done
+ * (no timer while idle), so under load each statement carries everything that arrived meanwhile, and a second
+ * statement runs beside it only for rows kept waiting (SECOND_INSERT_AFTER_MS). Each request awaits only its own
+ * rows. After a commit, the new ids go to EventJobs, which gathers them into jobs without waiting: the answer to
+ * SocketLabs depends on PostgreSQL only, and events whose job was lost are re-enqueued by the sweeper.
  */
 @Injectable()
 export class IngestWriter {
   private readonly logger = new Logger('IngestWriter');
   private waiting: Waiting[] = [];
-  /** Flush loops running (at most CONCURRENT_INSERTS). */
+  /** performance.now() when the oldest waiting row arrived (meaningless while none waits). */
+  private waitingSince = 0;
+  /** Statements in flight or about to start (at most CONCURRENT_INSERTS). */
   private flushing = 0;
+  /** Armed while rows wait behind a statement: starts a second one if they are still waiting when it fires. */
+  private secondTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -120,15 +128,31 @@ export class IngestWriter {
     if (this.waiting.length + rows.length > MAX_WAITING_ROWS) {
       return Promise.reject(new StoreUnavailableError('too many events waiting for the event store'));
     }
+    if (this.waiting.length === 0) this.waitingSince = performance.now();
     const outcomes = rows.map(
       (row) => new Promise<IngestOutcome>((resolve, reject) => this.waiting.push({ row, resolve, reject })),
     );
-    if (this.flushing < CONCURRENT_INSERTS) {
-      this.flushing++;
-      // setImmediate, not a timer: the requests parsed in this turn of the event loop share the first statement.
-      setImmediate(() => void this.flushLoop());
-    }
+    if (this.flushing === 0) this.startFlushing();
+    else this.armSecond();
     return Promise.all(outcomes);
+  }
+
+  private startFlushing(): void {
+    this.flushing++;
+    // setImmediate, not a timer: the requests parsed in this turn of the event loop share the statement.
+    setImmediate(() => void this.flushLoop());
+  }
+
+  /** A second statement for the waiting rows once the oldest has waited SECOND_INSERT_AFTER_MS, if none runs yet. */
+  private armSecond(): void {
+    if (this.secondTimer || this.waiting.length === 0 || this.flushing >= CONCURRENT_INSERTS) return;
+    const delay = Math.max(0, SECOND_INSERT_AFTER_MS - (performance.now() - this.waitingSince));
+    this.secondTimer = setTimeout(() => {
+      this.secondTimer = undefined;
+      if (this.waiting.length === 0 || this.flushing >= CONCURRENT_INSERTS) return;
+      if (performance.now() - this.waitingSince >= SECOND_INSERT_AFTER_MS) this.startFlushing();
+      else this.armSecond();
+    }, delay);
   }
 
   private async flushLoop(): Promise<void> {
@@ -136,9 +160,13 @@ export class IngestWriter {
       while (this.waiting.length > 0) {
         const batch = this.waiting.splice(0, MAX_ROWS_PER_INSERT);
         await this.flush(batch);
+        // Another statement is in flight: it takes what waits when it is done; one loop goes on, not two.
+        if (this.flushing > 1) break;
       }
     } finally {
       this.flushing--;
+      // Rows left waiting by a loop that gave way to the other statement may need a second one again.
+      this.armSecond();
     }
   }
 
