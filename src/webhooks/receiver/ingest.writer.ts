@@ -143,15 +143,17 @@ export class IngestWriter {
     setImmediate(() => void this.flushLoop());
   }
 
-  /** A second statement for the waiting rows once the oldest has waited SECOND_INSERT_AFTER_MS, if none runs yet. */
+  /**
+   * A second statement for the waiting rows once the oldest has waited SECOND_INSERT_AFTER_MS, if none runs yet: now,
+   * or from a timer that checks again when it fires (the rows waiting then may have come later).
+   */
   private armSecond(): void {
     if (this.secondTimer || this.waiting.length === 0 || this.flushing >= CONCURRENT_INSERTS) return;
-    const delay = Math.max(0, SECOND_INSERT_AFTER_MS - (performance.now() - this.waitingSince));
+    const delay = SECOND_INSERT_AFTER_MS - (performance.now() - this.waitingSince);
+    if (delay <= 0) return this.startFlushing();
     this.secondTimer = setTimeout(() => {
       this.secondTimer = undefined;
-      if (this.waiting.length === 0 || this.flushing >= CONCURRENT_INSERTS) return;
-      if (performance.now() - this.waitingSince >= SECOND_INSERT_AFTER_MS) this.startFlushing();
-      else this.armSecond();
+      this.armSecond();
     }, delay);
   }
 
