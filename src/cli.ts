@@ -4,6 +4,7 @@ import { AppConfig } from './core/config/app-config';
 import { useBootLogger } from './core/logging/logging';
 import { parseArgs, UsageError } from './cli/argv';
 import { runCommand, USAGE } from './cli/commands';
+import { errorMessage } from './core/error-message';
 
 /**
  * The operators' command line: `npm run cli -- <command>` from the sources, `node dist/cli.js <command>` in the
@@ -20,7 +21,7 @@ async function main(argv: string[]): Promise<number> {
     // Never the workers: a command must not start processing jobs. Quiet unless asked.
     config = AppConfig.fromEnvironment({ ROLE: 'api', ...(args.options.verbose ? {} : { LOG_LEVEL: 'warn' }) });
   } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n`);
+    process.stderr.write(`${errorMessage(err)}\n`);
     return 1;
   }
   const logger = useBootLogger(config, process.stderr);
@@ -32,7 +33,7 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`${err.message}\n\n${USAGE}\n`);
       return 2;
     }
-    process.stderr.write(`${(err as Error).message ?? String(err)}\n`);
+    process.stderr.write(`${errorMessage(err)}\n`);
     return 1;
   }
 }

@@ -8,6 +8,7 @@ import { useBootLogger } from './core/logging/logging';
 import { MetricsRegistry } from './core/metrics/metrics.registry';
 import { METRICS_PORT_KEY } from './core/metrics/worker-thread-metrics';
 import { niceThisThread } from './core/thread-priority';
+import { errorMessage } from './core/error-message';
 
 /**
  * One entry point for every role: `ROLE=all` (default: HTTP API, receiver and workers in one process),
@@ -24,7 +25,7 @@ async function main(): Promise<void> {
   try {
     config = AppConfig.fromEnvironment();
   } catch (err) {
-    console.error((err as Error).message);
+    console.error(errorMessage(err));
     process.exit(1);
   }
   useBootLogger(config);

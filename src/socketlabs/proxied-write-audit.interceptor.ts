@@ -14,6 +14,7 @@ import { catchError, from, mergeMap, Observable, throwError } from 'rxjs';
 import type { Principal } from '../core/auth/auth.decorators';
 import { AuditService } from '../core/audit/audit.service';
 import { AppConfig } from '../core/config/app-config';
+import { errorMessage } from '../core/error-message';
 
 const AUDITED_WRITE = 'socketlabs:audited-write';
 
@@ -120,5 +121,5 @@ function errorText(err: unknown): string {
     if (Array.isArray(message)) return message.join('; ');
     if (typeof message === 'string') return message;
   }
-  return err instanceof Error ? err.message : String(err);
+  return errorMessage(err);
 }

@@ -5,6 +5,7 @@ import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialE
 import { Principal } from '../auth/auth.decorators';
 import { redactSecrets } from '../logging/redact';
 import { AuditLogEntity } from './audit-log.entity';
+import { errorMessage } from '../error-message';
 
 export interface AuditEntry {
   action: string;
@@ -28,7 +29,7 @@ export class AuditService {
     try {
       await this.repo.insert(auditRow(principal, entry));
     } catch (err) {
-      this.logger.error(`could not record ${entry.action}: ${(err as Error).message}`);
+      this.logger.error(`could not record ${entry.action}: ${errorMessage(err)}`);
     }
   }
 

@@ -2,6 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } fro
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
+import { errorMessage } from '../error-message';
 
 /** The PostgreSQL NOTIFY channel on which every process of a deployment hears which cached rows changed. */
 export const INVALIDATION_CHANNEL = 'socketlabs_gateway_cache';
@@ -56,7 +57,7 @@ export class CacheInvalidation implements OnApplicationBootstrap, OnApplicationS
       await this.dataSource.query('SELECT pg_notify($1, $2)', [INVALIDATION_CHANNEL, `${scope}:${key}`]);
     } catch (err) {
       this.logger.warn(
-        `could not announce a change of a cached ${scope} (${(err as Error).message}); other processes see it within their cache TTL`,
+        `could not announce a change of a cached ${scope} (${errorMessage(err)}); other processes see it within their cache TTL`,
       );
     }
   }

@@ -3,6 +3,7 @@ import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { withTimeout } from '../timeout';
 import { JobData, JobName, processEventsJobId, QueueName } from './queue.constants';
+import { errorMessage } from '../error-message';
 
 /** Events per job at most, and how long committed ids wait to be gathered into one job. */
 export const JOB_MAX_EVENTS = 500;
@@ -66,7 +67,7 @@ export class EventJobs implements OnModuleDestroy {
       }
       return true;
     } catch (err) {
-      this.logger.warn(`${ids.length} event(s) left for the sweeper: ${(err as Error).message}`);
+      this.logger.warn(`${ids.length} event(s) left for the sweeper: ${errorMessage(err)}`);
       return false;
     }
   }
@@ -108,7 +109,7 @@ export class EventJobs implements OnModuleDestroy {
     this.pendingAdds++;
     this.queue
       .add(JobName.ProcessEvents, jobData(eventIds), { jobId: processEventsJobId(eventIds) })
-      .catch((err) => this.failed((err as Error).message, eventIds.length))
+      .catch((err) => this.failed(errorMessage(err), eventIds.length))
       .finally(() => this.pendingAdds--);
   }
 

@@ -4,6 +4,7 @@ import { isMainThread } from 'node:worker_threads';
 import { AppConfig } from '../config/app-config';
 import { withTimeout } from '../timeout';
 import { redisOptionsFromUrl } from './redis-connection';
+import { errorMessage } from '../error-message';
 
 const CHECK_TIMEOUT_MS = 5000;
 
@@ -27,9 +28,9 @@ export async function checkEvictionPolicy(
     answer = await redis.config('GET', 'maxmemory-policy');
   } catch (err) {
     logger.debug(
-      `could not read Redis' maxmemory-policy (${(err as Error).message}); make sure it is noeviction, which BullMQ requires`,
+      `could not read Redis' maxmemory-policy (${errorMessage(err)}); make sure it is noeviction, which BullMQ requires`,
     );
-    return { refused: (err as Error).message };
+    return { refused: errorMessage(err) };
   }
   const policy = Array.isArray(answer) && answer.length >= 2 ? String(answer[1]) : '';
   if (policy !== 'noeviction') {

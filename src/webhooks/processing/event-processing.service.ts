@@ -16,6 +16,7 @@ import {
   UPSERT_SUPPRESSIONS,
   WRITE_NORMALIZED,
 } from './processing.sql';
+import { errorMessage } from '../../core/error-message';
 
 /** After this many failed attempts an event becomes a dead (`failed`) event. */
 export const MAX_EVENT_ATTEMPTS = 5;
@@ -145,7 +146,7 @@ export class EventProcessingService {
       try {
         fields = parseStoredEvent(e.raw ?? '', e.format ?? 'json');
       } catch (err) {
-        throw new UnreadableEventError(`event ${e.id}: the stored text is not one event (${(err as Error).message})`);
+        throw new UnreadableEventError(`event ${e.id}: the stored text is not one event (${errorMessage(err)})`);
       }
       const row = normalizedRow(normalizeEvent(fields));
       const old = e.occurred_at;
@@ -244,7 +245,7 @@ function errorCode(err: unknown): string {
 /** What last_error keeps: the SQLSTATE when there is one, and the message, bounded. */
 function errorText(err: unknown): string {
   const state = sqlState(err);
-  const message = String((err as ErrorLike)?.message ?? err).slice(0, 2000);
+  const message = errorMessage(err).slice(0, 2000);
   return state ? `${state}: ${message}` : message;
 }
 

@@ -8,6 +8,7 @@ import { JobName, QueueName } from '../../core/queue/queue.constants';
 import { withTimeout } from '../../core/timeout';
 import { COMPACT_COUNTERS } from '../../events/storage/event-counters';
 import { SELECT_STALE_PENDING, SWEEP_SERIALLY, VACUUM_QUEUE_TABLES } from './processing.sql';
+import { errorMessage } from '../../core/error-message';
 
 export const SWEEP_SCHEDULER_ID = 'sweep-pending';
 export const MAINTENANCE_SCHEDULER_ID = 'maintain-storage';
@@ -125,7 +126,7 @@ export class PendingSweeperService implements OnApplicationBootstrap, OnModuleDe
       return true;
     } catch (err) {
       if (this.schedulerReady !== false) {
-        this.logger.warn(`cannot schedule the sweeper (${String((err as Error)?.message ?? err)}); retrying`);
+        this.logger.warn(`cannot schedule the sweeper (${errorMessage(err)}); retrying`);
       }
       this.schedulerReady = false;
       if (!this.retryTimer && !this.destroyed) {
@@ -193,9 +194,7 @@ export class PendingSweeperService implements OnApplicationBootstrap, OnModuleDe
     try {
       await this.dataSource.query(VACUUM_QUEUE_TABLES);
     } catch (err) {
-      this.logger.warn(
-        `could not vacuum event_backlog and event_count_deltas: ${String((err as Error)?.message ?? err)}`,
-      );
+      this.logger.warn(`could not vacuum event_backlog and event_count_deltas: ${errorMessage(err)}`);
     }
   }
 }

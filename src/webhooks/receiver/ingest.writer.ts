@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { DataSource } from 'typeorm';
 import { prepared } from '../../core/database/prepared';
 import { sqlState } from '../../core/database/sql-state';
+import { errorMessage } from '../../core/error-message';
 import { withTimeout } from '../../core/timeout';
 import { counterKeySql } from '../../events/storage/event-counters';
 import type { BodyFormat } from '../../events/event-names';
@@ -189,19 +190,19 @@ export class IngestWriter {
       if (!again && RETRIED_ONCE.has(sqlState(err) ?? '')) {
         // Two statements in flight that insert the same two dedupe keys (two retried events) in opposite orders can
         // deadlock; PostgreSQL cancels one of them after deadlock_timeout, and the cancelled one is written again.
-        this.logger.warn(`batch insert cancelled (${describe(err)}); writing it again`);
+        this.logger.warn(`batch insert cancelled (${errorMessage(err)}); writing it again`);
         await this.flush(batch, true);
         return;
       }
       if (isDataError(err) && rows.length > 1) {
         // One row PostgreSQL refuses must not cost the other requests of the batch their 200.
-        this.logger.error(`batch insert refused (${describe(err)}); writing its ${rows.length} rows one by one`);
+        this.logger.error(`batch insert refused (${errorMessage(err)}); writing its ${rows.length} rows one by one`);
         for (const group of groups.values()) await this.flush(group);
         return;
       }
       if (isDataError(err) && !rows[0].normalize) {
         // Never refuse an event for its typed columns: store it raw, for a worker to normalize (and fail visibly).
-        this.logger.error(`event refused with its typed columns (${describe(err)}); storing it raw`);
+        this.logger.error(`event refused with its typed columns (${errorMessage(err)}); storing it raw`);
         const raw = {
           ...rows[0],
           normalize: true,
@@ -210,8 +211,8 @@ export class IngestWriter {
         await this.flush(batch.map((w) => ({ ...w, row: raw })));
         return;
       }
-      this.logger.error(`could not store ${rows.length} event(s): ${describe(err)}`);
-      const failure = new StoreUnavailableError(describe(err));
+      this.logger.error(`could not store ${rows.length} event(s): ${errorMessage(err)}`);
+      const failure = new StoreUnavailableError(errorMessage(err));
       for (const w of batch) w.reject(failure);
       return;
     }
@@ -253,8 +254,4 @@ export class IngestWriter {
 /** SQLSTATE class 22 (data exception): the row, not the database, is at fault. */
 function isDataError(err: unknown): boolean {
   return sqlState(err)?.startsWith('22') ?? false;
-}
-
-function describe(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

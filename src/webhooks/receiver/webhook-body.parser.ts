@@ -3,6 +3,7 @@ import { pgText } from '../../core/database/pg-text';
 import type { BodyFormat } from '../../events/event-names';
 import { JsonScanner, MAX_JSON_DEPTH, nestsDeeperThan, objectTextWithout } from './json-text';
 import { isSecretKeyName } from './secret-key';
+import { errorMessage } from '../../core/error-message';
 
 /** One event as posted: JSON values as parsed, or form values as strings (an array when a field repeats). */
 export type WebhookEvent = Record<string, unknown>;
@@ -94,7 +95,7 @@ function parseJson(text: string, stored = false): ReceivedEvent[] {
   try {
     value = JSON.parse(text);
   } catch (err) {
-    throw new WebhookRefusal(400, 'unparseable_body', `The body is not valid JSON: ${(err as Error).message}`);
+    throw new WebhookRefusal(400, 'unparseable_body', `The body is not valid JSON: ${errorMessage(err)}`);
   }
   const scanner = new JsonScanner(text);
   const root = scanner.root();

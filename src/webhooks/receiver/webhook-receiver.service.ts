@@ -21,6 +21,7 @@ import {
   WebhookEvent,
   WebhookRefusal,
 } from './webhook-body.parser';
+import { errorMessage } from '../../core/error-message';
 
 /** What the receiver answers: the transport writes it as it is. */
 export interface WebhookAnswer {
@@ -94,7 +95,7 @@ export class WebhookReceiver {
       endpoint = await this.endpoints.resolve(id);
       if (!endpoint?.enabled) endpoint = await this.endpoints.resolveBeforeRefusing(id);
     } catch (err) {
-      this.logger.error(`could not look up endpoint ${printable(id)}: ${(err as Error).message}`);
+      this.logger.error(`could not look up endpoint ${printable(id)}: ${errorMessage(err)}`);
       throw refusal(503, 'event_store_unavailable');
     }
     if (!endpoint) throw refusal(401, 'unknown_endpoint');
@@ -222,7 +223,7 @@ export class WebhookReceiver {
       await this.dataSource.query('UPDATE webhook_endpoints SET validated_at = now() WHERE id = $1', [endpoint.id]);
     } catch (err) {
       // The handshake itself succeeded (nothing is stored for it): answer 200 and let the next one record it.
-      this.logger.warn(`could not record the validation of endpoint ${endpoint.id}: ${(err as Error).message}`);
+      this.logger.warn(`could not record the validation of endpoint ${endpoint.id}: ${errorMessage(err)}`);
     }
   }
 }
