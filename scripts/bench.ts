@@ -473,17 +473,15 @@ async function rateMode(rateArgs: string[]): Promise<void> {
   );
   // A rate is sustained when more than half of its runs met the criteria; its figures: the median of those runs.
   const byRate = rates.map((_, i) => rounds.map((runs) => runs[i]));
-  const passing = byRate
-    .map((runs) => runs.filter((r) => sustained(r.load, r.unprocessed)))
-    .filter((met, i) => met.length * 2 > byRate[i].length);
+  const metByRate = byRate.map((runs) => runs.filter((r) => sustained(r.load, r.unprocessed)));
+  const passing = metByRate.filter((met) => met.length * 2 > ROUNDS);
   const best = passing.length ? medianRun(passing[passing.length - 1]) : undefined;
   if (ROUNDS > 1) {
-    for (const runs of byRate) {
-      const passed = runs.filter((r) => sustained(r.load, r.unprocessed)).length;
+    byRate.forEach((runs, i) =>
       console.log(
-        `${runs[0].load.rate}/s over ${ROUNDS} rounds: met the criteria in ${passed}; p99 ${runs.map((r) => n(r.load.p99, 1)).join(', ')} ms (median ${n(medianRun(runs).load.p99, 1)})`,
-      );
-    }
+        `${rates[i]}/s over ${ROUNDS} rounds: met the criteria in ${metByRate[i].length}; p99 ${runs.map((r) => n(r.load.p99, 1)).join(', ')} ms (median ${n(medianRun(runs).load.p99, 1)})`,
+      ),
+    );
   }
   console.log(
     best
