@@ -68,7 +68,7 @@ describe('Grafana dashboard and Prometheus alert rules (e2e)', () => {
     expect([...used].filter((name) => !available.has(name))).toEqual([]);
   });
 
-  it('the alert rules use only metrics that the service exposes, and cover lag, dead events, 5xx and SocketLabs', () => {
+  it('the alert rules use only metrics that the service exposes, and cover lag, dead events, 5xx, a slow webhook and SocketLabs', () => {
     const file = parse(readFileSync(ALERTS, 'utf8')) as { groups: { name: string; rules: Rule[] }[] };
     const rules = file.groups.flatMap((g) => g.rules);
     for (const r of rules) {
@@ -88,6 +88,7 @@ describe('Grafana dashboard and Prometheus alert rules (e2e)', () => {
       'slgw_processing_lag_seconds',
       'slgw_events_dead',
       'slgw_webhook_requests_total',
+      'slgw_webhook_request_seconds_bucket',
       'slgw_api_requests_total',
       'slgw_socketlabs_requests_total',
     ]) {
