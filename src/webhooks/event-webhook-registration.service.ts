@@ -5,6 +5,7 @@ import { SocketLabsApiException, SocketLabsErrorCode } from '../socketlabs/socke
 import { ENDPOINT_ID } from './endpoints/endpoint.resolver';
 import { WebhookEndpointsService } from './endpoints/webhook-endpoints.service';
 import { RECEIVER_PATH } from './receiver/webhook-receiver.transport';
+import { errorMessage } from '../core/error-message';
 
 /** The event webhook fields this service looks at (the rest of the body is passed through untouched). */
 export interface EventWebhookCreateBody {
@@ -236,7 +237,7 @@ export class EventWebhookRegistrationService {
       this.logger.log(`event webhook create refused by SocketLabs; undid ${registration.describe}`);
     } catch (undoErr) {
       this.logger.error(
-        `could not undo the registration of receiver endpoint ${registration.endpointId}: ${(undoErr as Error).message}`,
+        `could not undo the registration of receiver endpoint ${registration.endpointId}: ${errorMessage(undoErr)}`,
       );
     }
     return err;

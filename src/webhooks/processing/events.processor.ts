@@ -8,6 +8,7 @@ import { JobData, JobName, QueueName } from '../../core/queue/queue.constants';
 import { untilStarted } from '../../core/queue/queue-shutdown';
 import { BatchOutcome, EventProcessingService } from './event-processing.service';
 import { PendingSweeperService, SweepOutcome } from './pending-sweeper.service';
+import { errorMessage } from '../../core/error-message';
 
 /** Ids per transaction: a job bigger than this (a hand-made replay, say) is processed in slices. */
 export const MAX_BATCH = 500;
@@ -47,7 +48,7 @@ export class EventsProcessor extends WorkerHost implements OnApplicationBootstra
   onWorkerError(err: Error): void {
     if (Date.now() - this.lastConnectionWarning < 30_000) return;
     this.lastConnectionWarning = Date.now();
-    this.logger.warn(`queue worker: ${err?.message ?? String(err)} (reconnecting)`);
+    this.logger.warn(`queue worker: ${errorMessage(err)} (reconnecting)`);
   }
 
   async process(job: Job): Promise<BatchOutcome | SweepOutcome | MaintenanceOutcome> {
